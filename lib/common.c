@@ -1,0 +1,302 @@
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+kbs_status kbs_err__vset(kbs_err *err, kbs_status rc, const char *fmt, va_list ap)
+{
+	if (err)
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return rc;
+}
+
+kbs_status kbs_err__set(kbs_err *err, kbs_status rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kbs_err__vset(err, rc, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void kbs_err__clear(kbs_err *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+}
+
+char *kbs_strdup(const char *s)
+{
+	return s ? kbs_strndup(s, strlen(s)) : NULL;
+}
+
+char *kbs_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *kbs_sprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+bool kbs_utf8_valid(const char *str, size_t len, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			goto fail;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+				goto fail;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			goto fail;
+		i += n + 1;
+	}
+	return true;
+fail:
+	if (bad)
+		*bad = i;
+	return false;
+}
+
+static bool buf_reserve(kbs_buf *b, size_t extra)
+{
+	if (b->oom)
+		return false;
+	if (b->len + extra + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+bool kbs_buf_add(kbs_buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return false;
+	if (n)
+		memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+bool kbs_buf_adds(kbs_buf *b, const char *s)
+{
+	return kbs_buf_add(b, s, strlen(s));
+}
+
+bool kbs_buf_addc(kbs_buf *b, char c)
+{
+	return kbs_buf_add(b, &c, 1);
+}
+
+bool kbs_buf_addf(kbs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n))
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return true;
+}
+
+void kbs_buf_free(kbs_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+char *kbs_buf_steal(kbs_buf *b)
+{
+	char *p = b->data;
+	if (!p && !b->oom)
+		p = kbs_strdup("");
+	if (b->oom) {
+		free(p);
+		p = NULL;
+	}
+	memset(b, 0, sizeof *b);
+	return p;
+}
+
+bool kbs_strlist_pushn(kbs_strlist *l, const char *s, size_t n)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		char **v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
+	char *c = kbs_strndup(s, n);
+	if (!c)
+		return false;
+	l->v[l->n++] = c;
+	return true;
+}
+
+bool kbs_strlist_push(kbs_strlist *l, const char *s)
+{
+	return kbs_strlist_pushn(l, s, strlen(s));
+}
+
+bool kbs_strlist_contains(const kbs_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void kbs_strlist_free(kbs_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+uint64_t kbs_hash64(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL ^ seed;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static size_t map_slot(char *const *keys, size_t cap, const char *key)
+{
+	size_t i = (size_t)kbs_hash64(key, strlen(key), 0) & (cap - 1);
+	while (keys[i] && strcmp(keys[i], key) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static bool map_grow(kbs_strmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	char **keys = calloc(cap, sizeof *keys);
+	char **vals = calloc(cap, sizeof *vals);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return false;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->keys[i]) {
+			size_t j = map_slot(keys, cap, m->keys[i]);
+			keys[j] = m->keys[i];
+			vals[j] = m->vals[i];
+		}
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = cap;
+	return true;
+}
+
+bool kbs_strmap_set(kbs_strmap *m, const char *key, const char *val)
+{
+	if ((m->n + 1) * 2 > m->cap && !map_grow(m))
+		return false;
+	size_t i = map_slot(m->keys, m->cap, key);
+	char *v = kbs_strdup(val ? val : "");
+	if (!v)
+		return false;
+	if (m->keys[i]) {
+		free(m->vals[i]);
+		m->vals[i] = v;
+		return true;
+	}
+	m->keys[i] = kbs_strdup(key);
+	if (!m->keys[i]) {
+		free(v);
+		return false;
+	}
+	m->vals[i] = v;
+	m->n++;
+	return true;
+}
+
+const char *kbs_strmap_get(const kbs_strmap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	size_t i = map_slot(m->keys, m->cap, key);
+	return m->keys[i] ? m->vals[i] : NULL;
+}
+
+void kbs_strmap_free(kbs_strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->keys[i]);
+		free(m->vals[i]);
+	}
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}

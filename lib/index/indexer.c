@@ -1,0 +1,774 @@
+/*
+ * Indexing sessions: files and host articles in, one Xapian transaction per
+ * batch out. The terms each article becomes are described in store.h; this
+ * file decides them, so that lib/query can ask for exactly the same ones.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../kb.h"
+#include "article.h"
+
+/* Bumped whenever the terms an article becomes change: every article then
+ * differs from its stored hash and is re-indexed by the next batch. */
+#define KBS_INDEX_FORMAT "kbs-index-1"
+
+/* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
+ * category 1.5, body 1, rounded to the integers Xapian counts in. */
+enum { W_TITLE = 3, W_TAGS = 3, W_CATEGORY = 2, W_BODY = 1 };
+
+/* Xapian refuses terms over 245 bytes; boolean terms carry user labels. */
+#define KBS_MAX_TERM_BYTES 240
+
+/* Folder walks stop this deep: a symlink loop or a hostile tree. */
+#define KBS_MAX_WALK_DEPTH 32
+
+struct kbs_indexer {
+	kbs_kb *kb;
+	kbs_store__writer *w;
+	kbs_text__analyzer *an;
+	kbs_err err;
+	kbs_index_opts opts;
+	char *default_lang;
+	kbs_index_summary sum;
+	kbs_strmap seen;      /* id -> "FILE:LINE" where this batch first had it */
+	kbs_strmap bad_files; /* absolute path -> "" for files with errors */
+	kbs_strlist roots;    /* absolute paths given to add_paths (prune) */
+	const char *cur_file; /* display path of the file being read */
+	const char *cur_abs;  /* its absolute path (the source value) */
+	uint64_t bytes_done, bytes_total, file_base;
+	bool cancelled, committed;
+};
+
+/* ---- diagnostics ---- */
+
+static void report(kbs_indexer *ix, kbs_diag_level level, const char *file, unsigned line,
+		   const char *msg)
+{
+	if (level == KBS_DIAG_ERROR) {
+		ix->sum.rejected++;
+		if (ix->cur_abs)
+			kbs_strmap_set(&ix->bad_files, ix->cur_abs, "");
+	} else {
+		ix->sum.warnings++;
+	}
+	if (ix->opts.diag)
+		ix->opts.diag(level, file, line, msg, ix->opts.payload);
+}
+
+static void sink_diag(kbs_diag_level level, const char *file, unsigned line, const char *msg,
+		      void *payload)
+{
+	report(payload, level, file, line, msg);
+}
+
+static void reportf(kbs_indexer *ix, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void reportf(kbs_indexer *ix, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	report(ix, KBS_DIAG_ERROR, file, line, msg);
+}
+
+static bool progress(kbs_indexer *ix, uint64_t done)
+{
+	ix->bytes_done = done;
+	if (ix->opts.progress && ix->opts.progress(done, ix->bytes_total, ix->opts.payload))
+		ix->cancelled = true;
+	return !ix->cancelled;
+}
+
+/* ---- article -> document ---- */
+
+typedef struct emit {
+	kbs_store__doc *doc;
+	unsigned zwdf;     /* weight of the Z terms */
+	bool positional;   /* post <term> at pos_base + pos */
+	bool title;        /* also S terms */
+	bool exact;        /* also XA terms */
+	unsigned pos_base;
+	unsigned npos;     /* positions used */
+} emit;
+
+static bool add_prefixed(kbs_store__doc *d, const char *pfx, const char *s, size_t n,
+			 unsigned wdf)
+{
+	char term[KBS_MAX_TERM_BYTES + 8];
+	if (strlen(pfx) + n >= sizeof term)
+		return true; /* cannot happen below KBS_TEXT_MAX_TERM; skip */
+	snprintf(term, sizeof term, "%s%.*s", pfx, (int)n, s);
+	return wdf ? kbs_store__doc_term(d, term, wdf) : kbs_store__doc_boolean(d, term);
+}
+
+static kbs_status emit_token(const kbs_text__token *t, void *payload)
+{
+	emit *e = payload;
+	bool ok = true;
+	if (e->positional)
+		ok = kbs_store__doc_posting(e->doc, t->term, e->pos_base + t->pos, 1);
+	else
+		ok = kbs_store__doc_term(e->doc, t->term, 1);
+	if (ok && !(t->flags & KBS_TOK_STOP)) {
+		ok = add_prefixed(e->doc, KBS_PFX_STEM, t->stem, t->stem_len, e->zwdf);
+		if (ok && e->title)
+			ok = add_prefixed(e->doc, KBS_PFX_TITLE, t->stem, t->stem_len, 1);
+	}
+	if (ok && e->exact && (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
+		ok = add_prefixed(e->doc, KBS_PFX_EXACT, t->exact, t->exact_len, 1);
+	if (t->pos + 1 > e->npos)
+		e->npos = t->pos + 1;
+	return ok ? KBS_OK : KBS_ENOMEM;
+}
+
+static kbs_status index_text(kbs_indexer *ix, emit *e, const char *text, const char *lang)
+{
+	if (!text || !*text)
+		return KBS_OK;
+	return kbs_text__analyze(ix->an, text, strlen(text), lang, emit_token, e, &ix->err);
+}
+
+/* A boolean term of a folded label; false when it does not fit a term. */
+static kbs_status add_label(kbs_indexer *ix, kbs_store__doc *d, const char *pfx,
+			    const char *label, size_t len)
+{
+	char *f = kbs_text__fold(label, len);
+	if (!f)
+		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	kbs_status rc = KBS_OK;
+	if (strlen(pfx) + strlen(f) > KBS_MAX_TERM_BYTES)
+		rc = KBS_EINVALID;
+	else if (!add_prefixed(d, pfx, f, strlen(f), 0))
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	free(f);
+	return rc;
+}
+
+static json_t *strlist_json(const kbs_strlist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v ? json_string(v) : json_null());
+}
+
+/* The stored document data: the article as JSON, fields in a fixed order so
+ * the text is also a canonical fingerprint of the content. */
+static char *article_json(const kbs_index__article *a)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	set_str(o, "id", a->id);
+	set_str(o, "title", a->title);
+	set_str(o, "kind", a->kind);
+	set_str(o, "lang", a->lang);
+	set_str(o, "category", a->category);
+	json_object_set_new(o, "tags", strlist_json(&a->tags));
+	json_object_set_new(o, "audience", strlist_json(&a->audience));
+	json_object_set_new(o, "segments", strlist_json(&a->segments));
+	set_str(o, "updated", a->updated);
+	set_str(o, "url", a->url);
+	set_str(o, "summary", a->summary);
+	set_str(o, "body", a->body);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const char *data,
+			    const char *hash, kbs_store__doc *d)
+{
+	kbs_status rc;
+	const char *file = a->file ? a->file : "<api>";
+	kbs_buf facets = { 0 };
+
+	emit title = { .doc = d, .zwdf = W_TITLE, .positional = true, .title = true, .exact = true };
+	if ((rc = index_text(ix, &title, a->title, a->lang)) != KBS_OK)
+		goto cleanup;
+	emit body = { .doc = d, .zwdf = W_BODY, .positional = true, .exact = true,
+		      .pos_base = title.npos + KBS_BODY_POS_BASE };
+	if ((rc = index_text(ix, &body, a->body, a->lang)) != KBS_OK)
+		goto cleanup;
+	emit summary = { .doc = d, .zwdf = W_BODY };
+	if ((rc = index_text(ix, &summary, a->summary, a->lang)) != KBS_OK)
+		goto cleanup;
+	emit tags = { .doc = d, .zwdf = W_TAGS };
+	for (size_t i = 0; i < a->tags.n; i++) {
+		if ((rc = index_text(ix, &tags, a->tags.v[i], a->lang)) != KBS_OK)
+			goto cleanup;
+		if ((rc = add_label(ix, d, KBS_PFX_TAG, a->tags.v[i], strlen(a->tags.v[i]))) != KBS_OK)
+			goto bad_label;
+		kbs_buf_addf(&facets, "t:%s\n", a->tags.v[i]);
+	}
+	if (a->category) {
+		emit cat = { .doc = d, .zwdf = W_CATEGORY };
+		if ((rc = index_text(ix, &cat, a->category, a->lang)) != KBS_OK)
+			goto cleanup;
+		/* Every level, so that a filter on "Compte" is one term lookup
+		 * that also finds "Compte/Connexion". */
+		for (const char *s = a->category;; s++) {
+			if (*s == '/' || *s == '\0') {
+				size_t n = (size_t)(s - a->category);
+				if ((rc = add_label(ix, d, KBS_PFX_CATEGORY, a->category, n)) != KBS_OK)
+					goto bad_label;
+				kbs_buf_addf(&facets, "c:%.*s\n", (int)n, a->category);
+				if (*s == '\0')
+					break;
+			}
+		}
+	}
+	for (size_t i = 0; i < a->audience.n; i++)
+		if ((rc = add_label(ix, d, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
+			goto bad_label;
+	for (size_t i = 0; i < a->segments.n; i++)
+		if ((rc = add_label(ix, d, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
+			goto bad_label;
+	if ((rc = add_label(ix, d, KBS_PFX_LANG, a->lang, strlen(a->lang))) != KBS_OK ||
+	    (rc = add_label(ix, d, KBS_PFX_KIND, a->kind, strlen(a->kind))) != KBS_OK)
+		goto bad_label;
+
+	const char *updated = a->updated ? a->updated : "";
+	const char *source = ix->cur_abs ? ix->cur_abs : "";
+	if (facets.oom || !kbs_store__doc_value(d, KBS_SLOT_HASH, hash, strlen(hash)) ||
+	    !kbs_store__doc_value(d, KBS_SLOT_UPDATED, updated, strlen(updated)) ||
+	    !kbs_store__doc_value(d, KBS_SLOT_SOURCE, source, strlen(source)) ||
+	    !kbs_store__doc_value(d, KBS_SLOT_FACETS, facets.data ? facets.data : "", facets.len) ||
+	    !kbs_store__doc_data(d, data, strlen(data))) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = KBS_OK;
+	goto cleanup;
+bad_label:
+	if (rc == KBS_EINVALID)
+		reportf(ix, file, a->line, "article '%s': a category, tag, role or segment is longer "
+			"than %d bytes", a->id, KBS_MAX_TERM_BYTES - 3);
+cleanup:
+	kbs_buf_free(&facets);
+	return rc;
+}
+
+/* Adds one validated article to the batch. Returns an error only when the
+ * batch cannot go on (memory, disk); a bad article is reported and skipped. */
+static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
+{
+	kbs_status rc = KBS_OK;
+	const char *file = a->file ? a->file : "<api>";
+	char *data = NULL, *idterm = NULL, *old = NULL;
+	kbs_store__doc *d = NULL;
+	char hash[64], where[PATH_MAX + 32];
+
+	const char *first = kbs_strmap_get(&ix->seen, a->id);
+	if (first) {
+		reportf(ix, file, a->line, "duplicate id '%s' (first at %s)", a->id, first);
+		goto cleanup;
+	}
+	snprintf(where, sizeof where, "%s:%u", file, a->line);
+	if (!kbs_strmap_set(&ix->seen, a->id, where)) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (ix->opts.strict && ix->sum.rejected)
+		goto cleanup; /* nothing will be committed: spare the work */
+
+	data = article_json(a);
+	idterm = kbs_sprintf(KBS_PFX_ID "%s", a->id);
+	if (!data || !idterm) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	const char *source = ix->cur_abs ? ix->cur_abs : "";
+	uint64_t h = kbs_hash64(data, strlen(data), 0);
+	h = kbs_hash64(source, strlen(source), h);
+	h = kbs_hash64(KBS_INDEX_FORMAT, strlen(KBS_INDEX_FORMAT), h);
+	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)h);
+
+	if ((rc = kbs_store__writer_value(ix->w, idterm, KBS_SLOT_HASH, &old, &ix->err)) != KBS_OK)
+		goto cleanup;
+	if (old && strcmp(old, hash) == 0) {
+		ix->sum.unchanged++;
+		goto cleanup;
+	}
+	d = kbs_store__doc_new();
+	if (!d) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = build_doc(ix, a, data, hash, d);
+	if (rc == KBS_EINVALID) { /* reported */
+		rc = KBS_OK;
+		goto cleanup;
+	}
+	if (rc != KBS_OK)
+		goto cleanup;
+	bool existed = false;
+	if ((rc = kbs_store__writer_replace(ix->w, idterm, d, &existed, &ix->err)) != KBS_OK)
+		goto cleanup;
+	if (existed)
+		ix->sum.updated++;
+	else
+		ix->sum.added++;
+cleanup:
+	kbs_store__doc_free(d);
+	free(data);
+	free(idterm);
+	free(old);
+	return rc;
+}
+
+static kbs_status sink_article(kbs_index__article *a, void *payload)
+{
+	kbs_indexer *ix = payload;
+	if (ix->cancelled)
+		return kbs_err__set(&ix->err, KBS_ERROR, "indexing cancelled");
+	return add_article(ix, a);
+}
+
+static void jsonl_done(uint64_t bytes, void *payload)
+{
+	kbs_indexer *ix = payload;
+	progress(ix, ix->file_base + bytes);
+}
+
+/* ---- files ---- */
+
+typedef struct file_entry {
+	char *shown; /* as the user can find it: their path joined with names */
+	char *abs;
+	uint64_t size;
+} file_entry;
+
+typedef struct file_list {
+	file_entry *v;
+	size_t n, cap;
+} file_list;
+
+static void file_list_free(file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].shown);
+		free(l->v[i].abs);
+	}
+	free(l->v);
+}
+
+static bool has_ext(const char *name, const char *ext)
+{
+	size_t n = strlen(name), e = strlen(ext);
+	return n > e && strcmp(name + n - e, ext) == 0;
+}
+
+static bool is_article_file(const char *name)
+{
+	return has_ext(name, ".md") || has_ext(name, ".markdown") || has_ext(name, ".jsonl");
+}
+
+static kbs_status list_push(kbs_indexer *ix, file_list *l, const char *shown, uint64_t size)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		file_entry *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	char *abs = realpath(shown, NULL);
+	char *s = kbs_strdup(shown);
+	if (!abs || !s) {
+		free(abs);
+		free(s);
+		return kbs_err__set(&ix->err, abs ? KBS_ENOMEM : KBS_EIO, "%s: %s", shown,
+				    abs ? "out of memory" : strerror(errno));
+	}
+	l->v[l->n++] = (file_entry){ s, abs, size };
+	return KBS_OK;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects article files under dir, in name order so batches are
+ * reproducible. Hidden files and folders are skipped. */
+static kbs_status walk(kbs_indexer *ix, file_list *l, const char *dir, int depth)
+{
+	kbs_status rc = KBS_OK;
+	kbs_strlist names = { 0 };
+	DIR *d = NULL;
+
+	if (depth > KBS_MAX_WALK_DEPTH) {
+		reportf(ix, dir, 0, "folders nested deeper than %d levels are not read",
+			KBS_MAX_WALK_DEPTH);
+		goto cleanup;
+	}
+	d = opendir(dir);
+	if (!d) {
+		rc = kbs_err__set(&ix->err, KBS_EIO, "cannot read folder %s: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (!kbs_strlist_push(&names, e->d_name)) {
+			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	qsort(names.v, names.n, sizeof *names.v, cmp_names);
+	for (size_t i = 0; i < names.n && rc == KBS_OK; i++) {
+		char *p = kbs_sprintf("%s%s%s", dir, has_ext(dir, "/") ? "" : "/", names.v[i]);
+		struct stat st;
+		if (!p) {
+			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		} else if (stat(p, &st) != 0) {
+			reportf(ix, p, 0, "cannot read: %s", strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = walk(ix, l, p, depth + 1);
+		} else if (S_ISREG(st.st_mode) && is_article_file(names.v[i])) {
+			rc = list_push(ix, l, p, (uint64_t)st.st_size);
+		}
+		free(p);
+	}
+cleanup:
+	if (d)
+		closedir(d);
+	kbs_strlist_free(&names);
+	return rc;
+}
+
+static kbs_status read_markdown(kbs_indexer *ix, const file_entry *f, const kbs_index__sink *sink)
+{
+	kbs_status rc = KBS_OK;
+	char *data = NULL;
+	FILE *in = NULL;
+
+	/* Front matter and Markdown around an article of the largest size. */
+	if (f->size > KBS_MAX_ARTICLE_BYTES + 65536u) {
+		reportf(ix, f->shown, 1, "file is larger than %u bytes", KBS_MAX_ARTICLE_BYTES);
+		goto cleanup;
+	}
+	in = fopen(f->shown, "rb");
+	data = malloc((size_t)f->size + 1);
+	if (!in || !data) {
+		rc = in ? kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory")
+			: kbs_err__set(&ix->err, KBS_EIO, "cannot open %s: %s", f->shown, strerror(errno));
+		goto cleanup;
+	}
+	size_t n = fread(data, 1, (size_t)f->size, in);
+	if (ferror(in)) {
+		rc = kbs_err__set(&ix->err, KBS_EIO, "cannot read %s: %s", f->shown, strerror(errno));
+		goto cleanup;
+	}
+	data[n] = '\0';
+	rc = kbs_index__parse_markdown(f->shown, data, n, sink);
+cleanup:
+	if (in)
+		fclose(in);
+	free(data);
+	return rc;
+}
+
+/* ---- public API ---- */
+
+kbs_status kbs_index_opts_init(kbs_index_opts *opts, unsigned version)
+{
+	if (!opts || version != KBS_INDEX_OPTS_VERSION)
+		return KBS_EINVALID;
+	kbs_index_opts d = KBS_INDEX_OPTS_INIT;
+	*opts = d;
+	return KBS_OK;
+}
+
+void kbs_indexer_free(kbs_indexer *ix)
+{
+	if (!ix)
+		return;
+	kbs_store__writer_free(ix->w);
+	kbs_text__analyzer_free(ix->an);
+	if (ix->kb)
+		kbs_kb__release_indexer(ix->kb);
+	kbs_strmap_free(&ix->seen);
+	kbs_strmap_free(&ix->bad_files);
+	kbs_strlist_free(&ix->roots);
+	free(ix->default_lang);
+	free(ix);
+}
+
+kbs_status kbs_indexer_new(kbs_indexer **out, kbs_kb *kb, const kbs_index_opts *opts)
+{
+	kbs_status rc = KBS_OK;
+	kbs_indexer *ix = NULL;
+	kbs_err *err = kbs_kb__begin(kb);
+
+	if (out)
+		*out = NULL;
+	if (!out || !kb)
+		return kbs_err__set(err, KBS_EINVALID, "kbs_indexer_new needs out and kb");
+	if (opts && opts->version != KBS_INDEX_OPTS_VERSION)
+		return kbs_err__set(err, KBS_EINVALID, "unknown kbs_index_opts version %u",
+				    opts->version);
+	const char *lang = opts && opts->default_lang ? opts->default_lang : "en";
+	if (strlen(lang) != 2 || lang[0] < 'a' || lang[0] > 'z' || lang[1] < 'a' || lang[1] > 'z')
+		return kbs_err__set(err, KBS_EINVALID,
+				    "default language '%s' is not an ISO 639-1 code (e.g. fr)", lang);
+	if ((rc = kbs_kb__claim_indexer(kb, err)) != KBS_OK)
+		return rc;
+	ix = calloc(1, sizeof *ix);
+	if (!ix) {
+		kbs_kb__release_indexer(kb);
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	}
+	ix->kb = kb;
+	if (opts)
+		ix->opts = *opts;
+	else
+		kbs_index_opts_init(&ix->opts, KBS_INDEX_OPTS_VERSION);
+	ix->default_lang = kbs_strdup(lang);
+	ix->opts.default_lang = ix->default_lang;
+	if (!ix->default_lang) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((rc = kbs_store__writer_open(&ix->w, kb->index_dir, false, err)) != KBS_OK)
+		goto cleanup;
+	if ((rc = kbs_text__analyzer_new(&ix->an, err)) != KBS_OK)
+		goto cleanup;
+	*out = ix;
+	ix = NULL;
+cleanup:
+	kbs_indexer_free(ix);
+	return rc;
+}
+
+const char *kbs_indexer_errmsg(const kbs_indexer *ix)
+{
+	return ix ? ix->err.msg : "";
+}
+
+static kbs_index__sink make_sink(kbs_indexer *ix)
+{
+	return (kbs_index__sink){ .article = sink_article, .diag = sink_diag, .payload = ix,
+				  .default_lang = ix->default_lang };
+}
+
+kbs_status kbs_indexer_add_paths(kbs_indexer *ix, const char *const *paths, size_t npaths)
+{
+	kbs_status rc = KBS_OK;
+	file_list files = { 0 };
+
+	if (!ix)
+		return KBS_EINVALID;
+	kbs_err__clear(&ix->err);
+	if (ix->committed)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "this batch was already committed");
+	for (size_t i = 0; i < npaths; i++) {
+		struct stat st;
+		if (!paths[i] || stat(paths[i], &st) != 0) {
+			rc = kbs_err__set(&ix->err, errno == ENOENT ? KBS_ENOTFOUND : KBS_EIO,
+					  "%s: %s", paths[i] ? paths[i] : "(null)", strerror(errno));
+			goto cleanup;
+		}
+		char *abs = realpath(paths[i], NULL);
+		if (!abs || !kbs_strlist_push(&ix->roots, abs)) {
+			free(abs);
+			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		free(abs);
+		if (S_ISDIR(st.st_mode)) {
+			rc = walk(ix, &files, paths[i], 0);
+		} else if (!is_article_file(paths[i])) {
+			rc = kbs_err__set(&ix->err, KBS_EINVALID,
+					  "%s: not an article file (expected .md, .markdown or .jsonl)",
+					  paths[i]);
+		} else {
+			rc = list_push(ix, &files, paths[i], (uint64_t)st.st_size);
+		}
+		if (rc != KBS_OK)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < files.n; i++)
+		ix->bytes_total += files.v[i].size;
+
+	kbs_index__sink sink = make_sink(ix);
+	for (size_t i = 0; i < files.n && rc == KBS_OK; i++) {
+		const file_entry *f = &files.v[i];
+		ix->cur_file = f->shown;
+		ix->cur_abs = f->abs;
+		ix->file_base = ix->bytes_done;
+		if (has_ext(f->shown, ".jsonl")) {
+			FILE *in = fopen(f->shown, "rb");
+			if (!in) {
+				rc = kbs_err__set(&ix->err, KBS_EIO, "cannot open %s: %s", f->shown,
+						  strerror(errno));
+				break;
+			}
+			rc = kbs_index__parse_jsonl(f->shown, in, &sink, jsonl_done);
+			fclose(in);
+		} else {
+			rc = read_markdown(ix, f, &sink);
+		}
+		if (rc == KBS_OK && !progress(ix, ix->file_base + f->size))
+			rc = kbs_err__set(&ix->err, KBS_ERROR, "indexing cancelled");
+	}
+	ix->cur_file = ix->cur_abs = NULL;
+cleanup:
+	file_list_free(&files);
+	return rc;
+}
+
+/* Copies a host article into the internal model (strings owned). */
+static kbs_status copy_list(kbs_strlist *l, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && !kbs_strlist_push(l, v[i]))
+			return KBS_ENOMEM;
+	return KBS_OK;
+}
+
+kbs_status kbs_indexer_add(kbs_indexer *ix, const kbs_article *in)
+{
+	kbs_status rc = KBS_OK;
+	kbs_index__article a = { 0 };
+
+	if (!ix)
+		return KBS_EINVALID;
+	kbs_err__clear(&ix->err);
+	if (ix->committed)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "this batch was already committed");
+	if (!in || in->version != KBS_ARTICLE_VERSION)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "kbs_article: NULL or unknown version");
+	const char *strs[] = { in->id, in->title, in->body, in->kind, in->lang,
+			       in->category, in->updated, in->url, in->summary };
+	char **dst[] = { &a.id, &a.title, &a.body, &a.kind, &a.lang,
+			 &a.category, &a.updated, &a.url, &a.summary };
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		if (strs[i] && !(*dst[i] = kbs_strdup(strs[i]))) {
+			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	if (copy_list(&a.tags, in->tags, in->ntags) != KBS_OK ||
+	    copy_list(&a.audience, in->audience, in->naudience) != KBS_OK ||
+	    copy_list(&a.segments, in->segments, in->nsegments) != KBS_OK) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	a.file = "<api>";
+	a.line = 0;
+	kbs_index__sink sink = make_sink(ix);
+	if (kbs_index__validate(&a, in->body_is_markdown != 0, &sink) != KBS_OK) {
+		rc = kbs_err__set(&ix->err, KBS_EINVALID, "article '%s' is invalid (see diagnostics)",
+				  in->id ? in->id : "");
+		goto cleanup;
+	}
+	uint64_t rejected = ix->sum.rejected;
+	rc = add_article(ix, &a);
+	if (rc == KBS_OK && ix->sum.rejected != rejected)
+		rc = kbs_err__set(&ix->err, KBS_EINVALID, "article '%s' was rejected (see diagnostics)",
+				  a.id);
+cleanup:
+	kbs_index__article_free(&a);
+	return rc;
+}
+
+kbs_status kbs_indexer_delete(kbs_indexer *ix, const char *id)
+{
+	if (!ix)
+		return KBS_EINVALID;
+	kbs_err__clear(&ix->err);
+	if (ix->committed)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "this batch was already committed");
+	if (!id || !*id || strlen(id) > KBS_MAX_ID_BYTES)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "invalid article id");
+	char *idterm = kbs_sprintf(KBS_PFX_ID "%s", id);
+	if (!idterm)
+		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	bool existed = false;
+	kbs_status rc = kbs_store__writer_delete(ix->w, idterm, &existed, &ix->err);
+	free(idterm);
+	if (rc != KBS_OK)
+		return rc;
+	if (!existed)
+		return kbs_err__set(&ix->err, KBS_ENOTFOUND, "no article with id '%s'", id);
+	ix->sum.removed++;
+	return KBS_OK;
+}
+
+static bool under_root(const kbs_indexer *ix, const char *source)
+{
+	for (size_t i = 0; i < ix->roots.n; i++) {
+		size_t n = strlen(ix->roots.v[i]);
+		if (strncmp(source, ix->roots.v[i], n) == 0 && (source[n] == '\0' || source[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static kbs_status prune_one(const char *idterm, const char *source, void *payload)
+{
+	kbs_indexer *ix = payload;
+	const char *id = idterm + strlen(KBS_PFX_ID);
+	if (!*source || !under_root(ix, source) || kbs_strmap_get(&ix->seen, id) ||
+	    kbs_strmap_get(&ix->bad_files, source))
+		return KBS_OK;
+	bool existed = false;
+	kbs_status rc = kbs_store__writer_delete(ix->w, idterm, &existed, &ix->err);
+	if (rc == KBS_OK && existed)
+		ix->sum.removed++;
+	return rc;
+}
+
+kbs_status kbs_indexer_commit(kbs_indexer *ix, kbs_index_summary *summary)
+{
+	kbs_status rc = KBS_OK;
+	if (summary)
+		memset(summary, 0, sizeof *summary);
+	if (!ix)
+		return KBS_EINVALID;
+	kbs_err__clear(&ix->err);
+	if (ix->committed)
+		return kbs_err__set(&ix->err, KBS_EINVALID, "this batch was already committed");
+	ix->committed = true;
+	if (ix->opts.strict && ix->sum.rejected) {
+		rc = kbs_err__set(&ix->err, KBS_EINVALID,
+				  "%llu article(s) rejected; strict mode: nothing was committed",
+				  (unsigned long long)ix->sum.rejected);
+		goto cleanup;
+	}
+	if (ix->cancelled) {
+		rc = kbs_err__set(&ix->err, KBS_ERROR, "indexing cancelled; nothing was committed");
+		goto cleanup;
+	}
+	if (ix->opts.prune && ix->roots.n &&
+	    (rc = kbs_store__writer_each(ix->w, KBS_SLOT_SOURCE, prune_one, ix, &ix->err)) != KBS_OK)
+		goto cleanup;
+	rc = kbs_store__writer_commit(ix->w, &ix->err);
+cleanup:
+	if (rc != KBS_OK) /* what the summary reports is what was committed */
+		ix->sum.added = ix->sum.updated = ix->sum.removed = ix->sum.unchanged = 0;
+	if (summary)
+		*summary = ix->sum;
+	/* Release the lock now: the batch is over either way. */
+	kbs_store__writer_free(ix->w);
+	ix->w = NULL;
+	return rc;
+}

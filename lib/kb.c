@@ -1,0 +1,287 @@
+#include "kb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* One message slot per thread, tagged with the handle it belongs to: a
+ * thread reading kbs_errmsg(kb) after its own failed call gets that call's
+ * text, never another thread's, and a slot of another handle reads as "". */
+static _Thread_local kbs_err tls_err;
+static _Thread_local const kbs_kb *tls_kb;
+
+/* Idle contexts kept for reuse; more than this are freed on return. */
+#define KBS_POOL_MAX 16
+
+const char *kbs_status_str(kbs_status status)
+{
+	switch (status) {
+	case KBS_OK:
+		return "ok";
+	case KBS_STOP:
+		return "stopped";
+	case KBS_ERROR:
+		return "error";
+	case KBS_ENOTFOUND:
+		return "not found";
+	case KBS_EINVALID:
+		return "invalid input";
+	case KBS_ESYNTAX:
+		return "query syntax error";
+	case KBS_ELOCKED:
+		return "locked by another writer";
+	case KBS_ERETRY:
+		return "index changed, retry";
+	case KBS_ENOMEM:
+		return "out of memory";
+	case KBS_EIO:
+		return "input/output error";
+	case KBS_ITEROVER:
+		return "end of iteration";
+	}
+	return "unknown status";
+}
+
+const char *kbs_version(void)
+{
+	return "0.1.0";
+}
+
+void kbs_string_free(char *s)
+{
+	free(s);
+}
+
+kbs_err *kbs_kb__begin(const kbs_kb *kb)
+{
+	tls_kb = kb;
+	tls_err.msg[0] = '\0';
+	return &tls_err;
+}
+
+const char *kbs_errmsg(const kbs_kb *kb)
+{
+	return kb && tls_kb == kb ? tls_err.msg : "";
+}
+
+kbs_status kbs_open_opts_init(kbs_open_opts *opts, unsigned version)
+{
+	if (!opts || version != KBS_OPEN_OPTS_VERSION)
+		return KBS_EINVALID;
+	kbs_open_opts d = KBS_OPEN_OPTS_INIT;
+	*opts = d;
+	return KBS_OK;
+}
+
+static kbs_status mkdir_p(const char *path, kbs_err *err)
+{
+	char *p = kbs_strdup(path);
+	if (!p)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	kbs_status rc = KBS_OK;
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				rc = kbs_err__set(err, errno == ENOENT ? KBS_ENOTFOUND : KBS_EIO,
+						  "cannot create directory %s: %s", p, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+static void ctx_free(kbs_ctx *c)
+{
+	if (!c)
+		return;
+	kbs_store__reader_free(c->reader);
+	kbs_text__analyzer_free(c->an);
+	free(c);
+}
+
+kbs_status kbs_open(kbs_kb **out, const char *path, const kbs_open_opts *opts, char **errmsg)
+{
+	kbs_err err = { { 0 } };
+	kbs_status rc = KBS_OK;
+	kbs_kb *kb = NULL;
+	kbs_ctx *probe = NULL;
+	struct stat st;
+
+	if (out)
+		*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
+	if (!out || !path || !*path) {
+		rc = kbs_err__set(&err, KBS_EINVALID, "kbs_open needs an out pointer and a path");
+		goto cleanup;
+	}
+	if (opts && opts->version != KBS_OPEN_OPTS_VERSION) {
+		rc = kbs_err__set(&err, KBS_EINVALID, "unknown kbs_open_opts version %u", opts->version);
+		goto cleanup;
+	}
+	bool create = opts && (opts->flags & KBS_OPEN_CREATE);
+
+	kb = calloc(1, sizeof *kb);
+	if (!kb) {
+		rc = kbs_err__set(&err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	pthread_mutex_init(&kb->lock, NULL);
+	kb->home = kbs_strdup(path);
+	kb->index_dir = kbs_sprintf("%s/index", path);
+	if (!kb->home || !kb->index_dir) {
+		rc = kbs_err__set(&err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT || !create) {
+			rc = kbs_err__set(&err, errno == ENOENT ? KBS_ENOTFOUND : KBS_EIO,
+					  "no knowledge base at %s: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if ((rc = mkdir_p(path, &err)) != KBS_OK)
+			goto cleanup;
+	} else if (!S_ISDIR(st.st_mode)) {
+		rc = kbs_err__set(&err, KBS_EIO, "%s is not a directory", path);
+		goto cleanup;
+	}
+
+	if (stat(kb->index_dir, &st) != 0) {
+		if (!create) {
+			rc = kbs_err__set(&err, KBS_ENOTFOUND,
+					  "no knowledge base at %s (it has no index yet)", path);
+			goto cleanup;
+		}
+		kbs_store__writer *w = NULL;
+		if ((rc = kbs_store__writer_open(&w, kb->index_dir, true, &err)) != KBS_OK)
+			goto cleanup;
+		kbs_store__writer_free(w);
+	}
+
+	/* Open one context now, so a damaged index fails here and not at the
+	 * first search. */
+	if ((rc = kbs_kb__ctx_get(kb, &probe, &err)) != KBS_OK)
+		goto cleanup;
+	kbs_kb__ctx_put(kb, probe);
+	probe = NULL;
+
+	*out = kb;
+	kb = NULL;
+cleanup:
+	if (rc != KBS_OK && errmsg)
+		*errmsg = kbs_strdup(err.msg);
+	kbs_close(kb);
+	return rc;
+}
+
+void kbs_close(kbs_kb *kb)
+{
+	if (!kb)
+		return;
+	for (size_t i = 0; i < kb->npool; i++)
+		ctx_free(kb->pool[i]);
+	free(kb->pool);
+	pthread_mutex_destroy(&kb->lock);
+	free(kb->home);
+	free(kb->index_dir);
+	free(kb);
+}
+
+kbs_status kbs_kb__ctx_get(kbs_kb *kb, kbs_ctx **out, kbs_err *err)
+{
+	kbs_status rc = KBS_OK;
+	kbs_ctx *c = NULL;
+
+	*out = NULL;
+	pthread_mutex_lock(&kb->lock);
+	if (kb->npool)
+		c = kb->pool[--kb->npool];
+	pthread_mutex_unlock(&kb->lock);
+
+	if (c) {
+		if ((rc = kbs_store__reader_refresh(c->reader, err)) != KBS_OK)
+			goto cleanup;
+	} else {
+		c = calloc(1, sizeof *c);
+		if (!c) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((rc = kbs_store__reader_open(&c->reader, kb->index_dir, err)) != KBS_OK)
+			goto cleanup;
+		if ((rc = kbs_text__analyzer_new(&c->an, err)) != KBS_OK)
+			goto cleanup;
+	}
+	*out = c;
+	c = NULL;
+cleanup:
+	ctx_free(c);
+	return rc;
+}
+
+void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&kb->lock);
+	if (kb->npool < KBS_POOL_MAX) {
+		if (kb->npool == kb->cappool) {
+			size_t cap = kb->cappool ? kb->cappool * 2 : 4;
+			kbs_ctx **p = realloc(kb->pool, cap * sizeof *p);
+			if (p) {
+				kb->pool = p;
+				kb->cappool = cap;
+			}
+		}
+		if (kb->npool < kb->cappool) {
+			kb->pool[kb->npool++] = c;
+			c = NULL;
+		}
+	}
+	pthread_mutex_unlock(&kb->lock);
+	ctx_free(c);
+}
+
+kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err)
+{
+	kbs_status rc = KBS_OK;
+	pthread_mutex_lock(&kb->lock);
+	if (kb->has_indexer)
+		rc = kbs_err__set(err, KBS_ELOCKED,
+				  "an indexer is already running on this knowledge base");
+	else
+		kb->has_indexer = true;
+	pthread_mutex_unlock(&kb->lock);
+	return rc;
+}
+
+void kbs_kb__release_indexer(kbs_kb *kb)
+{
+	pthread_mutex_lock(&kb->lock);
+	kb->has_indexer = false;
+	pthread_mutex_unlock(&kb->lock);
+}
+
+bool kbs_kb__visible(const char *const *audience, size_t naudience,
+		     const char *const *roles, size_t nroles)
+{
+	if (naudience == 0)
+		return true;
+	for (size_t i = 0; i < naudience; i++) {
+		if (strcmp(audience[i], "public") == 0)
+			return true;
+		for (size_t j = 0; j < nroles; j++)
+			if (roles[j] && strcmp(audience[i], roles[j]) == 0)
+				return true;
+	}
+	return false;
+}

@@ -1,0 +1,49 @@
+/*
+ * The knowledge-base handle and what its modules share: where things live in
+ * the home directory, the per-thread error text, and the pool of search
+ * contexts (an index reader and an analyzer each) that lets many threads
+ * search one handle at once without sharing engine objects.
+ */
+#ifndef KBS_KB_H
+#define KBS_KB_H
+
+#include <pthread.h>
+
+#include "common.h"
+#include "store/store.h"
+#include "text/text.h"
+
+/* What one search thread needs, borrowed from the pool for one call. */
+typedef struct kbs_ctx {
+	kbs_store__reader *reader;
+	kbs_text__analyzer *an;
+} kbs_ctx;
+
+struct kbs_kb {
+	char *home;      /* the knowledge-base directory */
+	char *index_dir; /* home/index: the Xapian database */
+	pthread_mutex_t lock; /* guards the pool and has_indexer */
+	kbs_ctx **pool;  /* idle contexts */
+	size_t npool, cappool;
+	bool has_indexer;
+};
+
+/* Starts a call on kb from this thread: clears and returns the thread's
+ * message slot for kb. */
+kbs_err *kbs_kb__begin(const kbs_kb *kb);
+
+/* Borrows a context at the latest committed state of the index. */
+kbs_status kbs_kb__ctx_get(kbs_kb *kb, kbs_ctx **out, kbs_err *err);
+/* Gives it back (NULL is ignored). */
+void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *ctx);
+
+/* Marks the single indexer slot taken; KBS_ELOCKED when it already is. */
+kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err);
+void kbs_kb__release_indexer(kbs_kb *kb);
+
+/* Whether an article with this audience may be seen by a caller with these
+ * roles ("public" always holds for both sides' defaults). */
+bool kbs_kb__visible(const char *const *audience, size_t naudience,
+		     const char *const *roles, size_t nroles);
+
+#endif

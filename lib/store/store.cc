@@ -1,0 +1,630 @@
+// The Xapian shim. See store.h for the storage layout.
+//
+// Every extern "C" body is one try block; every catch calls store_error(),
+// which re-throws the exception in flight and maps it to a kbs_status, so
+// that no C++ exception ever reaches C and no mapping is written twice.
+
+#include "store.h"
+
+#include <xapian.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <algorithm>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+kbs_status store_error(kbs_err *err)
+{
+	try {
+		throw;
+	} catch (const Xapian::DatabaseModifiedError &e) {
+		return kbs_err__set(err, KBS_ERETRY, "the index changed while reading it: %s",
+				    e.get_msg().c_str());
+	} catch (const Xapian::DatabaseLockError &e) {
+		return kbs_err__set(err, KBS_ELOCKED,
+				    "the knowledge base is being written by another indexer (%s)",
+				    e.get_msg().c_str());
+	} catch (const Xapian::DatabaseNotFoundError &e) {
+		return kbs_err__set(err, KBS_ENOTFOUND, "no index: %s", e.get_msg().c_str());
+	} catch (const Xapian::DatabaseCorruptError &e) {
+		return kbs_err__set(err, KBS_EIO, "the index is damaged: %s", e.get_msg().c_str());
+	} catch (const Xapian::DatabaseError &e) {
+		return kbs_err__set(err, KBS_EIO, "the index is damaged or unreadable (%s: %s)",
+				    e.get_type(), e.get_msg().c_str());
+	} catch (const Xapian::QueryParserError &e) {
+		return kbs_err__set(err, KBS_ESYNTAX, "query: %s", e.get_msg().c_str());
+	} catch (const Xapian::Error &e) {
+		return kbs_err__set(err, KBS_ERROR, "engine %s: %s", e.get_type(), e.get_msg().c_str());
+	} catch (const std::bad_alloc &) {
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	} catch (const std::exception &e) {
+		return kbs_err__set(err, KBS_ERROR, "internal error: %s", e.what());
+	} catch (...) {
+		return kbs_err__set(err, KBS_ERROR, "internal error: unknown exception");
+	}
+}
+
+char *dup_string(const std::string &s)
+{
+	char *p = static_cast<char *>(std::malloc(s.size() + 1));
+	if (!p)
+		throw std::bad_alloc();
+	std::memcpy(p, s.data(), s.size());
+	p[s.size()] = '\0';
+	return p;
+}
+
+// Counts the '\n'-separated labels of KBS_SLOT_FACETS over every match the
+// matcher looks at.
+class FacetSpy : public Xapian::MatchSpy {
+    public:
+	std::map<std::string, Xapian::doccount> counts;
+
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		const std::string v = doc.get_value(KBS_SLOT_FACETS);
+		std::string::size_type s = 0;
+		while (s < v.size()) {
+			std::string::size_type e = v.find('\n', s);
+			if (e == std::string::npos)
+				e = v.size();
+			if (e > s)
+				++counts[v.substr(s, e - s)];
+			s = e + 1;
+		}
+	}
+};
+
+Xapian::Query build(const kbs_qnode *n);
+
+std::vector<Xapian::Query> build_kids(const kbs_qnode *n, size_t from)
+{
+	std::vector<Xapian::Query> v;
+	v.reserve(n->nkids);
+	for (size_t i = from; i < n->nkids; i++)
+		v.push_back(build(n->kids[i]));
+	return v;
+}
+
+Xapian::Query combine(Xapian::Query::op op, const kbs_qnode *n)
+{
+	std::vector<Xapian::Query> v = build_kids(n, 0);
+	return Xapian::Query(op, v.begin(), v.end());
+}
+
+// kids[0] OP (kids[1] OR ...): the operators that take one left-hand side.
+Xapian::Query left_and_rest(Xapian::Query::op op, Xapian::Query::op rest_op, const kbs_qnode *n)
+{
+	if (n->nkids == 0)
+		return Xapian::Query();
+	Xapian::Query left = build(n->kids[0]);
+	if (n->nkids == 1)
+		return left;
+	std::vector<Xapian::Query> rest = build_kids(n, 1);
+	return Xapian::Query(op, left, Xapian::Query(rest_op, rest.begin(), rest.end()));
+}
+
+Xapian::Query build(const kbs_qnode *n)
+{
+	switch (n->op) {
+	case KBS_Q_TERM:
+		return Xapian::Query(n->term, n->wqf ? n->wqf : 1);
+	case KBS_Q_ALL:
+		return Xapian::Query::MatchAll;
+	case KBS_Q_OR:
+		return combine(Xapian::Query::OP_OR, n);
+	case KBS_Q_AND:
+		return combine(Xapian::Query::OP_AND, n);
+	case KBS_Q_SYNONYM:
+		return combine(Xapian::Query::OP_SYNONYM, n);
+	case KBS_Q_AND_NOT:
+		return left_and_rest(Xapian::Query::OP_AND_NOT, Xapian::Query::OP_OR, n);
+	case KBS_Q_AND_MAYBE:
+		return left_and_rest(Xapian::Query::OP_AND_MAYBE, Xapian::Query::OP_OR, n);
+	case KBS_Q_FILTER:
+		return left_and_rest(Xapian::Query::OP_FILTER, Xapian::Query::OP_AND, n);
+	case KBS_Q_PHRASE: {
+		std::vector<Xapian::Query> v = build_kids(n, 0);
+		return Xapian::Query(Xapian::Query::OP_PHRASE, v.begin(), v.end(), n->window);
+	}
+	case KBS_Q_SCALE:
+		if (n->nkids == 0)
+			return Xapian::Query();
+		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, build(n->kids[0]), n->scale);
+	case KBS_Q_WILDCARD:
+		return Xapian::Query(Xapian::Query::OP_WILDCARD, n->term,
+				     n->max_expansion ? n->max_expansion : 50,
+				     Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+				     Xapian::Query::OP_SYNONYM);
+	}
+	return Xapian::Query();
+}
+
+// The docid of the document indexed by idterm, or 0.
+Xapian::docid find_doc(const Xapian::Database &db, const char *idterm)
+{
+	Xapian::PostingIterator p = db.postlist_begin(idterm);
+	return p == db.postlist_end(idterm) ? 0 : *p;
+}
+
+} // namespace
+
+// ---- stemming ----
+
+struct kbs_store__stemmer {
+	Xapian::Stem stem;
+};
+
+extern "C" bool kbs_store__has_stemmer(const char *lang)
+{
+	try {
+		if (!lang || !*lang)
+			return false;
+		Xapian::Stem s(lang);
+		return !s.is_none();
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" kbs_status kbs_store__stemmer_new(kbs_store__stemmer **out, const char *lang,
+					     kbs_err *err)
+{
+	*out = nullptr;
+	try {
+		if (!kbs_store__has_stemmer(lang))
+			return kbs_err__set(err, KBS_ENOTFOUND, "no stemmer for language '%s'",
+					    lang ? lang : "");
+		kbs_store__stemmer *s = new (std::nothrow) kbs_store__stemmer;
+		if (!s)
+			return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		try {
+			s->stem = Xapian::Stem(lang);
+		} catch (...) {
+			delete s;
+			throw;
+		}
+		*out = s;
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__stemmer_free(kbs_store__stemmer *s)
+{
+	delete s;
+}
+
+extern "C" char *kbs_store__stem(kbs_store__stemmer *s, const char *word, size_t len)
+{
+	try {
+		return dup_string(s->stem(std::string(word, len)));
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+// ---- reading ----
+
+struct kbs_store__reader {
+	Xapian::Database db;
+};
+
+extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
+					     kbs_err *err)
+{
+	*out = nullptr;
+	kbs_store__reader *r = new (std::nothrow) kbs_store__reader;
+	if (!r)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	try {
+		r->db = Xapian::Database(dir);
+		*out = r;
+		return KBS_OK;
+	} catch (...) {
+		delete r;
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__reader_free(kbs_store__reader *r)
+{
+	try {
+		delete r;
+	} catch (...) {
+		// A destructor that throws has nothing left to release.
+	}
+}
+
+extern "C" kbs_status kbs_store__reader_refresh(kbs_store__reader *r, kbs_err *err)
+{
+	try {
+		r->db.reopen();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" uint64_t kbs_store__doccount(kbs_store__reader *r)
+{
+	try {
+		return r->db.get_doccount();
+	} catch (...) {
+		return 0;
+	}
+}
+
+extern "C" uint64_t kbs_store__termfreq(kbs_store__reader *r, const char *term)
+{
+	try {
+		return r->db.get_termfreq(term);
+	} catch (...) {
+		return 0;
+	}
+}
+
+extern "C" kbs_status kbs_store__get_data(kbs_store__reader *r, const char *idterm, char **out,
+					  size_t *len, kbs_err *err)
+{
+	*out = nullptr;
+	if (len)
+		*len = 0;
+	try {
+		Xapian::docid did = find_doc(r->db, idterm);
+		if (!did)
+			return kbs_err__set(err, KBS_ENOTFOUND, "no such article");
+		std::string data = r->db.get_document(did).get_data();
+		*out = dup_string(data);
+		if (len)
+			*len = data.size();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
+					      const char *term, bool *out, kbs_err *err)
+{
+	*out = false;
+	try {
+		Xapian::docid did = find_doc(r->db, idterm);
+		if (!did)
+			return kbs_err__set(err, KBS_ENOTFOUND, "no such article");
+		Xapian::TermIterator t = r->db.termlist_begin(did);
+		t.skip_to(term);
+		*out = t != r->db.termlist_end(did) && *t == term;
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
+					   kbs_status (*cb)(const char *, uint64_t, void *),
+					   void *payload, kbs_err *err)
+{
+	try {
+		for (Xapian::TermIterator t = r->db.allterms_begin(prefix);
+		     t != r->db.allterms_end(prefix); ++t) {
+			kbs_status rc = cb((*t).c_str(), t.get_termfreq(), payload);
+			if (rc == KBS_STOP)
+				break;
+			if (rc != KBS_OK)
+				return rc;
+		}
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__result_free(kbs_store__result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nhits; i++) {
+		std::free(res->hits[i].data);
+		for (size_t j = 0; j < res->hits[i].nterms; j++)
+			std::free(res->hits[i].terms[j]);
+		std::free(res->hits[i].terms);
+	}
+	std::free(res->hits);
+	for (size_t i = 0; i < res->nfacets; i++)
+		std::free(res->facets[i].label);
+	std::free(res->facets);
+	std::memset(res, 0, sizeof *res);
+}
+
+extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__search_req *req,
+					kbs_store__result *out, kbs_err *err)
+{
+	std::memset(out, 0, sizeof *out);
+	try {
+		Xapian::Query q = req->query ? build(req->query) : Xapian::Query::MatchAll;
+		if (req->filter)
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q, build(req->filter));
+		Xapian::Enquire enq(r->db);
+		enq.set_query(q);
+		if (req->sort_by_updated)
+			enq.set_sort_by_value_then_relevance(KBS_SLOT_UPDATED, true);
+		FacetSpy spy;
+		if (req->facets)
+			enq.add_matchspy(&spy);
+		Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
+						 static_cast<Xapian::doccount>(req->limit),
+						 static_cast<Xapian::doccount>(req->check_at_least));
+		out->estimate = mset.get_matches_estimated();
+		out->max_possible = mset.get_max_possible();
+		if (mset.size()) {
+			out->hits = static_cast<kbs_store__hit *>(
+				std::calloc(mset.size(), sizeof *out->hits));
+			if (!out->hits)
+				throw std::bad_alloc();
+		}
+		for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+			kbs_store__hit *h = &out->hits[out->nhits++];
+			h->docid = *it;
+			h->weight = it.get_weight();
+			std::string data = it.get_document().get_data();
+			h->data = dup_string(data);
+			h->data_len = data.size();
+			if (req->matching_terms) {
+				std::vector<std::string> terms(enq.get_matching_terms_begin(it),
+							       enq.get_matching_terms_end(it));
+				if (!terms.empty()) {
+					h->terms = static_cast<char **>(
+						std::calloc(terms.size(), sizeof *h->terms));
+					if (!h->terms)
+						throw std::bad_alloc();
+					for (const std::string &t : terms)
+						h->terms[h->nterms++] = dup_string(t);
+				}
+			}
+		}
+		if (req->facets && !spy.counts.empty()) {
+			std::vector<std::pair<std::string, Xapian::doccount>> v(spy.counts.begin(),
+										 spy.counts.end());
+			std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+				return a.second > b.second;
+			});
+			out->facets = static_cast<kbs_store__facet *>(
+				std::calloc(v.size(), sizeof *out->facets));
+			if (!out->facets)
+				throw std::bad_alloc();
+			for (const auto &p : v) {
+				out->facets[out->nfacets].label = dup_string(p.first);
+				out->facets[out->nfacets].count = p.second;
+				out->nfacets++;
+			}
+		}
+		return KBS_OK;
+	} catch (...) {
+		kbs_store__result_free(out);
+		return store_error(err);
+	}
+}
+
+// ---- documents ----
+
+struct kbs_store__doc {
+	Xapian::Document doc;
+};
+
+extern "C" kbs_store__doc *kbs_store__doc_new(void)
+{
+	try {
+		return new kbs_store__doc;
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+extern "C" void kbs_store__doc_free(kbs_store__doc *d)
+{
+	delete d;
+}
+
+extern "C" bool kbs_store__doc_term(kbs_store__doc *d, const char *term, unsigned wdf)
+{
+	try {
+		d->doc.add_term(term, wdf);
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" bool kbs_store__doc_posting(kbs_store__doc *d, const char *term, unsigned pos,
+				       unsigned wdf)
+{
+	try {
+		d->doc.add_posting(term, pos, wdf);
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" bool kbs_store__doc_boolean(kbs_store__doc *d, const char *term)
+{
+	try {
+		d->doc.add_boolean_term(term);
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" bool kbs_store__doc_value(kbs_store__doc *d, unsigned slot, const char *v, size_t len)
+{
+	try {
+		d->doc.add_value(slot, std::string(v, len));
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" bool kbs_store__doc_data(kbs_store__doc *d, const char *v, size_t len)
+{
+	try {
+		d->doc.set_data(std::string(v, len));
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+// ---- writing ----
+
+struct kbs_store__writer {
+	Xapian::WritableDatabase db;
+	bool in_transaction = false;
+};
+
+extern "C" kbs_status kbs_store__writer_open(kbs_store__writer **out, const char *dir,
+					     bool create, kbs_err *err)
+{
+	*out = nullptr;
+	kbs_store__writer *w = new (std::nothrow) kbs_store__writer;
+	if (!w)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	try {
+		w->db = Xapian::WritableDatabase(dir, create ? Xapian::DB_CREATE_OR_OPEN
+							     : Xapian::DB_OPEN);
+		// One transaction per batch: Xapian's automatic flushes are held
+		// back, so readers and a crash only ever see whole batches.
+		w->db.begin_transaction(true);
+		w->in_transaction = true;
+		*out = w;
+		return KBS_OK;
+	} catch (...) {
+		delete w;
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__writer_free(kbs_store__writer *w)
+{
+	if (!w)
+		return;
+	try {
+		if (w->in_transaction)
+			w->db.cancel_transaction();
+	} catch (...) {
+		// Nothing was committed; the old revision stays on disk.
+	}
+	try {
+		w->db.close();
+	} catch (...) {
+	}
+	delete w;
+}
+
+extern "C" kbs_status kbs_store__writer_replace(kbs_store__writer *w, const char *idterm,
+						kbs_store__doc *d, bool *existed, kbs_err *err)
+{
+	try {
+		*existed = w->db.term_exists(idterm);
+		d->doc.add_boolean_term(idterm);
+		w->db.replace_document(idterm, d->doc);
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_delete(kbs_store__writer *w, const char *idterm,
+					       bool *existed, kbs_err *err)
+{
+	try {
+		*existed = w->db.term_exists(idterm);
+		if (*existed)
+			w->db.delete_document(idterm);
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_value(kbs_store__writer *w, const char *idterm,
+					      unsigned slot, char **out, kbs_err *err)
+{
+	*out = nullptr;
+	try {
+		Xapian::docid did = find_doc(w->db, idterm);
+		if (did)
+			*out = dup_string(w->db.get_document(did).get_value(slot));
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_each(kbs_store__writer *w, unsigned slot,
+					     kbs_status (*cb)(const char *, const char *, void *),
+					     void *payload, kbs_err *err)
+{
+	try {
+		// Collected first: the callback may delete documents.
+		std::vector<std::pair<std::string, std::string>> all;
+		for (Xapian::TermIterator t = w->db.allterms_begin(KBS_PFX_ID);
+		     t != w->db.allterms_end(KBS_PFX_ID); ++t) {
+			Xapian::docid did = find_doc(w->db, (*t).c_str());
+			if (did)
+				all.emplace_back(*t, w->db.get_document(did).get_value(slot));
+		}
+		for (const auto &p : all) {
+			kbs_status rc = cb(p.first.c_str(), p.second.c_str(), payload);
+			if (rc == KBS_STOP)
+				break;
+			if (rc != KBS_OK)
+				return rc;
+		}
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_commit(kbs_store__writer *w, kbs_err *err)
+{
+	try {
+		w->db.commit_transaction();
+		w->in_transaction = false;
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+// ---- disk usage ----
+
+extern "C" uint64_t kbs_store__dir_bytes(const char *dir)
+{
+	// A Xapian (glass) database is one flat directory; count allocated
+	// blocks as du does.
+	uint64_t total = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	while (struct dirent *e = readdir(d)) {
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			total += static_cast<uint64_t>(st.st_blocks) * 512u;
+	}
+	closedir(d);
+	return total;
+}

@@ -1,0 +1,227 @@
+/*
+ * The Xapian shim: the only C++ in kbsearch, behind this C ABI. Every entry
+ * point catches every exception and turns it into a kbs_status and a message.
+ *
+ * Storage layout (one Xapian database in KB/index):
+ *
+ * Terms (prefixes follow Xapian's omega conventions, X... for our own):
+ *   Q<id>            unique id; replace/delete by id
+ *   <word>           folded unstemmed word, positional (title from position
+ *                    0, body after a gap of 100): phrases, prefix
+ *                    completion and the spelling vocabulary
+ *   Z<stem>          folded stem of every text field, wdf weighted by field
+ *                    (title 3, tags 3, category 2, body 1): the ranking terms
+ *   S<stem>          folded stem of title words only: the title boost, a
+ *                    separate short posting list so a title match ranks
+ *                    above a body match however often the body repeats it
+ *   XA<exact>        case-folded accented word, only where it differs from
+ *                    <word>: an accented query ranks accented text first
+ *   L<lang>          language (boolean)
+ *   XK<kind>         kind (boolean)
+ *   XC<path>         folded category path at every level: "XCcompte",
+ *                    "XCcompte/connexion" (boolean; subtree filter)
+ *   K<tag>           folded tag (boolean)
+ *   XR<role>         audience role (boolean; access filter)
+ *   XS<segment>      folded visitor segment (boolean; boost)
+ *
+ * Values:
+ *   0 KBS_SLOT_HASH     content hash of the article as indexed (hex), to
+ *                       skip unchanged articles on re-index
+ *   1 KBS_SLOT_UPDATED  "updated" as given (ISO 8601 sorts as text): browse
+ *                       order, newest first
+ *   2 KBS_SLOT_SOURCE   the file the article came from: --prune
+ *   3 KBS_SLOT_FACETS   facet labels, '\n'-separated, each "c:<category
+ *                       level>" or "t:<tag>", counted by a match spy
+ *
+ * Document data: the article as a JSON object (every field, body as plain
+ * text), for hits, snippets and `kbs show`.
+ */
+#ifndef KBS_STORE_H
+#define KBS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KBS_PFX_ID "Q"
+#define KBS_PFX_STEM "Z"
+#define KBS_PFX_TITLE "S"
+#define KBS_PFX_EXACT "XA"
+#define KBS_PFX_LANG "L"
+#define KBS_PFX_KIND "XK"
+#define KBS_PFX_CATEGORY "XC"
+#define KBS_PFX_TAG "K"
+#define KBS_PFX_ROLE "XR"
+#define KBS_PFX_SEGMENT "XS"
+
+enum {
+	KBS_SLOT_HASH = 0,
+	KBS_SLOT_UPDATED = 1,
+	KBS_SLOT_SOURCE = 2,
+	KBS_SLOT_FACETS = 3,
+};
+
+/* Word positions of the body start after the title's, with a gap, so a
+ * phrase never spans title and body. */
+#define KBS_BODY_POS_BASE 100
+
+/* ---- stemming ---- */
+
+typedef struct kbs_store__stemmer kbs_store__stemmer;
+
+/* A Snowball stemmer for ISO 639-1 `lang`. KBS_ENOTFOUND when Xapian has
+ * none for it. Not thread-safe: one per thread. */
+kbs_status kbs_store__stemmer_new(kbs_store__stemmer **out, const char *lang, kbs_err *err);
+void kbs_store__stemmer_free(kbs_store__stemmer *s);
+/* Stems word[0..len) into a malloc'd string (NULL: out of memory). */
+char *kbs_store__stem(kbs_store__stemmer *s, const char *word, size_t len);
+bool kbs_store__has_stemmer(const char *lang);
+
+/* ---- queries: a small tree, built by lib/query, turned into Xapian's ---- */
+
+typedef enum kbs_qop {
+	KBS_Q_TERM,     /* term, wqf (0 -> 1) */
+	KBS_Q_ALL,      /* every document */
+	KBS_Q_OR,
+	KBS_Q_AND,
+	KBS_Q_SYNONYM,  /* kids are alternatives of one word */
+	KBS_Q_AND_NOT,  /* kids[0] without any of kids[1..] */
+	KBS_Q_AND_MAYBE,/* kids[0], weighted up by kids[1..] */
+	KBS_Q_FILTER,   /* kids[0], restricted to kids[1..] without weight */
+	KBS_Q_PHRASE,   /* kids in order within `window` (0: exact) */
+	KBS_Q_SCALE,    /* kids[0] weighted by `scale` */
+	KBS_Q_WILDCARD, /* terms starting with `term`, at most `max_expansion` */
+} kbs_qop;
+
+typedef struct kbs_qnode {
+	kbs_qop op;
+	const char *term;
+	unsigned wqf;
+	double scale;
+	unsigned window;
+	unsigned max_expansion;
+	struct kbs_qnode **kids;
+	size_t nkids;
+} kbs_qnode;
+
+/* ---- reading ---- */
+
+typedef struct kbs_store__reader kbs_store__reader;
+
+/* Opens the index in `dir` read-only. KBS_ENOTFOUND when there is none,
+ * KBS_EIO when it is damaged or unreadable. One thread at a time. */
+kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir, kbs_err *err);
+void kbs_store__reader_free(kbs_store__reader *r);
+/* Moves to the latest committed state (cheap when nothing changed). */
+kbs_status kbs_store__reader_refresh(kbs_store__reader *r, kbs_err *err);
+
+uint64_t kbs_store__doccount(kbs_store__reader *r);
+uint64_t kbs_store__termfreq(kbs_store__reader *r, const char *term);
+
+/* The document data of the document indexed by `idterm` (malloc'd into
+ * *out, length in *len). KBS_ENOTFOUND when none. */
+kbs_status kbs_store__get_data(kbs_store__reader *r, const char *idterm, char **out,
+			       size_t *len, kbs_err *err);
+/* Whether the document indexed by idterm also has `term`. */
+kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
+				   const char *term, bool *out, kbs_err *err);
+
+/* Calls cb for each term starting with prefix, with its term frequency.
+ * cb returns KBS_OK, KBS_STOP, or an error that propagates. */
+kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
+				kbs_status (*cb)(const char *term, uint64_t freq, void *payload),
+				void *payload, kbs_err *err);
+
+typedef struct kbs_store__search_req {
+	const kbs_qnode *query;  /* NULL: every document */
+	const kbs_qnode *filter; /* NULL: none; applied without weight */
+	size_t offset, limit;
+	/* Look at this many matches at least: facet counts and the total are
+	 * exact below it. */
+	size_t check_at_least;
+	bool facets;
+	bool matching_terms;     /* fill hit.terms */
+	bool sort_by_updated;    /* newest first, then relevance */
+} kbs_store__search_req;
+
+typedef struct kbs_store__hit {
+	uint32_t docid;
+	double weight;
+	char *data;
+	size_t data_len;
+	char **terms; /* matching query terms, when asked */
+	size_t nterms;
+} kbs_store__hit;
+
+typedef struct kbs_store__facet {
+	char *label; /* an entry of KBS_SLOT_FACETS, e.g. "c:Compte" */
+	uint64_t count;
+} kbs_store__facet;
+
+typedef struct kbs_store__result {
+	kbs_store__hit *hits;
+	size_t nhits;
+	uint64_t estimate;
+	double max_possible; /* the most weight any document could get */
+	kbs_store__facet *facets; /* sorted by count desc, then label */
+	size_t nfacets;
+} kbs_store__result;
+
+kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__search_req *req,
+			     kbs_store__result *out, kbs_err *err);
+void kbs_store__result_free(kbs_store__result *res);
+
+/* ---- writing ---- */
+
+typedef struct kbs_store__doc kbs_store__doc;
+
+kbs_store__doc *kbs_store__doc_new(void); /* NULL: out of memory */
+void kbs_store__doc_free(kbs_store__doc *d);
+/* The doc_* calls return false only when out of memory. */
+bool kbs_store__doc_term(kbs_store__doc *d, const char *term, unsigned wdf);
+bool kbs_store__doc_posting(kbs_store__doc *d, const char *term, unsigned pos, unsigned wdf);
+bool kbs_store__doc_boolean(kbs_store__doc *d, const char *term);
+bool kbs_store__doc_value(kbs_store__doc *d, unsigned slot, const char *v, size_t len);
+bool kbs_store__doc_data(kbs_store__doc *d, const char *v, size_t len);
+
+typedef struct kbs_store__writer kbs_store__writer;
+
+/* Opens (creating when `create`) the index in `dir` for writing and starts
+ * a transaction. KBS_ELOCKED when another writer has it, KBS_ENOTFOUND,
+ * KBS_EIO. */
+kbs_status kbs_store__writer_open(kbs_store__writer **out, const char *dir, bool create,
+				  kbs_err *err);
+/* Discards an uncommitted transaction and releases the lock. */
+void kbs_store__writer_free(kbs_store__writer *w);
+/* Adds or replaces the document indexed by idterm; *existed says which. */
+kbs_status kbs_store__writer_replace(kbs_store__writer *w, const char *idterm,
+				     kbs_store__doc *d, bool *existed, kbs_err *err);
+/* Deletes by idterm; *existed false when there was nothing. */
+kbs_status kbs_store__writer_delete(kbs_store__writer *w, const char *idterm,
+				    bool *existed, kbs_err *err);
+/* Value `slot` of the document indexed by idterm, malloc'd; *out NULL when
+ * there is no such document. */
+kbs_status kbs_store__writer_value(kbs_store__writer *w, const char *idterm, unsigned slot,
+				   char **out, kbs_err *err);
+/* Calls cb(idterm, value of slot) for every document. */
+kbs_status kbs_store__writer_each(kbs_store__writer *w, unsigned slot,
+				  kbs_status (*cb)(const char *idterm, const char *value,
+						   void *payload),
+				  void *payload, kbs_err *err);
+/* Commits the transaction: all of the batch becomes visible at once. */
+kbs_status kbs_store__writer_commit(kbs_store__writer *w, kbs_err *err);
+
+/* Bytes used by the index files under dir (0 when unreadable). */
+uint64_t kbs_store__dir_bytes(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

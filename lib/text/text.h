@@ -1,0 +1,92 @@
+/*
+ * Text analysis: the one pipeline that turns text into terms, for indexing
+ * and for querying alike, so the same word always becomes the same terms.
+ *
+ * For each word of the input, in order:
+ *   1. Unicode NFC normalisation (composed and decomposed input are one);
+ *      U+2019 and U+02BC are read as an apostrophe (U+0027).
+ *   2. ICU word boundaries (UAX #29 with dictionaries: Chinese, Japanese and
+ *      Thai runs are split into words); punctuation and spaces are dropped.
+ *      Hyphens split words ("mot-de-passe" is three words at consecutive
+ *      positions, so it matches "mot de passe").
+ *   3. French elision is stripped, in every language since a query's
+ *      language may be unknown: l' m' t' qu' n' s' j' d' c' jusqu' quoiqu'
+ *      lorsqu' puisqu' ("l'abonnement" -> "abonnement").
+ *   4. Case folding (full Unicode folding: "Straße" -> "strasse"): `exact`.
+ *   5. Accent folding (NFD, combining diacritics U+0300.. removed, œ -> oe,
+ *      æ -> ae, NFC): `term`. Kana voicing marks and Indic and Thai vowel
+ *      signs are nonspacing marks too but are kept: they are not accents.
+ *   6. Stemming in the requested language (Snowball, through lib/store) of
+ *      the accented form, then accent folding of the stem: `stem`.
+ *   7. Stop words of the language are flagged, not dropped: the caller
+ *      decides (indexing keeps them for phrases, querying drops them unless
+ *      the query has nothing else).
+ */
+#ifndef KBS_TEXT_H
+#define KBS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../common.h"
+
+/* Terms longer than this (in bytes, after folding) are not indexed: they are
+ * base64 blobs, URLs or keyboard mashing, and Xapian caps terms at 245. */
+#define KBS_TEXT_MAX_TERM 64
+
+typedef struct kbs_text__analyzer kbs_text__analyzer;
+
+enum kbs_text__token_flags {
+	KBS_TOK_STOP = 1u << 0, /* a stop word of the language */
+	KBS_TOK_IDEO = 1u << 1, /* ideographic / kana / Thai: not stemmed */
+	KBS_TOK_NUM = 1u << 2,  /* starts with a digit: not stemmed */
+};
+
+typedef struct kbs_text__token {
+	const char *term;  /* accent- and case-folded, NUL-terminated */
+	size_t term_len;
+	const char *exact; /* case-folded, accents kept, NUL-terminated */
+	size_t exact_len;
+	const char *stem;  /* folded stem in the requested language; equals term
+			    * when no language (or an unknown one) was given, and
+			    * for IDEO/NUM tokens */
+	size_t stem_len;
+	size_t start, end; /* byte range of the whole word in the input,
+			    * elision included */
+	unsigned pos;      /* word position, 0-based, consecutive */
+	unsigned flags;    /* kbs_text__token_flags */
+} kbs_text__token;
+
+/* Called for each token; the token and its strings are borrowed for the
+ * call. Return KBS_OK to go on, KBS_STOP to stop (analyze then returns
+ * KBS_OK), anything else to abort with that status. */
+typedef kbs_status (*kbs_text__token_cb)(const kbs_text__token *tok, void *payload);
+
+/* Makes an analyzer (an ICU word-break iterator and a cache of stemmers).
+ * One analyzer is used by one thread at a time; make one per thread.
+ * Returns KBS_ENOMEM, KBS_ERROR (ICU failure, described in err). */
+kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err);
+void kbs_text__analyzer_free(kbs_text__analyzer *a);
+
+/* Analyses text[0..len) in language `lang` (ISO 639-1 as stored, e.g. "fr";
+ * NULL or "": no stemming, and a word is a stop word when it is one in any
+ * language we know; an unknown code: no stemming, no stop words).
+ * Returns KBS_EINVALID on invalid UTF-8 (err says at which byte) or text
+ * of 2 GiB or more, the callback's error, KBS_ENOMEM, KBS_ERROR (ICU). */
+kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len,
+			     const char *lang, kbs_text__token_cb cb, void *payload,
+			     kbs_err *err);
+
+/* Case- and accent-folds s[0..len) (NFC first) into a malloc'd string: the
+ * same folding as `term` above, for labels such as tags and categories.
+ * Returns NULL when out of memory or s is not valid UTF-8. Thread-safe. */
+char *kbs_text__fold(const char *s, size_t len);
+
+/* Whether `word` (folded, as `term`) is a stop word in `lang` (NULL or "":
+ * in any language). Thread-safe. */
+bool kbs_text__is_stopword(const char *word, const char *lang);
+
+/* Whether the analyzer can stem `lang` (Snowball has a stemmer for it). */
+bool kbs_text__has_stemmer(const char *lang);
+
+#endif

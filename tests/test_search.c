@@ -1,0 +1,500 @@
+/*
+ * Search behaviour a visitor or a portal would notice, on real indexes on
+ * disk: the sample corpus for realistic queries, small hand-made knowledge
+ * bases where a ranking question needs exact control.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char *corpus_dir;
+static kbs_kb *corpus;
+
+static int setup_corpus(void **state)
+{
+	(void)state;
+	corpus_dir = tu_tmpdir();
+	const char *paths[] = { KBS_CORPUS "/articles", KBS_CORPUS "/export.jsonl" };
+	kbs_index_summary s;
+	tu_diags d = { 0 };
+	corpus = tu_kb_index(corpus_dir, paths, 2, &s, &d);
+	if (d.n)
+		fail_msg("corpus has diagnostics, first: %s", d.lines[0]);
+	tu_diags_free(&d);
+	return s.rejected == 0 && s.added > 60 ? 0 : -1;
+}
+
+static int teardown_corpus(void **state)
+{
+	(void)state;
+	kbs_close(corpus);
+	tu_rmtree(corpus_dir);
+	free(corpus_dir);
+	return 0;
+}
+
+/* Searches the corpus; opts may be NULL. */
+static kbs_results *search(kbs_kb *kb, const char *text, const kbs_search_opts *o)
+{
+	kbs_results *r = NULL;
+	assert_kbs_ok(kb, kbs_search(&r, kb, text, o));
+	assert_non_null(r);
+	return r;
+}
+
+static long rank_of(const kbs_results *r, const char *id)
+{
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		if (strcmp(kbs_results_id(r, i), id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void assert_top(kbs_kb *kb, const char *text, const kbs_search_opts *o, const char *id)
+{
+	kbs_results *r = search(kb, text, o);
+	if (kbs_results_count(r) == 0 || strcmp(kbs_results_id(r, 0), id) != 0)
+		fail_msg("query \"%s\": expected %s first, got %s (rank of expected: %ld)", text, id,
+			 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rank_of(r, id));
+	kbs_results_free(r);
+}
+
+/* ---- a small knowledge base built per test ---- */
+
+typedef struct mini {
+	char *dir;
+	kbs_kb *kb;
+} mini;
+
+static mini mini_kb(const char *jsonl)
+{
+	mini m = { tu_tmpdir(), NULL };
+	tu_write(m.dir, "src/a.jsonl", jsonl);
+	char *src = tu_path(m.dir, "src");
+	char *db = tu_path(m.dir, "kb");
+	const char *paths[] = { src };
+	tu_diags d = { 0 };
+	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
+	if (d.n)
+		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
+	free(src);
+	free(db);
+	return m;
+}
+
+static void mini_free(mini *m)
+{
+	kbs_close(m->kb);
+	tu_rmtree(m->dir);
+	free(m->dir);
+}
+
+/* ---- ranking ---- */
+
+static void title_match_ranks_above_body_match(void **state)
+{
+	(void)state;
+	/* B says "facture" five times in its body; A has it once, in its title. */
+	mini m = mini_kb(
+		"{\"id\":\"b\",\"title\":\"Nos conseils\",\"lang\":\"fr\",\"body\":\"Une facture, la facture, "
+		"votre facture, chaque facture et toute facture arrive par courrier.\"}\n"
+		"{\"id\":\"a\",\"title\":\"Recevoir sa facture\",\"lang\":\"fr\",\"body\":\"Elle arrive par "
+		"e-mail chaque mois, avec le détail de votre consommation.\"}\n"
+		"{\"id\":\"c\",\"title\":\"Horaires\",\"lang\":\"fr\",\"body\":\"Nous répondons du lundi au "
+		"vendredi.\"}\n");
+	assert_top(m.kb, "facture", NULL, "a");
+	assert_top(m.kb, "factures", NULL, "a");
+	mini_free(&m);
+}
+
+static void accented_query_prefers_accented_text(void **state)
+{
+	(void)state;
+	/* Same words; only the accents differ. */
+	mini m = mini_kb(
+		"{\"id\":\"plain\",\"title\":\"Desinstaller l'appli\",\"lang\":\"fr\",\"body\":\"Etapes pour "
+		"desinstaller.\"}\n"
+		"{\"id\":\"accent\",\"title\":\"Désinstaller l'appli\",\"lang\":\"fr\",\"body\":\"Étapes pour "
+		"désinstaller.\"}\n");
+	assert_top(m.kb, "désinstaller", NULL, "accent");
+	kbs_results *r = search(m.kb, "desinstaller", NULL);
+	assert_int_equal(kbs_results_count(r), 2); /* folded: both match */
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+static void tags_and_category_words_count(void **state)
+{
+	(void)state;
+	mini m = mini_kb(
+		"{\"id\":\"t\",\"title\":\"Question A\",\"lang\":\"fr\",\"tags\":[\"linky\"],\"body\":\"Un texte "
+		"sans rapport.\"}\n"
+		"{\"id\":\"c\",\"title\":\"Question B\",\"lang\":\"fr\",\"category\":\"Compteur/Relevés\","
+		"\"body\":\"Un autre texte.\"}\n"
+		"{\"id\":\"n\",\"title\":\"Question C\",\"lang\":\"fr\",\"body\":\"Rien ici.\"}\n");
+	assert_top(m.kb, "linky", NULL, "t");
+	assert_top(m.kb, "relevés", NULL, "c");
+	assert_top(m.kb, "releve", NULL, "c");
+	mini_free(&m);
+}
+
+static void corpus_answers_real_questions(void **state)
+{
+	(void)state;
+	/* Each row: what a visitor types, the article that answers it, and
+	 * the analysis step that makes it work. */
+	static const struct {
+		const char *q, *lang, *id, *why;
+	} rows[] = {
+		{ "mot de passe oublié", NULL, "fr-mdp-oublie", "plain words" },
+		{ "Mot-de-passe oublie", NULL, "fr-mdp-oublie", "hyphens split, accent folding" },
+		{ "MOT DE PASSE OUBLIÉ", NULL, "fr-mdp-oublie", "case folding" },
+		{ "desinstaller l'appli", NULL, "fr-desinstaller-appli", "accents missing, elision" },
+		{ "désinstaller l’application", "fr", "fr-desinstaller-appli", "curly apostrophe" },
+		{ "comment résilier mon contrat", "fr", "fr-resilier-contrat", "stop words dropped" },
+		{ "télécharger mes factures", "fr", "fr-telecharger-facture", "French plural stem" },
+		{ "how do I download my invoices", "en", "en-download-invoice", "English stem" },
+		{ "forgot password", "en", "en-forgot-password", "English plain" },
+		{ "odeur de gaz", NULL, "fr-odeur-gaz", "rare words" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = rows[i].lang;
+		kbs_results *r = search(corpus, rows[i].q, &o);
+		long rank = rank_of(r, rows[i].id);
+		if (rank != 0)
+			fail_msg("row %zu (%s): \"%s\" -> %s first, %s at rank %ld", i, rows[i].why,
+				 rows[i].q, kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing",
+				 rows[i].id, rank);
+		kbs_results_free(r);
+	}
+}
+
+static void composed_and_decomposed_queries_agree(void **state)
+{
+	(void)state;
+	kbs_results *a = search(corpus, "r\xc3\xa9siliation", NULL);   /* é as U+00E9 */
+	kbs_results *b = search(corpus, "re\xcc\x81siliation", NULL);  /* e + U+0301 */
+	assert_true(kbs_results_count(a) > 0);
+	assert_int_equal(kbs_results_count(a), kbs_results_count(b));
+	for (size_t i = 0; i < kbs_results_count(a); i++)
+		assert_string_equal(kbs_results_id(a, i), kbs_results_id(b, i));
+	kbs_results_free(a);
+	kbs_results_free(b);
+}
+
+static void cjk_text_is_split_into_words(void **state)
+{
+	(void)state;
+	mini m = mini_kb(
+		"{\"id\":\"zh\",\"title\":\"如何重置密码\",\"lang\":\"zh\",\"body\":\"打开设置页面，然后点击重置密码。\"}\n"
+		"{\"id\":\"ja\",\"title\":\"パスワードを忘れました\",\"lang\":\"ja\",\"body\":\"設定画面を開いてください。\"}\n"
+		"{\"id\":\"en\",\"title\":\"Reset your password\",\"lang\":\"en\",\"body\":\"Open settings.\"}\n");
+	assert_top(m.kb, "密码", NULL, "zh");
+	assert_top(m.kb, "パスワード", NULL, "ja");
+	mini_free(&m);
+}
+
+/* ---- filters and access ---- */
+
+static void filters_restrict_hits(void **state)
+{
+	(void)state;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.limit = 100;
+	o.lang = "en";
+	kbs_results *r = search(corpus, "invoice bill payment", &o);
+	assert_true(kbs_results_count(r) > 0);
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		assert_string_equal(kbs_results_lang(r, i), "en");
+	kbs_results_free(r);
+
+	/* A category filter takes the whole subtree, and only it. */
+	o = (kbs_search_opts)KBS_SEARCH_OPTS_INIT;
+	o.limit = 100;
+	o.category = "compte";
+	r = search(corpus, "", &o);
+	assert_true(kbs_results_count(r) >= 5);
+	bool child = false;
+	for (size_t i = 0; i < kbs_results_count(r); i++) {
+		const char *c = kbs_results_category(r, i);
+		assert_true(strncmp(c, "Compte/", 7) == 0);
+		child |= strcmp(c, "Compte/Connexion") == 0;
+	}
+	assert_true(child);
+	kbs_results_free(r);
+
+	o.category = "Compte / Mot de passe";
+	r = search(corpus, "", &o);
+	assert_true(kbs_results_count(r) >= 2);
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		assert_string_equal(kbs_results_category(r, i), "Compte/Mot de passe");
+	kbs_results_free(r);
+
+	/* Tags and kind. */
+	o = (kbs_search_opts)KBS_SEARCH_OPTS_INIT;
+	o.limit = 100;
+	const char *tags[] = { "mot de passe" };
+	o.tags = tags;
+	o.ntags = 1;
+	o.kind = "faq";
+	r = search(corpus, "", &o);
+	assert_true(kbs_results_count(r) > 0);
+	for (size_t i = 0; i < kbs_results_count(r); i++) {
+		assert_string_equal(kbs_results_kind(r, i), "faq");
+		bool has = false;
+		for (size_t j = 0; j < kbs_results_ntags(r, i); j++)
+			has |= strcmp(kbs_results_tag(r, i, j), "mot de passe") == 0;
+		assert_true(has);
+	}
+	kbs_results_free(r);
+}
+
+static bool hits_have(const kbs_results *r, const char *id)
+{
+	return rank_of(r, id) >= 0;
+}
+
+static uint64_t facet(const kbs_results *r, kbs_facet f, const char *label)
+{
+	for (size_t i = 0; i < kbs_results_facet_count(r, f); i++)
+		if (strcmp(kbs_results_facet_label(r, f, i), label) == 0)
+			return kbs_results_facet_value(r, f, i);
+	return 0;
+}
+
+static void roles_never_leak(void **state)
+{
+	(void)state;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.limit = 100;
+	/* Words of the agent-only article's own title. */
+	const char *q = "procédure interne geste commercial";
+	kbs_results *pub = search(corpus, q, &o);
+	assert_false(hits_have(pub, "fr-agent-geste-commercial"));
+	assert_int_equal(facet(pub, KBS_FACET_TAG, "procédure interne"), 0);
+	assert_int_equal(facet(pub, KBS_FACET_TAG, "geste commercial"), 0);
+	for (size_t i = 0; i < kbs_results_count(pub); i++)
+		assert_null(strstr(kbs_results_snippet(pub, i), "conseillers du service client"));
+
+	/* Browsing the category shows the same: nothing of it, even counted. */
+	o.category = "Facturation/Factures";
+	kbs_results *browse = search(corpus, "", &o);
+	assert_false(hits_have(browse, "fr-agent-geste-commercial"));
+	assert_int_equal(kbs_results_total(browse), kbs_results_count(browse));
+	assert_int_equal(facet(browse, KBS_FACET_CATEGORY, "Facturation/Factures"),
+			 kbs_results_count(browse));
+
+	/* An agent sees it, and public articles too. */
+	const char *roles[] = { "agent" };
+	o.category = NULL;
+	o.roles = roles;
+	o.nroles = 1;
+	kbs_results *agent = search(corpus, q, &o);
+	assert_int_equal(rank_of(agent, "fr-agent-geste-commercial"), 0);
+	assert_int_equal(facet(agent, KBS_FACET_TAG, "geste commercial"), 1);
+	o.category = "Facturation/Factures";
+	kbs_results *abrowse = search(corpus, "", &o);
+	assert_int_equal(kbs_results_count(abrowse), kbs_results_count(browse) + 1);
+
+	/* Reading it by id is refused to the public, like a missing id. */
+	char *json = NULL;
+	assert_int_equal(kbs_article_json(&json, corpus, "fr-agent-geste-commercial", NULL, 0),
+			 KBS_ENOTFOUND);
+	assert_null(json);
+	assert_kbs_ok(corpus, kbs_article_json(&json, corpus, "fr-agent-geste-commercial", roles, 1));
+	assert_non_null(strstr(json, "\"audience\":[\"agent\"]"));
+	kbs_string_free(json);
+
+	kbs_results_free(pub);
+	kbs_results_free(browse);
+	kbs_results_free(agent);
+	kbs_results_free(abrowse);
+}
+
+/* ---- what comes with the hits ---- */
+
+static void pagination_is_consistent(void **state)
+{
+	(void)state;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.limit = 8;
+	kbs_results *all = search(corpus, "facture paiement compte", &o);
+	assert_int_equal(kbs_results_count(all), 8);
+	o.limit = 4;
+	kbs_results *p1 = search(corpus, "facture paiement compte", &o);
+	o.offset = 4;
+	kbs_results *p2 = search(corpus, "facture paiement compte", &o);
+	assert_int_equal(kbs_results_count(p1), 4);
+	assert_int_equal(kbs_results_count(p2), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(kbs_results_id(all, i), kbs_results_id(p1, i));
+		assert_string_equal(kbs_results_id(all, i + 4), kbs_results_id(p2, i));
+	}
+	/* Later pages judge confidence on the same best hit. */
+	assert_int_equal(kbs_results_confident(p1), kbs_results_confident(p2));
+	assert_int_equal(kbs_results_total(p1), kbs_results_total(p2));
+	o.offset = 10000;
+	kbs_results *past = search(corpus, "facture", &o);
+	assert_int_equal(kbs_results_count(past), 0);
+	kbs_results_free(all);
+	kbs_results_free(p1);
+	kbs_results_free(p2);
+	kbs_results_free(past);
+}
+
+static void browse_lists_a_category_newest_first(void **state)
+{
+	(void)state;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.category = "Facturation";
+	o.limit = 100;
+	kbs_results *r = search(corpus, "", &o);
+	assert_true(kbs_results_count(r) >= 5);
+	assert_int_equal(kbs_results_total(r), kbs_results_count(r));
+	assert_false(kbs_results_confident(r)); /* no question, no claimed answer */
+	char *prev = NULL;
+	for (size_t i = 0; i < kbs_results_count(r); i++) {
+		char *json = NULL;
+		assert_kbs_ok(corpus, kbs_article_json(&json, corpus, kbs_results_id(r, i), NULL, 0));
+		char *u = strstr(json, "\"updated\":\"");
+		assert_non_null(u);
+		u += 11;
+		u[10] = '\0';
+		if (prev)
+			assert_true(strcmp(prev, u) >= 0);
+		free(prev);
+		prev = strdup(u);
+		kbs_string_free(json);
+	}
+	free(prev);
+	kbs_results_free(r);
+}
+
+static void snippets_mark_matched_words(void **state)
+{
+	(void)state;
+	kbs_results *r = search(corpus, "abonnements résiliation", NULL);
+	assert_true(kbs_results_count(r) > 0);
+	const char *s = kbs_results_snippet(r, 0);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "<mark>"));
+	assert_non_null(strstr(s, "</mark>"));
+	assert_true(strlen(s) < 600);
+	kbs_results_free(r);
+
+	/* Markup in an article is escaped: the snippet is safe HTML. */
+	mini m = mini_kb("{\"id\":\"x\",\"title\":\"Balises\",\"lang\":\"fr\",\"body\":\"<script>x</script> "
+			 "compteur & validez.\"}\n");
+	r = search(m.kb, "compteur", NULL);
+	assert_int_equal(kbs_results_count(r), 1);
+	s = kbs_results_snippet(r, 0);
+	assert_null(strstr(s, "<script>"));
+	assert_non_null(strstr(s, "&lt;script&gt;"));
+	assert_non_null(strstr(s, "<mark>compteur</mark> &amp;"));
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+static void facets_count_each_level(void **state)
+{
+	(void)state;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(corpus, "", &o);
+	uint64_t parent = facet(r, KBS_FACET_CATEGORY, "Compte");
+	uint64_t kids = facet(r, KBS_FACET_CATEGORY, "Compte/Connexion") +
+			facet(r, KBS_FACET_CATEGORY, "Compte/Mot de passe") +
+			facet(r, KBS_FACET_CATEGORY, "Compte/Profil");
+	assert_true(parent > 0);
+	assert_int_equal(parent, kids);
+	assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Account"), 0); /* filtered out: en */
+	/* Biggest first. */
+	for (size_t i = 1; i < kbs_results_facet_count(r, KBS_FACET_TAG); i++)
+		assert_true(kbs_results_facet_value(r, KBS_FACET_TAG, i - 1) >=
+			    kbs_results_facet_value(r, KBS_FACET_TAG, i));
+	kbs_results_free(r);
+}
+
+static void confidence_tells_answers_from_guesses(void **state)
+{
+	(void)state;
+	kbs_results *r = search(corpus, "mot de passe oublié", NULL);
+	assert_true(kbs_results_confident(r));
+	assert_true(kbs_results_confidence(r, 0) >= 50);
+	for (size_t i = 0; i < kbs_results_count(r); i++) {
+		assert_true(kbs_results_confidence(r, i) >= 0);
+		assert_true(kbs_results_confidence(r, i) <= 100);
+	}
+	kbs_results_free(r);
+
+	/* Nothing here is about pizza or cars: hits on "commander" alone are
+	 * no answer. */
+	static const char *const off_topic[] = { "comment commander une pizza",
+						 "my car won't start", "xylophone quantique" };
+	for (size_t i = 0; i < 3; i++) {
+		r = search(corpus, off_topic[i], NULL);
+		if (kbs_results_confident(r))
+			fail_msg("\"%s\" came back confident (top %s at %d)", off_topic[i],
+				 kbs_results_id(r, 0), kbs_results_confidence(r, 0));
+		kbs_results_free(r);
+	}
+}
+
+static void hostile_queries_never_fail_badly(void **state)
+{
+	(void)state;
+	static const char *const odd[] = { "\"", "\"mot de passe", "-", "- -- ---", "((((", "*",
+					   "AND OR NOT", "l'", "’’’", "a", "\t\n" };
+	for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+		kbs_results *r = NULL;
+		kbs_status rc = kbs_search(&r, corpus, odd[i], NULL);
+		if (rc != KBS_OK)
+			fail_msg("query \"%s\" failed: %s", odd[i], kbs_errmsg(corpus));
+		kbs_results_free(r);
+	}
+	char *big = malloc(KBS_MAX_QUERY_BYTES + 2);
+	memset(big, 'a', KBS_MAX_QUERY_BYTES + 1);
+	big[KBS_MAX_QUERY_BYTES + 1] = '\0';
+	kbs_results *r = NULL;
+	assert_int_equal(kbs_search(&r, corpus, big, NULL), KBS_EINVALID);
+	assert_null(r);
+	assert_non_null(strstr(kbs_errmsg(corpus), "limit"));
+	/* At the limit, a long run of words is fine. */
+	for (size_t i = 0; i < KBS_MAX_QUERY_BYTES; i += 8)
+		memcpy(big + i, "facture ", 8);
+	big[KBS_MAX_QUERY_BYTES] = '\0';
+	assert_kbs_ok(corpus, kbs_search(&r, corpus, big, NULL));
+	kbs_results_free(r);
+	free(big);
+	assert_int_equal(kbs_search(&r, corpus, "factur\xe9", NULL), KBS_EINVALID);
+	assert_non_null(strstr(kbs_errmsg(corpus), "UTF-8"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest corpus_tests[] = {
+		cmocka_unit_test(corpus_answers_real_questions),
+		cmocka_unit_test(composed_and_decomposed_queries_agree),
+		cmocka_unit_test(filters_restrict_hits),
+		cmocka_unit_test(roles_never_leak),
+		cmocka_unit_test(pagination_is_consistent),
+		cmocka_unit_test(browse_lists_a_category_newest_first),
+		cmocka_unit_test(snippets_mark_matched_words),
+		cmocka_unit_test(facets_count_each_level),
+		cmocka_unit_test(confidence_tells_answers_from_guesses),
+		cmocka_unit_test(hostile_queries_never_fail_badly),
+	};
+	const struct CMUnitTest mini_tests[] = {
+		cmocka_unit_test(title_match_ranks_above_body_match),
+		cmocka_unit_test(accented_query_prefers_accented_text),
+		cmocka_unit_test(tags_and_category_words_count),
+		cmocka_unit_test(cjk_text_is_split_into_words),
+	};
+	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);
+	return failed;
+}

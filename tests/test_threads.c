@@ -1,0 +1,104 @@
+/*
+ * Many threads searching one handle at once while a writer commits: every
+ * search succeeds and sees one whole committed state. Run under
+ * ThreadSanitizer by tools/test.sh.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define THREADS 4
+#define ROUNDS 150
+
+static kbs_kb *kb;
+static atomic_int failures;
+static atomic_bool writer_done;
+
+static const char *const queries[] = { "mot de passe oublié", "facture", "résilier contrat",
+				       "download invoice", "", "déménagement compteur" };
+
+/* Counts of "zorglub" hits seen: the batch adds 3 such articles at once, so
+ * a reader sees 0 or 3, never 1 or 2. */
+static void *reader(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ROUNDS || !atomic_load(&writer_done); i++) {
+		kbs_results *r = NULL;
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		const char *q = queries[i % (sizeof queries / sizeof *queries)];
+		if (kbs_search(&r, kb, q, &o) != KBS_OK) {
+			fprintf(stderr, "search \"%s\": %s\n", q, kbs_errmsg(kb));
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		if (*q && kbs_results_count(r) == 0)
+			atomic_fetch_add(&failures, 1);
+		kbs_results_free(r);
+		if (kbs_search(&r, kb, "zorglub", &o) != KBS_OK) {
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		size_t n = kbs_results_count(r);
+		if (n != 0 && n != 3) {
+			fprintf(stderr, "saw a partial batch: %zu\n", n);
+			atomic_fetch_add(&failures, 1);
+		}
+		kbs_results_free(r);
+		if (i > 100000)
+			break;
+	}
+	return NULL;
+}
+
+static void concurrent_searches_while_committing(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	const char *paths[] = { KBS_CORPUS "/articles", KBS_CORPUS "/export.jsonl" };
+	kb = tu_kb_index(dir, paths, 2, NULL, NULL);
+
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, reader, NULL), 0);
+
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	for (int i = 0; i < 3; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "z-%d", i);
+		kbs_article a = KBS_ARTICLE_INIT;
+		a.id = id;
+		a.title = "Zorglub";
+		a.body = "Le zorglub est arrivé.";
+		a.lang = "fr";
+		assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	}
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	atomic_store(&writer_done, true);
+
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&failures), 0);
+
+	kbs_results *r = NULL;
+	assert_kbs_ok(kb, kbs_search(&r, kb, "zorglub", NULL));
+	assert_int_equal(kbs_results_count(r), 3);
+	kbs_results_free(r);
+	kbs_close(kb);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(concurrent_searches_while_committing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

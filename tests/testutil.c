@@ -1,0 +1,123 @@
+#include "testutil.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *tu_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/kbs-test-XXXXXX", base && *base ? base : "/tmp");
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	return strdup(d);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void tu_rmtree(const char *path)
+{
+	if (path)
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	assert_non_null(p);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static void mkparents(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(path, 0777) != 0 && errno != EEXIST)
+				fail_msg("mkdir %s: %s", path, strerror(errno));
+			*s = '/';
+		}
+	}
+}
+
+void tu_write(const char *dir, const char *name, const char *content)
+{
+	char *p = tu_path(dir, name);
+	mkparents(p);
+	FILE *f = fopen(p, "wb");
+	if (!f)
+		fail_msg("open %s: %s", p, strerror(errno));
+	fwrite(content, 1, strlen(content), f);
+	fclose(f);
+	free(p);
+}
+
+void tu_diag_cb(kbs_diag_level level, const char *file, unsigned line,
+		const char *message, void *payload)
+{
+	tu_diags *d = payload;
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s:%u: %s%s", file, line,
+		 level == KBS_DIAG_WARNING ? "warning: " : "", message);
+	d->lines = realloc(d->lines, (d->n + 1) * sizeof *d->lines);
+	assert_non_null(d->lines);
+	d->lines[d->n++] = strdup(buf);
+}
+
+int tu_diags_has(const tu_diags *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->lines[i], needle))
+			return 1;
+	return 0;
+}
+
+void tu_diags_free(tu_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i]);
+	free(d->lines);
+	d->lines = NULL;
+	d->n = 0;
+}
+
+kbs_kb *tu_kb_index(const char *dir, const char *const *paths, size_t n,
+		    kbs_index_summary *summary, tu_diags *diags)
+{
+	kbs_kb *kb = NULL;
+	kbs_open_opts oo = KBS_OPEN_OPTS_INIT;
+	oo.flags = KBS_OPEN_CREATE;
+	char *msg = NULL;
+	kbs_status rc = kbs_open(&kb, dir, &oo, &msg);
+	if (rc != KBS_OK)
+		fail_msg("kbs_open(%s): %s", dir, msg ? msg : kbs_status_str(rc));
+	kbs_index_opts io = KBS_INDEX_OPTS_INIT;
+	io.diag = tu_diag_cb;
+	tu_diags local = { 0 };
+	io.payload = diags ? diags : &local;
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, &io));
+	rc = kbs_indexer_add_paths(ix, paths, n);
+	if (rc != KBS_OK)
+		fail_msg("add_paths: %s", kbs_indexer_errmsg(ix));
+	rc = kbs_indexer_commit(ix, summary);
+	if (rc != KBS_OK)
+		fail_msg("commit: %s", kbs_indexer_errmsg(ix));
+	kbs_indexer_free(ix);
+	tu_diags_free(&local);
+	return kb;
+}

@@ -1,0 +1,56 @@
+/*
+ * Helpers shared by the cmocka tests: temporary knowledge bases on disk and
+ * assertions that print the library's own error text on failure.
+ */
+#ifndef KBS_TESTUTIL_H
+#define KBS_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kbsearch.h"
+
+/* Source tree root and sample corpus, from meson. */
+#ifndef KBS_SOURCE_ROOT
+#error "KBS_SOURCE_ROOT must be defined by the build"
+#endif
+#define KBS_CORPUS KBS_SOURCE_ROOT "/corpus"
+
+/* Runs a kbs_* call on kb; on failure prints kbs_errmsg(kb) and fails. */
+#define assert_kbs_ok(kb, expr)                                                   \
+	do {                                                                      \
+		kbs_status rc_ = (expr);                                          \
+		if (rc_ != KBS_OK)                                                \
+			fail_msg("%s -> %s: %s", #expr, kbs_status_str(rc_),       \
+				 (kb) ? kbs_errmsg(kb) : "");                      \
+	} while (0)
+
+/* A fresh temporary directory (malloc'd path); removed by tu_rmtree. */
+char *tu_tmpdir(void);
+/* Removes a directory tree; ignores errors. */
+void tu_rmtree(const char *path);
+/* Writes a file (creating parent directories); fails the test on error. */
+void tu_write(const char *dir, const char *name, const char *content);
+/* Joins dir and name into a malloc'd path. */
+char *tu_path(const char *dir, const char *name);
+
+/* Collected indexing diagnostics, as "FILE:LINE: message" lines. */
+typedef struct tu_diags {
+	char **lines;
+	size_t n;
+} tu_diags;
+void tu_diag_cb(kbs_diag_level level, const char *file, unsigned line,
+		const char *message, void *payload);
+/* Whether some collected line contains `needle`. */
+int tu_diags_has(const tu_diags *d, const char *needle);
+void tu_diags_free(tu_diags *d);
+
+/* Opens (creating) a KB in dir and indexes the given paths in one batch;
+ * fails the test on error. Returns the open KB. */
+kbs_kb *tu_kb_index(const char *dir, const char *const *paths, size_t n,
+		    kbs_index_summary *summary, tu_diags *diags);
+
+#endif

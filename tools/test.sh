@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with AddressSanitizer + UndefinedBehavior-
+# Sanitizer and runs every test; then builds the concurrency tests with
+# ThreadSanitizer and runs them again there.
+#   ./tools/test.sh              everything (what CI runs)
+#   ./tools/test.sh --valgrind   also the whole suite under valgrind memcheck
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./tools/setup.sh
+
+valgrind=0
+for a in "$@"; do
+  case "$a" in
+    --valgrind) valgrind=1 ;;
+    *) echo "usage: $0 [--valgrind]" >&2; exit 2 ;;
+  esac
+done
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== ASan + UBSan build: all tests"
+[ -f build-asan/build.ninja ] ||
+  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
+ninja -C build-asan
+meson test -C build-asan --print-errorlogs --num-processes "$jobs"
+
+echo "== TSan build: concurrency tests"
+[ -f build-tsan/build.ninja ] ||
+  meson setup build-tsan -Db_sanitize=thread -Db_lundef=false --buildtype=debug
+ninja -C build-tsan tests/test_threads
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+  meson test -C build-tsan --no-rebuild --print-errorlogs --suite concurrency
+
+if [ "$valgrind" = 1 ]; then
+  echo "== valgrind memcheck: all tests"
+  [ -f build-plain/build.ninja ] || meson setup build-plain --buildtype=debug
+  ninja -C build-plain
+  meson test -C build-plain --print-errorlogs --setup valgrind --num-processes "$jobs"
+fi
