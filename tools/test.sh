@@ -28,7 +28,7 @@ echo "== TSan build: concurrency tests"
 [ -f build-tsan/build.ninja ] ||
   meson setup build-tsan -Db_sanitize=thread -Db_lundef=false --buildtype=debug
 ninja -C build-tsan tests/test_threads
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   meson test -C build-tsan --no-rebuild --print-errorlogs --suite concurrency
 
 if [ "$valgrind" = 1 ]; then

@@ -86,6 +86,14 @@ class FacetSpy : public Xapian::MatchSpy {
 
 Xapian::Query build(const kbs_qnode *n);
 
+// A fresh match-all query. Xapian::Query::MatchAll is one shared static
+// whose reference count is not atomic: copying it from several threads at
+// once is a data race.
+Xapian::Query match_all()
+{
+	return Xapian::Query(std::string());
+}
+
 std::vector<Xapian::Query> build_kids(const kbs_qnode *n, size_t from)
 {
 	std::vector<Xapian::Query> v;
@@ -119,7 +127,7 @@ Xapian::Query build(const kbs_qnode *n)
 	case KBS_Q_TERM:
 		return Xapian::Query(n->term, n->wqf ? n->wqf : 1);
 	case KBS_Q_ALL:
-		return Xapian::Query::MatchAll;
+		return match_all();
 	case KBS_Q_OR:
 		return combine(Xapian::Query::OP_OR, n);
 	case KBS_Q_AND:
@@ -352,7 +360,7 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 {
 	std::memset(out, 0, sizeof *out);
 	try {
-		Xapian::Query q = req->query ? build(req->query) : Xapian::Query::MatchAll;
+		Xapian::Query q = req->query ? build(req->query) : match_all();
 		if (req->filter)
 			q = Xapian::Query(Xapian::Query::OP_FILTER, q, build(req->filter));
 		Xapian::Enquire enq(r->db);
