@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"         index Markdown (.md) and JSONL (.jsonl) files and folders\n"
 		"  search --db DIR [--lang L] [--category PATH] [--tag T]... [--kind K]\n"
 		"         [--role R]... [--limit N] [--offset N] [--json] QUERY...\n"
+		"  delete --db DIR ID...\n"
+		"         remove articles by id (ids not found are reported)\n"
 		"  show   --db DIR [--role R]... [--json] ID\n"
 		"  stats  --db DIR [--json]\n"
 		"\n"
@@ -271,6 +273,45 @@ static int cmd_index(int argc, char **argv)
 	       (unsigned long long)sum.rejected, now_s() - t0);
 	if (sum.rejected)
 		rc = 1;
+cleanup:
+	kbs_indexer_free(ix);
+	kbs_close(kb);
+	return rc;
+}
+
+static int cmd_delete(int argc, char **argv)
+{
+	static const int allowed[] = { O_DB, 0 };
+	args a = { 0 };
+	int rc = parse_args(argc, argv, allowed, &a);
+	if (rc)
+		return rc;
+	if (a.nrest == 0)
+		return usage_error("delete: name the ids to remove");
+	kbs_kb *kb = open_kb(a.db, false);
+	if (!kb)
+		return 1;
+	kbs_indexer *ix = NULL;
+	kbs_index_summary sum = { 0 };
+	if (kbs_indexer_new(&ix, kb, NULL) != KBS_OK) {
+		rc = fail("%s", kbs_errmsg(kb));
+		goto cleanup;
+	}
+	for (int i = 0; i < a.nrest; i++) {
+		kbs_status st = kbs_indexer_delete(ix, a.rest[i]);
+		if (st == KBS_ENOTFOUND) {
+			fail("%s", kbs_indexer_errmsg(ix));
+			rc = 1;
+		} else if (st != KBS_OK) {
+			rc = fail("%s; nothing was committed", kbs_indexer_errmsg(ix));
+			goto cleanup;
+		}
+	}
+	if (kbs_indexer_commit(ix, &sum) != KBS_OK) {
+		rc = fail("%s", kbs_indexer_errmsg(ix));
+		goto cleanup;
+	}
+	printf("removed %llu\n", (unsigned long long)sum.removed);
 cleanup:
 	kbs_indexer_free(ix);
 	kbs_close(kb);
@@ -553,6 +594,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "index", cmd_index },
+		{ "delete", cmd_delete },
 		{ "search", cmd_search },
 		{ "show", cmd_show },
 		{ "stats", cmd_stats },

@@ -6,6 +6,22 @@
 #   ./tools/test.sh --valgrind   also the whole suite under valgrind memcheck
 set -euo pipefail
 cd "$(dirname "$0")/.."
+logs=()
+summary() {
+  # One closing line over every suite run, from meson's own test logs.
+  python3 - "${logs[@]}" <<'PY'
+import json, os, sys
+ok = bad = skip = 0
+for path in (p for p in sys.argv[1:] if os.path.exists(p)):
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r in ("OK", "EXPECTEDFAIL"): ok += 1
+        elif r == "SKIP": skip += 1
+        else: bad += 1
+print(f"tests: {ok} passed, {bad} failed, {skip} skipped")
+PY
+}
+trap 'status=$?; [ ${#logs[@]} -gt 0 ] && summary; exit $status' EXIT
 ./tools/setup.sh
 
 valgrind=0
@@ -22,12 +38,14 @@ echo "== ASan + UBSan build: all tests"
 [ -f build-asan/build.ninja ] ||
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
 ninja -C build-asan
+logs+=(build-asan/meson-logs/testlog.json)
 meson test -C build-asan --print-errorlogs --num-processes "$jobs"
 
 echo "== TSan build: concurrency tests"
 [ -f build-tsan/build.ninja ] ||
   meson setup build-tsan -Db_sanitize=thread -Db_lundef=false --buildtype=debug
 ninja -C build-tsan tests/test_threads
+logs+=(build-tsan/meson-logs/testlog.json)
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   meson test -C build-tsan --no-rebuild --print-errorlogs --suite concurrency
 
@@ -35,5 +53,6 @@ if [ "$valgrind" = 1 ]; then
   echo "== valgrind memcheck: all tests"
   [ -f build-plain/build.ninja ] || meson setup build-plain --buildtype=debug
   ninja -C build-plain
+  logs+=(build-plain/meson-logs/testlog-valgrind.json)
   meson test -C build-plain --print-errorlogs --setup valgrind --num-processes "$jobs"
 fi
