@@ -104,9 +104,12 @@ static bool add_prefixed(kbs_store__doc *d, const char *pfx, const char *s, size
 			 unsigned wdf)
 {
 	char term[KBS_MAX_TERM_BYTES + 8];
-	if (strlen(pfx) + n >= sizeof term)
+	size_t p = strlen(pfx);
+	if (p + n >= sizeof term)
 		return true; /* cannot happen below KBS_TEXT_MAX_TERM; skip */
-	snprintf(term, sizeof term, "%s%.*s", pfx, (int)n, s);
+	memcpy(term, pfx, p);
+	memcpy(term + p, s, n);
+	term[p + n] = '\0';
 	return wdf ? kbs_store__doc_term(d, term, wdf) : kbs_store__doc_boolean(d, term);
 }
 

@@ -1,0 +1,789 @@
+/*
+ * The analyzer: UTF-8 in, folded terms with positions and byte ranges out.
+ *
+ * Work happens in UTF-16 because that is what ICU's break iterators and
+ * normalisers take. The text is converted once per call into a work buffer
+ * that is kept in the analyzer between calls (one allocation per thread, not
+ * per article), together with a table giving, for each UTF-16 unit, the byte
+ * offset in the caller's text where it came from. Tokens report byte ranges
+ * of the caller's text, never of our normalised copy, so that snippets and
+ * highlighting can slice the original.
+ */
+#include "text.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+
+#include "store/store.h"
+
+/* Above this many UTF-16 units the work buffers are given back after the
+ * call: one huge article should not pin megabytes in every thread. */
+#define WORK_KEEP_UNITS (64 * 1024)
+
+/* Distinct languages whose stemmers stay cached; a knowledge base rarely
+ * has more, and a miss only costs building a Snowball stemmer. */
+#define STEMMER_CACHE 4
+
+typedef struct u16buf {
+	UChar *p;
+	int32_t len, cap;
+} u16buf;
+
+typedef struct stemmer_slot {
+	char lang[16];
+	kbs_store__stemmer *s; /* NULL: Snowball has none for lang */
+	bool used;
+} stemmer_slot;
+
+struct kbs_text__analyzer {
+	UBreakIterator *bi;
+	const UNormalizer2 *nfc, *nfd;
+
+	/* The text as UTF-16 and, per unit, its byte offset in the input
+	 * (off[len] is the input's length). */
+	u16buf src;
+	uint32_t *src_off;
+	int32_t src_off_cap;
+	/* The same after NFC, only filled when NFC changes something. */
+	u16buf norm;
+	uint32_t *norm_off;
+	int32_t norm_off_cap;
+
+	/* Per-word scratch. */
+	u16buf fold, nfd_buf, exact16, term16, stem16;
+	kbs_buf term, exact, stem;
+
+	stemmer_slot stemmers[STEMMER_CACHE];
+	unsigned next_slot;
+};
+
+/* ---- small buffers ---- */
+
+static bool u16_reserve(u16buf *b, int64_t need)
+{
+	if (need <= b->cap)
+		return true;
+	if (need > INT32_MAX)
+		return false;
+	int64_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	if (cap > INT32_MAX)
+		cap = INT32_MAX;
+	UChar *p = realloc(b->p, (size_t)cap * sizeof *p);
+	if (!p)
+		return false;
+	b->p = p;
+	b->cap = (int32_t)cap;
+	return true;
+}
+
+static void u16_free(u16buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+static bool off_reserve(uint32_t **off, int32_t *cap, int64_t need)
+{
+	if (need <= *cap)
+		return true;
+	if (need > INT32_MAX)
+		return false;
+	int64_t c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	if (c > INT32_MAX)
+		c = INT32_MAX;
+	uint32_t *p = realloc(*off, (size_t)c * sizeof *p);
+	if (!p)
+		return false;
+	*off = p;
+	*cap = (int32_t)c;
+	return true;
+}
+
+/* ---- ICU calls with growing output ---- */
+
+/* Both helpers size the output before the first call: it spares a
+ * preflight for the usual case, and a later call never sees a NULL buffer
+ * as input (u_strFoldCase rejects NULL even with length 0). */
+static UErrorCode icu_normalize(const UNormalizer2 *n, const UChar *s, int32_t len, u16buf *out)
+{
+	if (!u16_reserve(out, (int64_t)len + 1))
+		return U_MEMORY_ALLOCATION_ERROR;
+	for (;;) {
+		UErrorCode st = U_ZERO_ERROR;
+		int32_t got = unorm2_normalize(n, s, len, out->p, out->cap, &st);
+		if (st == U_BUFFER_OVERFLOW_ERROR) {
+			if (!u16_reserve(out, (int64_t)got + 1))
+				return U_MEMORY_ALLOCATION_ERROR;
+			continue;
+		}
+		if (U_FAILURE(st))
+			return st;
+		out->len = got;
+		return U_ZERO_ERROR;
+	}
+}
+
+static UErrorCode icu_fold_case(const UChar *s, int32_t len, u16buf *out)
+{
+	if (!u16_reserve(out, (int64_t)len + 1))
+		return U_MEMORY_ALLOCATION_ERROR;
+	for (;;) {
+		UErrorCode st = U_ZERO_ERROR;
+		int32_t got = u_strFoldCase(out->p, out->cap, s, len, U_FOLD_CASE_DEFAULT, &st);
+		if (st == U_BUFFER_OVERFLOW_ERROR) {
+			if (!u16_reserve(out, (int64_t)got + 1))
+				return U_MEMORY_ALLOCATION_ERROR;
+			continue;
+		}
+		if (U_FAILURE(st))
+			return st;
+		out->len = got;
+		return U_ZERO_ERROR;
+	}
+}
+
+static kbs_status icu_status(kbs_err *err, UErrorCode st, const char *what)
+{
+	if (st == U_MEMORY_ALLOCATION_ERROR)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return kbs_err__set(err, KBS_ERROR, "ICU %s: %s", what, u_errorName(st));
+}
+
+/* ---- UTF-8 <-> UTF-16 ---- */
+
+/* Whether c is read as an apostrophe. Mapping here, before anything else,
+ * is what lets elision and terms treat ’ and ʼ as '. It commutes with NFC:
+ * no canonical decomposition contains them, and all three are starters
+ * that compose with nothing. */
+static inline UChar32 map_apostrophe(UChar32 c)
+{
+	return c == 0x2019 || c == 0x02BC ? 0x27 : c;
+}
+
+/* Decodes s[0..len), which must be valid UTF-8, into out; when off is not
+ * NULL, off[i] receives the byte offset of unit i and off[out->len] = len. */
+static bool utf8_to_u16(const char *str, size_t len, u16buf *out, uint32_t **off, int32_t *off_cap)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	/* UTF-16 never needs more units than UTF-8 has bytes. */
+	if (!u16_reserve(out, (int64_t)len + 1))
+		return false;
+	if (off && !off_reserve(off, off_cap, (int64_t)len + 1))
+		return false;
+	int32_t n = 0;
+	size_t i = 0;
+	while (i < len) {
+		size_t at = i;
+		UChar32 c = s[i++];
+		if (c >= 0xF0) {
+			c = (c & 0x07) << 18 | (s[i] & 0x3F) << 12 | (s[i + 1] & 0x3F) << 6 |
+			    (s[i + 2] & 0x3F);
+			i += 3;
+		} else if (c >= 0xE0) {
+			c = (c & 0x0F) << 12 | (s[i] & 0x3F) << 6 | (s[i + 1] & 0x3F);
+			i += 2;
+		} else if (c >= 0xC0) {
+			c = (c & 0x1F) << 6 | (s[i] & 0x3F);
+			i += 1;
+		}
+		c = map_apostrophe(c);
+		if (off) {
+			(*off)[n] = (uint32_t)at;
+			if (c > 0xFFFF)
+				(*off)[n + 1] = (uint32_t)at;
+		}
+		U16_APPEND_UNSAFE(out->p, n, c);
+	}
+	if (off)
+		(*off)[n] = (uint32_t)len;
+	out->len = n;
+	return true;
+}
+
+/* Empties b for reuse. The analyzer's buffers live as long as it does, so
+ * an earlier out-of-memory (sticky in kbs_buf) must not poison them. */
+static bool buf_reset(kbs_buf *b)
+{
+	if (b->oom)
+		kbs_buf_free(b);
+	b->len = 0;
+	return kbs_buf_add(b, "", 0);
+}
+
+/* Replaces b's content with the UTF-8 of s[0..n). */
+static bool u16_to_buf(kbs_buf *b, const UChar *s, int32_t n)
+{
+	char chunk[256];
+	size_t k = 0;
+	if (!buf_reset(b))
+		return false;
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		U16_NEXT(s, i, n, c);
+		if (k + 4 > sizeof chunk) {
+			if (!kbs_buf_add(b, chunk, k))
+				return false;
+			k = 0;
+		}
+		if (c < 0x80) {
+			chunk[k++] = (char)c;
+		} else if (c < 0x800) {
+			chunk[k++] = (char)(0xC0 | c >> 6);
+			chunk[k++] = (char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			chunk[k++] = (char)(0xE0 | c >> 12);
+			chunk[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+			chunk[k++] = (char)(0x80 | (c & 0x3F));
+		} else {
+			chunk[k++] = (char)(0xF0 | c >> 18);
+			chunk[k++] = (char)(0x80 | (c >> 12 & 0x3F));
+			chunk[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+			chunk[k++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	return kbs_buf_add(b, chunk, k);
+}
+
+static bool is_ascii8(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+static bool is_ascii16(const UChar *s, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* ---- folding ---- */
+
+/* Whether c is an accent to fold away. Only the generic combining
+ * diacritics (the marks Latin, Greek and Cyrillic letters decompose into)
+ * qualify: kana voicing marks, Indic vowel signs and viramas, Thai vowels
+ * are nonspacing marks too, but removing them turns one word into another
+ * ("パ" -> "ハ"), so "drop every Mn" would be wrong. */
+static inline bool is_accent(UChar c)
+{
+	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+	       (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+	       (c >= 0xFE20 && c <= 0xFE2F);
+}
+
+typedef struct fold_bufs {
+	u16buf *fold, *nfd, *exact, *term;
+} fold_bufs;
+
+/* Case-folds s[0..n) into b->exact (NFC; skipped when b->exact is NULL)
+ * and case- and accent-folds it into b->term (NFC). Folding can leave text
+ * denormalised ("İ" folds to i + U+0307, "ΐ" to three units), hence the
+ * NFC at the end of both. */
+static UErrorCode fold_u16(const UNormalizer2 *nfc, const UNormalizer2 *nfd, const UChar *s,
+			   int32_t n, fold_bufs *b)
+{
+	UErrorCode st;
+	if ((st = icu_fold_case(s, n, b->fold)) != U_ZERO_ERROR)
+		return st;
+	if (b->exact &&
+	    (st = icu_normalize(nfc, b->fold->p, b->fold->len, b->exact)) != U_ZERO_ERROR)
+		return st;
+	if ((st = icu_normalize(nfd, b->fold->p, b->fold->len, b->nfd)) != U_ZERO_ERROR)
+		return st;
+
+	/* Accents out, œ and æ spelt out (they have no decomposition, and
+	 * French writers type "oe" as often as "œ"); b->fold is free again.
+	 * Each unit becomes at most two. */
+	u16buf *w = b->fold;
+	if (!u16_reserve(w, 2 * (int64_t)b->nfd->len + 1))
+		return U_MEMORY_ALLOCATION_ERROR;
+	int32_t k = 0;
+	for (int32_t i = 0; i < b->nfd->len; i++) {
+		UChar c = b->nfd->p[i];
+		if (is_accent(c))
+			continue;
+		if (c == 0x0153) {
+			w->p[k++] = 'o';
+			w->p[k++] = 'e';
+		} else if (c == 0x00E6) {
+			w->p[k++] = 'a';
+			w->p[k++] = 'e';
+		} else {
+			w->p[k++] = c;
+		}
+	}
+	w->len = k;
+	return icu_normalize(nfc, w->p, w->len, b->term);
+}
+
+char *kbs_text__fold(const char *s, size_t len)
+{
+	u16buf in = { 0 }, norm = { 0 }, fold = { 0 }, nfd = { 0 }, term = { 0 };
+	kbs_buf out = { 0 };
+	char *res = NULL;
+	UErrorCode st = U_ZERO_ERROR;
+
+	if (!s || len >= INT32_MAX || !kbs_utf8_valid(s, len, NULL))
+		goto cleanup;
+	const UNormalizer2 *nfc = unorm2_getNFCInstance(&st);
+	const UNormalizer2 *nfd_n = unorm2_getNFDInstance(&st);
+	if (U_FAILURE(st))
+		goto cleanup;
+	if (!utf8_to_u16(s, len, &in, NULL, NULL))
+		goto cleanup;
+	/* NFC first, as the analyzer does, so that fold(x) is term(x) even
+	 * where case folding is not closed under canonical equivalence. */
+	if (icu_normalize(nfc, in.p, in.len, &norm) != U_ZERO_ERROR)
+		goto cleanup;
+	fold_bufs b = { &fold, &nfd, NULL, &term };
+	if (fold_u16(nfc, nfd_n, norm.p, norm.len, &b) != U_ZERO_ERROR)
+		goto cleanup;
+	if (!u16_to_buf(&out, term.p, term.len))
+		goto cleanup;
+	res = kbs_buf_steal(&out);
+cleanup:
+	kbs_buf_free(&out);
+	u16_free(&in);
+	u16_free(&norm);
+	u16_free(&fold);
+	u16_free(&nfd);
+	u16_free(&term);
+	return res;
+}
+
+/* ---- the analyzer ---- */
+
+kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err)
+{
+	kbs_status rc = KBS_OK;
+	UErrorCode st = U_ZERO_ERROR;
+	kbs_text__analyzer *a;
+
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (!a) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	a->nfc = unorm2_getNFCInstance(&st);
+	a->nfd = unorm2_getNFDInstance(&st);
+	if (U_FAILURE(st)) {
+		rc = icu_status(err, st, "normalizer");
+		goto cleanup;
+	}
+	/* Root locale: the dictionaries for Chinese, Japanese, Thai, Lao,
+	 * Khmer and Burmese apply whatever the locale. */
+	a->bi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+	if (U_FAILURE(st)) {
+		rc = icu_status(err, st, "word break iterator");
+		goto cleanup;
+	}
+cleanup:
+	if (rc != KBS_OK)
+		kbs_text__analyzer_free(a);
+	else
+		*out = a;
+	return rc;
+}
+
+static void release_work(kbs_text__analyzer *a)
+{
+	u16_free(&a->src);
+	u16_free(&a->norm);
+	free(a->src_off);
+	free(a->norm_off);
+	a->src_off = a->norm_off = NULL;
+	a->src_off_cap = a->norm_off_cap = 0;
+}
+
+void kbs_text__analyzer_free(kbs_text__analyzer *a)
+{
+	if (!a)
+		return;
+	if (a->bi)
+		ubrk_close(a->bi);
+	release_work(a);
+	u16_free(&a->fold);
+	u16_free(&a->nfd_buf);
+	u16_free(&a->exact16);
+	u16_free(&a->term16);
+	u16_free(&a->stem16);
+	kbs_buf_free(&a->term);
+	kbs_buf_free(&a->exact);
+	kbs_buf_free(&a->stem);
+	for (size_t i = 0; i < STEMMER_CACHE; i++)
+		kbs_store__stemmer_free(a->stemmers[i].s);
+	free(a);
+}
+
+/* The stemmer for lang (NULL when there is none), built on first use. */
+static kbs_status get_stemmer(kbs_text__analyzer *a, const char *lang, kbs_store__stemmer **out,
+			      kbs_err *err)
+{
+	*out = NULL;
+	if (!lang || !*lang || strlen(lang) >= sizeof a->stemmers[0].lang)
+		return KBS_OK;
+	for (size_t i = 0; i < STEMMER_CACHE; i++) {
+		if (a->stemmers[i].used && strcmp(a->stemmers[i].lang, lang) == 0) {
+			*out = a->stemmers[i].s;
+			return KBS_OK;
+		}
+	}
+	kbs_store__stemmer *s = NULL;
+	if (kbs_store__has_stemmer(lang)) {
+		kbs_status rc = kbs_store__stemmer_new(&s, lang, err);
+		if (rc != KBS_OK)
+			return rc;
+	}
+	stemmer_slot *slot = &a->stemmers[a->next_slot];
+	a->next_slot = (a->next_slot + 1) % STEMMER_CACHE;
+	kbs_store__stemmer_free(slot->s);
+	strcpy(slot->lang, lang);
+	slot->s = s;
+	slot->used = true;
+	*out = s;
+	return KBS_OK;
+}
+
+/*
+ * NFC with offsets. NFC can merge characters (e + U+0301 -> é) and split
+ * them (U+0958 -> U+0915 U+093C), so a unit of the output does not have one
+ * unit of the input. But text falls apart into pieces that normalise
+ * independently: each starts at a character with a normalisation boundary
+ * before it (unorm2_hasBoundaryBefore), and NFC of the whole is NFC of each
+ * piece concatenated. So we normalise piece by piece and give every output
+ * unit of a piece the byte offset where the piece began; the spans that
+ * are already NFC (unorm2_spanQuickCheckYes, which stops at a boundary)
+ * are copied with their offsets unchanged. A word boundary always falls
+ * between pieces in practice (a piece is a base and the marks that extend
+ * it); if one ever fell inside, word_end() below still returns the end of
+ * the whole piece, so a range can only grow to whole characters of the
+ * input, never cut one.
+ */
+static UErrorCode normalize_with_offsets(kbs_text__analyzer *a, size_t len)
+{
+	const UChar *s = a->src.p;
+	const int32_t n = a->src.len;
+	u16buf *out = &a->norm;
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t i = 0, k = 0;
+
+	out->len = 0;
+	while (i < n) {
+		int32_t span = unorm2_spanQuickCheckYes(a->nfc, s + i, n - i, &st);
+		if (U_FAILURE(st))
+			return st;
+		if (!u16_reserve(out, (int64_t)k + span + 1) ||
+		    !off_reserve(&a->norm_off, &a->norm_off_cap, (int64_t)k + span + 1))
+			return U_MEMORY_ALLOCATION_ERROR;
+		memcpy(out->p + k, s + i, (size_t)span * sizeof *s);
+		memcpy(a->norm_off + k, a->src_off + i, (size_t)span * sizeof *a->norm_off);
+		k += span;
+		i += span;
+		if (i >= n)
+			break;
+
+		int32_t j = i;
+		UChar32 c;
+		U16_NEXT(s, j, n, c);
+		while (j < n) {
+			int32_t next = j;
+			U16_NEXT(s, next, n, c);
+			if (unorm2_hasBoundaryBefore(a->nfc, c))
+				break;
+			j = next;
+		}
+		/* NFC grows a piece at most threefold; the retry is for
+		 * safety should a future Unicode version do worse. */
+		int64_t room = 3 * (int64_t)(j - i) + 1;
+		int32_t got;
+		for (;;) {
+			if (!u16_reserve(out, k + room) ||
+			    !off_reserve(&a->norm_off, &a->norm_off_cap, k + room))
+				return U_MEMORY_ALLOCATION_ERROR;
+			got = unorm2_normalize(a->nfc, s + i, j - i, out->p + k, out->cap - k,
+					       &st);
+			if (st != U_BUFFER_OVERFLOW_ERROR)
+				break;
+			st = U_ZERO_ERROR;
+			room = (int64_t)got + 1;
+		}
+		if (U_FAILURE(st))
+			return st;
+		for (int32_t u = 0; u < got; u++)
+			a->norm_off[k + u] = a->src_off[i];
+		k += got;
+		i = j;
+	}
+	if (!off_reserve(&a->norm_off, &a->norm_off_cap, (int64_t)k + 1))
+		return U_MEMORY_ALLOCATION_ERROR;
+	a->norm_off[k] = (uint32_t)len;
+	out->len = k;
+	return U_ZERO_ERROR;
+}
+
+/* Byte offset in the input where the text ending before unit e ends: the
+ * start of the next unit that does not come from the same piece as e - 1. */
+static size_t word_end(const uint32_t *off, int32_t n, int32_t e)
+{
+	while (e < n && off[e] == off[e - 1])
+		e++;
+	return off[e];
+}
+
+static const UChar no_text[1] = { 0 };
+
+static const char *const elisions[] = {
+	"c", "d", "j", "jusqu", "l", "lorsqu", "m", "n", "puisqu", "qu", "quoiqu", "s", "t",
+};
+
+/* Length of the elided prefix of w[0..n) with its apostrophe ("l'" in
+ * "l'abonnement"), or 0. ICU keeps such words whole because the apostrophe
+ * is MidNumLet between letters. */
+static int32_t elision_len(const UChar *w, int32_t n)
+{
+	int32_t q = 0;
+	while (q < n && q <= 6 && w[q] != '\'')
+		q++;
+	if (q == 0 || q > 6 || q + 1 >= n || w[q] != '\'')
+		return 0;
+	char lower[8];
+	for (int32_t i = 0; i < q; i++) {
+		UChar c = w[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c < 'a' || c > 'z')
+			return 0;
+		lower[i] = (char)c;
+	}
+	lower[q] = '\0';
+	for (size_t i = 0; i < sizeof elisions / sizeof *elisions; i++)
+		if (strcmp(lower, elisions[i]) == 0)
+			return q + 1;
+	return 0;
+}
+
+/* Whether the word is written in a script that has no stemmer and whose
+ * words ICU found with a dictionary: Chinese, Japanese, Thai and their
+ * South-East Asian neighbours. The first character with a real script
+ * decides (the kana prolonged sound mark is Common, for one). */
+static bool is_ideo(const UChar *w, int32_t n, int32_t status)
+{
+	if (status >= UBRK_WORD_KANA && status < UBRK_WORD_IDEO_LIMIT)
+		return true;
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		U16_NEXT(w, i, n, c);
+		UErrorCode st = U_ZERO_ERROR;
+		UScriptCode sc = uscript_getScript(c, &st);
+		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED)
+			continue;
+		return sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA ||
+		       sc == USCRIPT_THAI || sc == USCRIPT_LAO || sc == USCRIPT_KHMER ||
+		       sc == USCRIPT_MYANMAR;
+	}
+	return false;
+}
+
+static void ascii_lower(kbs_buf *b, const UChar *w, int32_t n)
+{
+	char chunk[256];
+	size_t k = 0;
+	if (!buf_reset(b))
+		return;
+	for (int32_t i = 0; i < n; i++) {
+		UChar c = w[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		chunk[k++] = (char)c;
+		if (k == sizeof chunk) {
+			kbs_buf_add(b, chunk, k);
+			k = 0;
+		}
+	}
+	kbs_buf_add(b, chunk, k);
+}
+
+/* Fills a->term and a->exact for the word w[0..n). */
+static UErrorCode fold_word(kbs_text__analyzer *a, const UChar *w, int32_t n)
+{
+	if (is_ascii16(w, n)) {
+		ascii_lower(&a->exact, w, n);
+		if (buf_reset(&a->term) && !a->exact.oom)
+			kbs_buf_add(&a->term, a->exact.data, a->exact.len);
+	} else {
+		fold_bufs b = { &a->fold, &a->nfd_buf, &a->exact16, &a->term16 };
+		UErrorCode st = fold_u16(a->nfc, a->nfd, w, n, &b);
+		if (st != U_ZERO_ERROR)
+			return st;
+		u16_to_buf(&a->exact, a->exact16.p, a->exact16.len);
+		u16_to_buf(&a->term, a->term16.p, a->term16.len);
+	}
+	if (a->exact.oom || a->term.oom)
+		return U_MEMORY_ALLOCATION_ERROR;
+	return U_ZERO_ERROR;
+}
+
+/* Fills a->stem: the stem of a->exact, accent-folded. Snowball is given the
+ * accented word because its rules are written for it ("é" ends a French
+ * suffix that "e" does not). */
+static UErrorCode stem_word(kbs_text__analyzer *a, kbs_store__stemmer *s)
+{
+	char *stem = kbs_store__stem(s, a->exact.data, a->exact.len);
+	if (!stem)
+		return U_MEMORY_ALLOCATION_ERROR;
+	size_t len = strlen(stem);
+	UErrorCode st = U_ZERO_ERROR;
+	if (!buf_reset(&a->stem)) {
+		st = U_MEMORY_ALLOCATION_ERROR;
+	} else if (is_ascii8(stem, len)) {
+		kbs_buf_add(&a->stem, stem, len);
+	} else if (!utf8_to_u16(stem, len, &a->stem16, NULL, NULL)) {
+		st = U_MEMORY_ALLOCATION_ERROR;
+	} else {
+		fold_bufs b = { &a->fold, &a->nfd_buf, NULL, &a->term16 };
+		st = fold_u16(a->nfc, a->nfd, a->stem16.p, a->stem16.len, &b);
+		if (st == U_ZERO_ERROR)
+			u16_to_buf(&a->stem, a->term16.p, a->term16.len);
+	}
+	free(stem);
+	if (st == U_ZERO_ERROR && a->stem.oom)
+		st = U_MEMORY_ALLOCATION_ERROR;
+	return st;
+}
+
+kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len,
+			     const char *lang, kbs_text__token_cb cb, void *payload,
+			     kbs_err *err)
+{
+	kbs_status rc = KBS_OK;
+	UErrorCode st = U_ZERO_ERROR;
+	kbs_store__stemmer *stemmer = NULL;
+	size_t bad = 0;
+
+	if (!text && len == 0)
+		text = "";
+	/* ICU indexes UTF-16 with int32_t. */
+	if (len >= INT32_MAX) {
+		rc = kbs_err__set(err, KBS_EINVALID, "text of %zu bytes is too long to analyse",
+				  len);
+		goto cleanup;
+	}
+	if (!kbs_utf8_valid(text, len, &bad)) {
+		rc = kbs_err__set(err, KBS_EINVALID, "invalid UTF-8 at byte %zu", bad);
+		goto cleanup;
+	}
+	if ((rc = get_stemmer(a, lang, &stemmer, err)) != KBS_OK)
+		goto cleanup;
+	if (!utf8_to_u16(text, len, &a->src, &a->src_off, &a->src_off_cap)) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+
+	/* Most text is NFC already: then the work buffer is the text. */
+	const UChar *t = a->src.p;
+	const uint32_t *off = a->src_off;
+	int32_t n = a->src.len;
+	if (unorm2_spanQuickCheckYes(a->nfc, t, n, &st) != n && U_SUCCESS(st)) {
+		if ((st = normalize_with_offsets(a, len)) != U_ZERO_ERROR) {
+			rc = icu_status(err, st, "normalization");
+			goto cleanup;
+		}
+		t = a->norm.p;
+		off = a->norm_off;
+		n = a->norm.len;
+	}
+	if (U_FAILURE(st)) {
+		rc = icu_status(err, st, "normalization");
+		goto cleanup;
+	}
+
+	ubrk_setText(a->bi, t, n, &st);
+	if (U_FAILURE(st)) {
+		rc = icu_status(err, st, "word break");
+		goto cleanup;
+	}
+
+	unsigned pos = 0;
+	int32_t start = ubrk_first(a->bi), end;
+	for (; (end = ubrk_next(a->bi)) != UBRK_DONE; start = end) {
+		int32_t status = ubrk_getRuleStatus(a->bi);
+		if (status < UBRK_WORD_NONE_LIMIT)
+			continue;
+		/* Every word takes a position, even one we drop below, so that
+		 * a phrase never matches across a dropped word. */
+		unsigned this_pos = pos++;
+
+		int32_t ws = start + elision_len(t + start, end - start);
+		const UChar *w = t + ws;
+		int32_t wn = end - ws;
+		if ((st = fold_word(a, w, wn)) != U_ZERO_ERROR) {
+			rc = icu_status(err, st, "case folding");
+			goto cleanup;
+		}
+		if (a->term.len == 0 || a->term.len > KBS_TEXT_MAX_TERM)
+			continue;
+
+		kbs_text__token tok = {
+			.term = a->term.data,
+			.term_len = a->term.len,
+			.exact = a->exact.data,
+			.exact_len = a->exact.len,
+			.stem = a->term.data,
+			.stem_len = a->term.len,
+			.start = off[start],
+			.end = word_end(off, n, end),
+			.pos = this_pos,
+		};
+		UChar32 first;
+		U16_GET(w, 0, 0, wn, first);
+		if (u_isdigit(first))
+			tok.flags |= KBS_TOK_NUM;
+		else if (is_ideo(w, wn, status))
+			tok.flags |= KBS_TOK_IDEO;
+		if (kbs_text__is_stopword(tok.term, lang))
+			tok.flags |= KBS_TOK_STOP;
+		if (stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO))) {
+			if ((st = stem_word(a, stemmer)) != U_ZERO_ERROR) {
+				rc = icu_status(err, st, "stemming");
+				goto cleanup;
+			}
+			if (a->stem.len) {
+				tok.stem = a->stem.data;
+				tok.stem_len = a->stem.len;
+			}
+		}
+
+		rc = cb(&tok, payload);
+		if (rc == KBS_STOP) {
+			rc = KBS_OK;
+			goto cleanup;
+		}
+		if (rc != KBS_OK)
+			goto cleanup;
+	}
+cleanup:
+	/* The iterator must not keep pointing at a buffer we may free. */
+	st = U_ZERO_ERROR;
+	ubrk_setText(a->bi, no_text, 0, &st);
+	if (a->src.cap > WORK_KEEP_UNITS || a->norm.cap > WORK_KEEP_UNITS)
+		release_work(a);
+	return rc;
+}

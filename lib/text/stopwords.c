@@ -1,0 +1,162 @@
+/*
+ * Stop words: the function words of each language we index, which a query
+ * may drop when it has better words.
+ *
+ * Words are stored folded exactly as `term` is (lowercase, no accents:
+ * "où" is "ou", "für" is "fur"), since that is what they are compared to.
+ * Each list is sorted by strcmp() for bsearch(); keep it so when editing.
+ *
+ * What stays out on purpose:
+ *   - negation and quantity: pas, plus, sans, jamais, rien, aucun, not, no,
+ *     nor, without, nicht, kein, ohne, sin, não, sem, mais, più, niet, geen.
+ *     "je ne reçois plus les emails" is not "je reçois les emails".
+ *   - particles that carry the meaning of help-center phrasal verbs: up,
+ *     out, off, over ("sign up", "log out", "turn off").
+ *   - words that are function words in one language but content words in
+ *     another, because with no language every list applies at once: fr
+ *     "car", nl "door", "want", "over", it "come", pt "no" (in the), pt
+ *     "eu" (I; also the EU of "EU VAT"), de "bin", "war", en "us" (the US).
+ * Question words (comment, pourquoi, how, why...) are in: "comment payer"
+ * still has "payer".
+ */
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+static const char *const de[] = {
+	"aber", "als", "am", "an", "auch", "auf", "aus", "bei", "bist", "da",
+	"damit", "dann", "das", "dass", "dein", "deine", "deinem", "deinen",
+	"deiner", "dem", "den", "denn", "der", "des", "dessen", "dich", "die",
+	"dies", "diese", "diesem", "diesen", "dieser", "dieses", "dir", "du",
+	"durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es",
+	"euch", "euer", "eure", "fur", "habe", "haben", "hast", "hat", "hatte",
+	"ich", "ihm", "ihn", "ihr", "ihre", "ihrem", "ihren", "ihrer", "im",
+	"in", "ist", "mein", "meine", "meinem", "meinen", "meiner", "mich",
+	"mir", "mit", "nach", "oder", "sein", "seine", "seinem", "seinen",
+	"seiner", "sich", "sie", "sind", "so", "um", "und", "uns", "unser",
+	"unsere", "vom", "von", "wann", "warum", "was", "welche", "welcher",
+	"welches", "wer", "werden", "wie", "wir", "wird", "wo", "wurde",
+	"wurden", "zu", "zum", "zur",
+};
+
+static const char *const en[] = {
+	"a", "about", "am", "an", "and", "are", "as", "at", "be", "been",
+	"being", "but", "by", "can", "could", "did", "do", "does", "doing",
+	"for", "from", "had", "has", "have", "having", "he", "her", "hers",
+	"herself", "him", "himself", "his", "how", "i", "i'd", "i'll", "i'm",
+	"i've", "if", "in", "into", "is", "it", "it's", "its", "itself",
+	"let's", "may", "me", "might", "must", "my", "myself", "of", "on",
+	"or", "our", "ours", "ourselves", "shall", "she", "should", "so",
+	"than", "that", "that's", "the", "their", "theirs", "them",
+	"themselves", "then", "there", "there's", "these", "they", "they're",
+	"this", "those", "to", "was", "we", "we're", "were", "what", "what's",
+	"when", "where", "which", "while", "who", "whom", "whose", "why",
+	"will", "with", "would", "you", "you're", "your", "yours", "yourself",
+	"yourselves",
+};
+
+static const char *const es[] = {
+	"a", "al", "como", "con", "cual", "cuando", "de", "del", "donde", "e",
+	"el", "ella", "ellas", "ellos", "en", "era", "es", "esa", "ese", "eso",
+	"esta", "estan", "estas", "este", "esto", "estos", "estoy", "fue",
+	"ha", "han", "has", "hay", "he", "la", "las", "le", "les", "lo", "los",
+	"me", "mi", "mis", "muy", "nos", "nosotros", "o", "os", "para", "pero",
+	"por", "porque", "que", "quien", "se", "si", "su", "sus", "te", "ti",
+	"tu", "tus", "u", "un", "una", "unas", "uno", "unos", "usted",
+	"ustedes", "vosotros", "y", "ya", "yo",
+};
+
+static const char *const fr[] = {
+	"a", "ai", "as", "au", "aux", "avec", "avez", "avons", "c", "ca", "ce",
+	"ceci", "cela", "ces", "cet", "cette", "ceux", "chez", "comment", "d",
+	"dans", "de", "des", "donc", "dont", "du", "elle", "elles", "en",
+	"entre", "es", "est", "et", "etait", "etes", "il", "ils", "j", "je",
+	"l", "la", "le", "les", "leur", "leurs", "lui", "m", "ma", "mais",
+	"me", "mes", "moi", "mon", "n", "ne", "nos", "notre", "nous", "on",
+	"ont", "ou", "par", "pour", "pourquoi", "puis", "qu", "quand", "que",
+	"quel", "quelle", "quelles", "quels", "qui", "quoi", "s", "sa", "se",
+	"ses", "si", "son", "sont", "sous", "suis", "sur", "t", "ta", "te",
+	"tes", "toi", "ton", "tu", "un", "une", "vers", "vos", "votre", "vous",
+	"y",
+};
+
+static const char *const it[] = {
+	"a", "ad", "agli", "ai", "al", "alla", "alle", "allo", "anche", "che",
+	"chi", "con", "cosa", "da", "dal", "dalla", "degli", "dei", "del",
+	"della", "delle", "dello", "di", "e", "ed", "era", "fra", "gli", "ha",
+	"hai", "hanno", "ho", "i", "il", "in", "io", "la", "le", "lei", "li",
+	"lo", "lui", "ma", "me", "mi", "mia", "mie", "miei", "mio", "ne",
+	"nei", "nel", "nella", "nelle", "nello", "noi", "o", "per", "perche",
+	"quale", "quando", "quello", "questa", "questo", "se", "sei", "si",
+	"sia", "siamo", "siete", "sono", "su", "sua", "sue", "sul", "sulla",
+	"suo", "suoi", "ti", "tra", "tu", "tua", "tuo", "un", "una", "uno",
+	"voi", "vostro",
+};
+
+static const char *const nl[] = {
+	"aan", "al", "als", "bij", "dan", "dat", "de", "der", "deze", "die",
+	"dit", "dus", "een", "en", "er", "had", "heb", "hebben", "heeft",
+	"hem", "het", "hier", "hij", "hoe", "hun", "ik", "in", "is", "je",
+	"jij", "jou", "jouw", "jullie", "kan", "maar", "me", "men", "met",
+	"mij", "mijn", "na", "naar", "nu", "of", "om", "omdat", "ons", "onze",
+	"ook", "op", "te", "tot", "u", "uw", "van", "voor", "waar", "waarom",
+	"wanneer", "was", "wat", "we", "werd", "wie", "wij", "worden", "wordt",
+	"zal", "ze", "zich", "zij", "zijn", "zo", "zou",
+};
+
+static const char *const pt[] = {
+	"a", "ao", "aos", "as", "com", "como", "da", "das", "de", "do", "dos",
+	"e", "ela", "elas", "ele", "eles", "em", "era", "essa", "esse", "esta",
+	"este", "foi", "ha", "isso", "isto", "ja", "lhe", "me", "meu", "minha",
+	"na", "nas", "nos", "nossa", "nosso", "num", "numa", "o", "os", "ou",
+	"para", "pela", "pelas", "pelo", "pelos", "por", "porque", "qual",
+	"quando", "que", "quem", "sao", "se", "ser", "seu", "seus", "sua",
+	"suas", "te", "tem", "tu", "um", "uma", "voce", "voces",
+};
+
+typedef struct stoplist {
+	const char *lang;
+	const char *const *words;
+	size_t n;
+} stoplist;
+
+#define LIST(l) { #l, l, sizeof l / sizeof *l }
+static const stoplist lists[] = {
+	LIST(de), LIST(en), LIST(es), LIST(fr), LIST(it), LIST(nl), LIST(pt),
+};
+#undef LIST
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static bool in_list(const stoplist *l, const char *word)
+{
+	return bsearch(word, l->words, l->n, sizeof *l->words, cmp_word) != NULL;
+}
+
+bool kbs_text__is_stopword(const char *word, const char *lang)
+{
+	if (!word)
+		return false;
+	/* An empty language is no language, as for stemming. */
+	bool any = !lang || !*lang;
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+		if (!any && strcmp(lists[i].lang, lang) != 0)
+			continue;
+		if (in_list(&lists[i], word))
+			return true;
+		if (!any)
+			return false;
+	}
+	return false;
+}
+
+bool kbs_text__has_stemmer(const char *lang)
+{
+	return kbs_store__has_stemmer(lang);
+}

@@ -1,0 +1,692 @@
+/*
+ * Text analysis, mostly from tables in the manner of Xapian's
+ * api_queryparser.cc: an input, a language, the tokens expected, and the
+ * bug each row guards.
+ *
+ * Tokens print as TERM[=EXACT][/STEM]@POS[FLAGS], space-separated, where
+ * =EXACT shows only when it differs from the term, /STEM only when it
+ * differs from the term, and the flags are * stop word, # number,
+ * ~ ideographic. "" is no token at all.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "text/text.h"
+
+typedef struct row {
+	const char *lang;
+	const char *in;
+	const char *want;
+	const char *why;
+} row;
+
+static const row rows[] = {
+	/* ---- normalisation and folding ---- */
+	{ NULL, "été", "ete=été@0", "accents are folded in term and kept in exact" },
+	{ NULL, "e\xcc\x81te\xcc\x81", "ete=été@0",
+	  "decomposed é (e + U+0301) is the same word as composed: NFC first" },
+	{ NULL, "ÉTÉ", "ete=été@0", "uppercase accented letters fold like lowercase ones" },
+	{ NULL, "Straße STRASSE", "strasse@0 strasse@1",
+	  "full case folding: ß is ss (simple folding would keep ß)" },
+	{ NULL, "Œuvre cœur ÆON", "oeuvre=œuvre@0 coeur=cœur@1 aeon=æon@2",
+	  "œ and æ have no decomposition; term spells them out, exact keeps them" },
+	{ NULL, "İstanbul", "istanbul=i\xcc\x87stanbul@0",
+	  "folding İ yields i + U+0307; the dot is an accent for term" },
+	{ NULL, "パスワード", "パスワード@0~",
+	  "kana voicing marks are nonspacing marks but not accents: パ is not ハ" },
+	{ NULL, "हिन्दी", "हिन्दी@0",
+	  "Indic vowel signs and virama are not accents either" },
+	{ "fr", "désinstaller", "desinstaller=désinstaller/desinstall@0",
+	  "stem is taken from the accented word, then folded" },
+
+	/* ---- elision, with ' and ’, every prefix ---- */
+	{ NULL, "l'abonnement l’abonnement", "abonnement@0 abonnement@1",
+	  "l': without elision l'abonnement never matches abonnement" },
+	{ NULL, "d'accord d’accord", "accord@0 accord@1", "d'" },
+	{ NULL, "qu'importe qu’importe", "importe@0 importe@1", "qu'" },
+	{ NULL, "j'annule j’annule", "annule@0 annule@1", "j'" },
+	{ NULL, "n'importe n’importe", "importe@0 importe@1", "n'" },
+	{ NULL, "s'inscrire s’inscrire", "inscrire@0 inscrire@1", "s'" },
+	{ NULL, "c'était c’était", "etait=était@0* etait=était@1*", "c'" },
+	{ NULL, "m'inscrire m’inscrire", "inscrire@0 inscrire@1", "m'" },
+	{ NULL, "t'inscrire t’inscrire", "inscrire@0 inscrire@1", "t'" },
+	{ NULL, "jusqu'ici jusqu’ici", "ici@0 ici@1", "jusqu'" },
+	{ NULL, "lorsqu'Internet lorsqu’Internet", "internet@0 internet@1", "lorsqu'" },
+	{ NULL, "puisqu'on puisqu’on", "on@0* on@1*", "puisqu'" },
+	{ NULL, "quoiqu'elle quoiqu’elle", "elle@0* elle@1*", "quoiqu'" },
+	{ NULL, "lʼabonnement", "abonnement@0", "U+02BC is an apostrophe too" },
+	{ NULL, "L'ABONNEMENT Qu’il", "abonnement@0 il@1*", "elision is case-insensitive" },
+	{ NULL, "aujourd'hui aujourd’hui", "aujourd'hui@0 aujourd'hui@1",
+	  "an apostrophe inside a word is not elision, and ’ becomes '" },
+	{ NULL, "O'Reilly", "o'reilly@0", "o' is not an elision" },
+	{ NULL, "l'", "l@0*", "a bare prefix is a word, not an elision of nothing" },
+	{ NULL, "l'2FA", "l@0* 2fa@1#",
+	  "ICU breaks letter-apostrophe-digit, so the elided l' is its own word" },
+	{ "en", "it's don't", "it's/it@0* don't@1",
+	  "English contractions stay whole; don't carries a negation: no stop" },
+
+	/* ---- hyphens ---- */
+	{ "fr", "mot-de-passe", "mot@0 de@1* passe/pass@2",
+	  "hyphens split words at consecutive positions..." },
+	{ "fr", "mot de passe", "mot@0 de@1* passe/pass@2",
+	  "...exactly as spaces do, so the phrase matches both" },
+
+	/* ---- stemming ---- */
+	{ "fr", "factures facture", "factures/factur@0 facture/factur@1",
+	  "French plural and singular share a stem" },
+	{ "fr", "résiliation résilier",
+	  "resiliation=résiliation/resili@0 resilier=résilier/resili@1",
+	  "French noun and verb share a stem" },
+	{ "fr", "désinstaller desinstaller",
+	  "desinstaller=désinstaller/desinstall@0 desinstaller/desinstall@1",
+	  "a query typed without accents stems like the accented text" },
+	{ "en", "invoices invoice running", "invoices/invoic@0 invoice/invoic@1 running/run@2",
+	  "English stemming" },
+	{ NULL, "invoices", "invoices@0", "no language: no stemming, stem is term" },
+	{ "", "invoices the", "invoices@0 the@1*", "an empty language is no language" },
+	{ "xx", "invoices the", "invoices@0 the@1",
+	  "unknown language: no stemming, no stop words" },
+	{ "ja", "invoices", "invoices@0", "a language without a stemmer" },
+
+	/* ---- numbers ---- */
+	{ "en", "2FA 3.14 1,000.50", "2fa@0# 3.14@1# 1,000.50@2#",
+	  "numbers start with a digit, stay whole with their separators, aren't stemmed" },
+	{ "en", "v2.0 10:30", "v2.0@0 10@1# 30@2#",
+	  "a letter-led version is a word; ':' only joins letters" },
+
+	/* ---- stop words ---- */
+	{ "fr", "le compte", "le@0* compte/compt@1", "French article flagged, not dropped" },
+	{ "en", "le the", "le@0 the@1*", "stop words are per language" },
+	{ "fr", "the le", "the@0 le@1*", "stop words are per language" },
+	{ NULL, "the le und", "the@0* le@1* und@2*", "no language: any list applies" },
+	{ "fr", "où ça", "ou=où@0* ca=ça@1*", "the lists are compared folded" },
+	{ "fr", "pas plus sans", "pas@0 plus@1 sans/san@2",
+	  "negations are not stop words: 'ne reçois plus' is not 'reçois'" },
+	{ "en", "not no without", "not@0 no@1 without@2", "same in English" },
+	{ NULL, "car door eu us", "car@0 door@1 eu@2 us@3",
+	  "words that are function words in one language only stay out of the lists" },
+
+	/* ---- nothing to index ---- */
+	{ NULL, "", "", "empty text" },
+	{ NULL, "?!… -- «» ,;", "", "punctuation only" },
+	{ NULL, "😀 ok 🇫🇷", "ok@0", "emoji are not words and take no position" },
+};
+
+/* ---- rendering ---- */
+
+/* Appends t to b; no cmocka assertion, so threads may call it. */
+static kbs_status render_token(const kbs_text__token *t, void *payload)
+{
+	kbs_buf *b = payload;
+	if (b->len)
+		kbs_buf_addc(b, ' ');
+	kbs_buf_adds(b, t->term);
+	if (strcmp(t->exact, t->term) != 0)
+		kbs_buf_addf(b, "=%s", t->exact);
+	if (strcmp(t->stem, t->term) != 0)
+		kbs_buf_addf(b, "/%s", t->stem);
+	kbs_buf_addf(b, "@%u", t->pos);
+	if (t->flags & KBS_TOK_STOP)
+		kbs_buf_addc(b, '*');
+	if (t->flags & KBS_TOK_NUM)
+		kbs_buf_addc(b, '#');
+	if (t->flags & KBS_TOK_IDEO)
+		kbs_buf_addc(b, '~');
+	return KBS_OK;
+}
+
+static kbs_status render_cb(const kbs_text__token *t, void *payload)
+{
+	assert_int_equal(strlen(t->term), t->term_len);
+	assert_int_equal(strlen(t->exact), t->exact_len);
+	assert_int_equal(strlen(t->stem), t->stem_len);
+	return render_token(t, payload);
+}
+
+/* The rendered tokens of `in`, malloc'd; fails the test on error. */
+static char *render(kbs_text__analyzer *a, const char *in, const char *lang)
+{
+	kbs_buf b = { 0 };
+	kbs_err err = { { 0 } };
+	kbs_buf_add(&b, "", 0);
+	kbs_status rc = kbs_text__analyze(a, in, strlen(in), lang, render_cb, &b, &err);
+	if (rc != KBS_OK)
+		fail_msg("analyze(\"%s\", %s) -> %s: %s", in, lang ? lang : "NULL",
+			 kbs_status_str(rc), err.msg);
+	assert_false(b.oom);
+	return kbs_buf_steal(&b);
+}
+
+static void test_table(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	int failed = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		const row *r = &rows[i];
+		char *got = render(a, r->in, r->lang);
+		if (strcmp(got, r->want) != 0) {
+			print_error("row %zu (%s): \"%s\" [%s]\n  want: %s\n  got:  %s\n", i,
+				    r->why, r->in, r->lang ? r->lang : "NULL", r->want, got);
+			failed++;
+		}
+		free(got);
+	}
+	if (failed)
+		fail_msg("%d of %zu rows failed", failed, sizeof rows / sizeof *rows);
+}
+
+/* ---- byte ranges ---- */
+
+typedef struct range_row {
+	const char *in;
+	const char *want; /* the slices of the input, '|'-separated */
+	const char *why;
+} range_row;
+
+static const range_row range_rows[] = {
+	{ "l’abonnement", "l’abonnement", "the range covers the elided prefix" },
+	{ "e\xcc\x81te\xcc\x81 l’abonnement", "e\xcc\x81te\xcc\x81|l’abonnement",
+	  "ranges are in the input, not in its NFC: they survive a decomposed word" },
+	{ "cafe\xcc\x81 et the\xcc\x81, l’addition", "cafe\xcc\x81|et|the\xcc\x81|l’addition",
+	  "every shift from NFC is accounted, not just the first" },
+	{ "\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab \xea\xb8\x80",
+	  "\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab|\xea\xb8\x80",
+	  "three Hangul jamo compose into one syllable: the range keeps all three" },
+	{ "\xe0\xa5\x98x y", "\xe0\xa5\x98x|y",
+	  "U+0958 decomposes under NFC (one unit becomes two)" },
+	{ "a\xcc\x82\xcc\xa3" "b ok", "a\xcc\x82\xcc\xa3" "b|ok", "NFC reorders marks" },
+	{ "mot-de-passe", "mot|de|passe", "hyphen split" },
+	{ "Straße, 𝐀bc!", "Straße|𝐀bc", "multi-byte and 4-byte characters" },
+	{ "我想重置密码", NULL, "checked below: CJK words tile the input" },
+};
+
+static kbs_status slice_cb(const kbs_text__token *t, void *payload)
+{
+	void **p = payload;
+	kbs_buf *b = p[0];
+	const char *in = p[1];
+	assert_true(t->start < t->end);
+	if (b->len)
+		kbs_buf_addc(b, '|');
+	kbs_buf_add(b, in + t->start, t->end - t->start);
+	return KBS_OK;
+}
+
+static void test_ranges(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	for (size_t i = 0; i < sizeof range_rows / sizeof *range_rows; i++) {
+		const range_row *r = &range_rows[i];
+		kbs_buf b = { 0 };
+		kbs_err err = { { 0 } };
+		void *p[2] = { &b, (void *)r->in };
+		kbs_buf_add(&b, "", 0);
+		kbs_status rc = kbs_text__analyze(a, r->in, strlen(r->in), "fr", slice_cb, p, &err);
+		assert_int_equal(rc, KBS_OK);
+		if (!r->want) {
+			/* Dictionary words of a run without spaces tile it. */
+			char *joined = kbs_strdup(b.data);
+			size_t k = 0;
+			for (size_t j = 0; joined[j]; j++)
+				if (joined[j] != '|')
+					joined[k++] = joined[j];
+			joined[k] = '\0';
+			assert_string_equal(joined, r->in);
+			free(joined);
+		} else if (strcmp(b.data, r->want) != 0) {
+			fail_msg("range row %zu (%s):\n  want: %s\n  got:  %s", i, r->why, r->want,
+				 b.data);
+		}
+		kbs_buf_free(&b);
+	}
+}
+
+/* ---- dictionary segmentation ---- */
+
+typedef struct collect {
+	unsigned n;
+	unsigned all_flags, any_flags;
+	unsigned last_pos;
+	size_t last_end;
+} collect;
+
+static kbs_status collect_cb(const kbs_text__token *t, void *payload)
+{
+	collect *c = payload;
+	c->all_flags = c->n ? c->all_flags & t->flags : t->flags;
+	c->any_flags |= t->flags;
+	assert_int_equal(t->pos, c->n);
+	c->last_pos = t->pos;
+	c->last_end = t->end;
+	c->n++;
+	return KBS_OK;
+}
+
+static collect analyze_collect(kbs_text__analyzer *a, const char *in, size_t len, const char *lang)
+{
+	collect c = { 0 };
+	kbs_err err = { { 0 } };
+	kbs_status rc = kbs_text__analyze(a, in, len, lang, collect_cb, &c, &err);
+	if (rc != KBS_OK)
+		fail_msg("analyze -> %s: %s", kbs_status_str(rc), err.msg);
+	return c;
+}
+
+/* The exact words depend on ICU's dictionaries, which change between
+ * versions; what must hold is that a run without spaces is split, and that
+ * its words are flagged as not stemmable. */
+static void test_cjk(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	static const char *const runs[] = {
+		"我想重置密码",             /* Chinese: I want to reset my password */
+		"パスワードを忘れました",   /* Japanese: I forgot my password */
+		"ภาษาไทยง่ายนิดเดียว",        /* Thai */
+	};
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+		/* A stemming language must not stem them either. */
+		collect c = analyze_collect(a, runs[i], strlen(runs[i]), "en");
+		if (c.n < 2)
+			fail_msg("\"%s\" gave %u token(s): one term for a whole sentence", runs[i],
+				 c.n);
+		assert_true(c.all_flags & KBS_TOK_IDEO);
+		assert_int_equal(c.last_end, strlen(runs[i]));
+	}
+
+	/* Decomposed kana (ハ + U+309A for パ) must reach the dictionary, and
+	 * the terms, as the composed ones do. */
+	char *nfc = render(a, "パスワードを忘れました", NULL);
+	char *nfd = render(a,
+			   "\xe3\x83\x8f\xe3\x82\x9a" "スワー"
+			   "\xe3\x83\x88\xe3\x82\x99" "を忘れました",
+			   NULL);
+	assert_string_equal(nfd, nfc);
+	free(nfc);
+	free(nfd);
+}
+
+/* ---- stems compared directly ---- */
+
+static kbs_status stem_cb(const kbs_text__token *t, void *payload)
+{
+	kbs_buf *b = payload;
+	kbs_buf_adds(b, t->stem);
+	return KBS_STOP;
+}
+
+static char *stem_of(kbs_text__analyzer *a, const char *word, const char *lang)
+{
+	kbs_buf b = { 0 };
+	kbs_err err = { { 0 } };
+	kbs_buf_add(&b, "", 0);
+	assert_int_equal(kbs_text__analyze(a, word, strlen(word), lang, stem_cb, &b, &err), KBS_OK);
+	return kbs_buf_steal(&b);
+}
+
+static void test_stems_agree(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	/* Pairs that must meet, whatever Snowball's version makes of them. */
+	static const char *const pairs[][3] = {
+		{ "fr", "factures", "facture" },
+		{ "fr", "désinstaller", "desinstaller" },
+		{ "fr", "résiliation", "résilier" },
+		{ "fr", "Résilier", "resilier" },
+		{ "fr", "l'abonnement", "abonnements" },
+		{ "en", "invoices", "invoice" },
+		{ "en", "running", "run" },
+		{ "de", "Rechnungen", "rechnung" },
+		{ "es", "facturas", "factura" },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		char *x = stem_of(a, pairs[i][1], pairs[i][0]);
+		char *y = stem_of(a, pairs[i][2], pairs[i][0]);
+		if (strcmp(x, y) != 0)
+			fail_msg("[%s] stem(%s) = %s but stem(%s) = %s", pairs[i][0], pairs[i][1],
+				 x, pairs[i][2], y);
+		free(x);
+		free(y);
+	}
+}
+
+/* ---- errors and limits ---- */
+
+static kbs_status never_cb(const kbs_text__token *t, void *payload)
+{
+	fail_msg("callback called for \"%s\" on invalid input", t->term);
+	return KBS_ERROR;
+}
+
+static void test_invalid_utf8(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	static const struct {
+		const char *in;
+		const char *msg;
+	} bad[] = {
+		{ "ab\xff" "cd", "invalid UTF-8 at byte 2" },
+		{ "abc\xc3", "invalid UTF-8 at byte 3" },                 /* truncated */
+		{ "\xc0\xaf", "invalid UTF-8 at byte 0" },                /* overlong */
+		{ "ok \xed\xa0\x80", "invalid UTF-8 at byte 3" },         /* surrogate */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		kbs_err err = { { 0 } };
+		assert_int_equal(kbs_text__analyze(a, bad[i].in, strlen(bad[i].in), "fr", never_cb,
+						   NULL, &err),
+				 KBS_EINVALID);
+		assert_string_equal(err.msg, bad[i].msg);
+	}
+	/* The analyzer is still usable afterwards. */
+	char *got = render(a, "encore", NULL);
+	assert_string_equal(got, "encore@0");
+	free(got);
+}
+
+static void test_long_word(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	/* 200 letters: over KBS_TEXT_MAX_TERM, skipped; the next word keeps
+	 * position 1 so that a phrase cannot jump over the dropped word. */
+	char in[256];
+	memset(in, 'a', 200);
+	strcpy(in + 200, " suivant");
+	char *got = render(a, in, NULL);
+	assert_string_equal(got, "suivant@1");
+	free(got);
+
+	/* Exactly the limit is kept; the limit is in bytes of the term. */
+	memset(in, 'b', KBS_TEXT_MAX_TERM);
+	strcpy(in + KBS_TEXT_MAX_TERM, " x");
+	collect c = analyze_collect(a, in, strlen(in), NULL);
+	assert_int_equal(c.n, 2);
+
+	/* 40 "é" is 80 bytes exact but 40 folded: kept. */
+	char *p = in;
+	for (int i = 0; i < 40; i++)
+		p += sprintf(p, "é");
+	c = analyze_collect(a, in, strlen(in), NULL);
+	assert_int_equal(c.n, 1);
+}
+
+typedef struct stopper {
+	unsigned seen, stop_after;
+	kbs_status ret;
+} stopper;
+
+static kbs_status stop_cb(const kbs_text__token *t, void *payload)
+{
+	stopper *s = payload;
+	return ++s->seen == s->stop_after ? s->ret : KBS_OK;
+}
+
+static void test_callback_status(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	const char *in = "un deux trois quatre cinq";
+	kbs_err err = { { 0 } };
+
+	stopper s = { 0, 2, KBS_STOP };
+	assert_int_equal(kbs_text__analyze(a, in, strlen(in), "fr", stop_cb, &s, &err), KBS_OK);
+	assert_int_equal(s.seen, 2);
+
+	stopper e = { 0, 3, KBS_EIO };
+	assert_int_equal(kbs_text__analyze(a, in, strlen(in), "fr", stop_cb, &e, &err), KBS_EIO);
+	assert_int_equal(e.seen, 3);
+}
+
+static void test_megabyte(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	/* 6 words, one of them decomposed so that the slow NFC path with
+	 * offsets runs over the whole text. */
+	static const char sentence[] =
+		"Pour re\xcc\x81silier l’abonnement, ouvrez Compte > Facturation. ";
+	const size_t slen = sizeof sentence - 1;
+	const size_t reps = (1u << 20) / slen + 1;
+	char *text = malloc(reps * slen + 1);
+	assert_non_null(text);
+	for (size_t i = 0; i < reps; i++)
+		memcpy(text + i * slen, sentence, slen);
+	text[reps * slen] = '\0';
+
+	collect c = analyze_collect(a, text, reps * slen, "fr");
+	assert_int_equal(c.n, 6 * reps);
+	assert_int_equal(c.last_pos, 6 * reps - 1);
+	assert_int_equal(c.last_end, reps * slen - 2); /* before ". " */
+
+	/* After giving its big buffers back, the analyzer still works. */
+	char *got = render(a, "re\xcc\x81silier", "fr");
+	assert_string_equal(got, "resilier=résilier/resili@0");
+	free(got);
+	free(text);
+}
+
+/* ---- fold, has_stemmer, stop lists ---- */
+
+static void test_fold(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} f[] = {
+		{ "Café Crème", "cafe creme" },
+		{ "L’ÉCOLE, c'est ça", "l'ecole, c'est ca" }, /* no elision for labels */
+		{ "Straße", "strasse" },
+		{ "Compte/Connexion", "compte/connexion" },
+		{ "e\xcc\x81te\xcc\x81", "ete" },
+		{ "Œuvres", "oeuvres" },
+		{ "パスワード", "パスワード" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+		char *got = kbs_text__fold(f[i].in, strlen(f[i].in));
+		assert_non_null(got);
+		assert_string_equal(got, f[i].want);
+		free(got);
+	}
+	assert_null(kbs_text__fold("ab\xff", 3));
+	/* len is honoured: no reading past it. */
+	char *got = kbs_text__fold("ABCDEF", 3);
+	assert_string_equal(got, "abc");
+	free(got);
+}
+
+static kbs_status term_cb(const kbs_text__token *t, void *payload)
+{
+	kbs_buf_adds(payload, t->term);
+	return KBS_STOP;
+}
+
+/* fold() is documented as the same folding as term: check it on the words
+ * of the table, where there is no elision to tell them apart. */
+static void test_fold_is_term(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	static const char *const words[] = {
+		"été", "e\xcc\x81te\xcc\x81", "ÉTÉ", "Straße", "Œuvre", "İstanbul", "ΐ",
+		"aujourd’hui", "パスワード", "हिन्दी", "ﬁchier",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		kbs_buf b = { 0 };
+		kbs_err err = { { 0 } };
+		kbs_buf_add(&b, "", 0);
+		assert_int_equal(kbs_text__analyze(a, words[i], strlen(words[i]), NULL, term_cb,
+						   &b, &err),
+				 KBS_OK);
+		char *f = kbs_text__fold(words[i], strlen(words[i]));
+		assert_string_equal(f, b.data);
+		free(f);
+		kbs_buf_free(&b);
+	}
+}
+
+static void test_has_stemmer(void **state)
+{
+	assert_true(kbs_text__has_stemmer("fr"));
+	assert_true(kbs_text__has_stemmer("en"));
+	assert_true(kbs_text__has_stemmer("de"));
+	assert_false(kbs_text__has_stemmer("ja"));
+	assert_false(kbs_text__has_stemmer("xx"));
+	assert_false(kbs_text__has_stemmer(""));
+	assert_false(kbs_text__has_stemmer(NULL));
+}
+
+/*
+ * The lists are read from stopwords.c itself: each must be sorted (bsearch
+ * misses words otherwise), hold words already folded (they are compared to
+ * `term`), and every word must be found.
+ */
+static void test_stop_lists(void **state)
+{
+	char *path = tu_path(KBS_SOURCE_ROOT, "lib/text/stopwords.c");
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	char line[512], lang[8] = "", prev[64] = "";
+	unsigned nlists = 0, nwords = 0;
+	while (fgets(line, sizeof line, fp)) {
+		if (sscanf(line, "static const char *const %7[a-z][] = {", lang) == 1) {
+			nlists++;
+			prev[0] = '\0';
+			continue;
+		}
+		if (line[0] == '}')
+			lang[0] = '\0';
+		if (!lang[0] || line[0] != '\t')
+			continue;
+		for (char *p = strchr(line, '"'); p; p = strchr(p + 1, '"')) {
+			char *q = strchr(p + 1, '"');
+			assert_non_null(q);
+			char w[64];
+			snprintf(w, sizeof w, "%.*s", (int)(q - p - 1), p + 1);
+			if (strcmp(prev, w) >= 0)
+				fail_msg("[%s] \"%s\" after \"%s\": list not sorted", lang, w,
+					 prev);
+			char *f = kbs_text__fold(w, strlen(w));
+			if (strcmp(f, w) != 0)
+				fail_msg("[%s] \"%s\" is stored unfolded (\"%s\")", lang, w, f);
+			free(f);
+			if (!kbs_text__is_stopword(w, lang) || !kbs_text__is_stopword(w, NULL))
+				fail_msg("[%s] \"%s\" is not found", lang, w);
+			strcpy(prev, w);
+			nwords++;
+			p = q;
+		}
+	}
+	fclose(fp);
+	free(path);
+	assert_true(nlists >= 2);
+	assert_true(nwords > 100);
+
+	assert_true(kbs_text__is_stopword("le", "fr"));
+	assert_false(kbs_text__is_stopword("le", "en"));
+	assert_false(kbs_text__is_stopword("abonnement", NULL));
+	assert_false(kbs_text__is_stopword("", NULL));
+	assert_false(kbs_text__is_stopword(NULL, "fr"));
+	assert_false(kbs_text__is_stopword("the", "xx"));
+	/* Compared folded only: the caller passes term. */
+	assert_false(kbs_text__is_stopword("où", "fr"));
+}
+
+/* ---- threads ---- */
+
+#define NTHREADS 4
+
+static const char thread_text[] =
+	"Pour résilier l’abonnement, ouvrez Compte > Facturation. 我想重置密码 "
+	"e\xcc\x81te\xcc\x81 mot-de-passe 2FA";
+
+typedef struct thread_arg {
+	const char *want;
+	int ok;
+} thread_arg;
+
+static void *thread_main(void *p)
+{
+	thread_arg *t = p;
+	kbs_text__analyzer *a = NULL;
+	kbs_err err = { { 0 } };
+	t->ok = 0;
+	if (kbs_text__analyzer_new(&a, &err) != KBS_OK)
+		return NULL;
+	int ok = 1;
+	for (int i = 0; i < 200 && ok; i++) {
+		kbs_buf b = { 0 };
+		kbs_buf_add(&b, "", 0);
+		const char *lang = i % 2 ? "fr" : "en";
+		if (kbs_text__analyze(a, thread_text, strlen(thread_text), "fr", render_token, &b,
+				      &err) != KBS_OK ||
+		    strcmp(b.data, t->want) != 0)
+			ok = 0;
+		kbs_buf_free(&b);
+		/* Switching language exercises the stemmer cache too. */
+		b = (kbs_buf){ 0 };
+		kbs_buf_add(&b, "", 0);
+		if (kbs_text__analyze(a, "running", 7, lang, render_token, &b, &err) != KBS_OK)
+			ok = 0;
+		kbs_buf_free(&b);
+	}
+	kbs_text__analyzer_free(a);
+	t->ok = ok;
+	return NULL;
+}
+
+/* Many analyzers in many threads give what one gives alone: nothing in the
+ * module is shared and mutable. */
+static void test_threads(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	char *want = render(a, thread_text, "fr");
+	pthread_t th[NTHREADS];
+	thread_arg args[NTHREADS];
+	for (int i = 0; i < NTHREADS; i++) {
+		args[i] = (thread_arg){ want, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, thread_main, &args[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(args[i].ok);
+	}
+	free(want);
+}
+
+/* ---- fixture ---- */
+
+static int setup(void **state)
+{
+	kbs_text__analyzer *a = NULL;
+	kbs_err err = { { 0 } };
+	if (kbs_text__analyzer_new(&a, &err) != KBS_OK) {
+		print_error("analyzer_new: %s\n", err.msg);
+		return -1;
+	}
+	*state = a;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	kbs_text__analyzer_free(*state);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_cjk),
+		cmocka_unit_test(test_stems_agree),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_long_word),
+		cmocka_unit_test(test_callback_status),
+		cmocka_unit_test(test_megabyte),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_fold_is_term),
+		cmocka_unit_test(test_has_stemmer),
+		cmocka_unit_test(test_stop_lists),
+		cmocka_unit_test(test_threads),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
