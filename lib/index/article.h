@@ -61,6 +61,10 @@ typedef struct kbs_index__sink {
 	const char *default_lang; /* applied by validation; NULL: "en" */
 } kbs_index__sink;
 
+/* Largest Markdown file read: an article of the largest size plus room for
+ * its front matter and markup. */
+#define KBS_INDEX_MAX_FILE_BYTES ((size_t)KBS_MAX_ARTICLE_BYTES + 65536u)
+
 /* Parses one Markdown file's bytes: optional UTF-8 BOM, then front matter
  * between a first line "---" and the next line "---" (or "..."), YAML
  * mapping of the article fields; the rest is the CommonMark body.

@@ -383,14 +383,8 @@ static bool is_article_file(const char *name)
 
 static kbs_status list_push(kbs_indexer *ix, file_list *l, const char *shown, uint64_t size)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		file_entry *v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!kbs_grow(&l->v, &l->cap, l->n, sizeof *l->v, 32))
+		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 	char *abs = realpath(shown, NULL);
 	char *s = kbs_strdup(shown);
 	if (!abs || !s) {
@@ -463,9 +457,10 @@ static kbs_status read_markdown(kbs_indexer *ix, const file_entry *f, const kbs_
 	char *data = NULL;
 	FILE *in = NULL;
 
-	/* Front matter and Markdown around an article of the largest size. */
-	if (f->size > KBS_MAX_ARTICLE_BYTES + 65536u) {
-		reportf(ix, f->shown, 1, "file is larger than %u bytes", KBS_MAX_ARTICLE_BYTES);
+	/* Refused before reading it whole; the parser says the same of a file
+	 * that grew meanwhile. */
+	if (f->size > KBS_INDEX_MAX_FILE_BYTES) {
+		reportf(ix, f->shown, 1, "file is larger than %zu bytes", KBS_INDEX_MAX_FILE_BYTES);
 		goto cleanup;
 	}
 	in = fopen(f->shown, "rb");
@@ -678,11 +673,13 @@ kbs_status kbs_indexer_add(kbs_indexer *ix, const kbs_article *in)
 	a.file = "<api>";
 	a.line = 0;
 	kbs_index__sink sink = make_sink(ix);
-	if (kbs_index__validate(&a, in->body_is_markdown != 0, &sink) != KBS_OK) {
-		rc = kbs_err__set(&ix->err, KBS_EINVALID, "article '%s' is invalid (see diagnostics)",
-				  in->id ? in->id : "");
+	rc = kbs_index__validate(&a, in->body_is_markdown != 0, &sink);
+	if (rc == KBS_EINVALID)
+		kbs_err__set(&ix->err, rc, "article '%s' is invalid (see diagnostics)", in->id ? in->id : "");
+	else if (rc != KBS_OK)
+		kbs_err__set(&ix->err, rc, "%s", rc == KBS_ENOMEM ? "out of memory" : kbs_status_str(rc));
+	if (rc != KBS_OK)
 		goto cleanup;
-	}
 	uint64_t rejected = ix->sum.rejected;
 	rc = add_article(ix, &a);
 	if (rc == KBS_OK && ix->sum.rejected != rejected)
