@@ -1,0 +1,303 @@
+/*
+ * Search latency on a real help center, kbsearch beside SQLite FTS5, in the
+ * same run, on the same articles and queries.
+ *
+ *   bench_search CORPUS_DIR QUERIES_FILE [ROUNDS]
+ *
+ * kbsearch runs with everything a portal gets (snippets, facets, the role
+ * filter, confidence); FTS5 runs the usual help-center setup: unicode61 with
+ * diacritics removed, bm25 with the title weighted 4x, the words OR-ed, a
+ * highlighted snippet. The articles FTS5 gets are kbsearch's own stored
+ * text (Markdown already rendered), so both index the same words.
+ * Latency is per query, in process, CLOCK_MONOTONIC, after a warm-up pass.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kbsearch.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench_search: %s: %s\n", what, why);
+	exit(1);
+}
+
+typedef struct lines {
+	char **v;
+	size_t n;
+} lines;
+
+static lines read_queries(const char *path)
+{
+	lines l = { 0 };
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die(path, "cannot open");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		l.v = realloc(l.v, (l.n + 1) * sizeof *l.v);
+		l.v[l.n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return l;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+typedef struct figures {
+	double index_s, p50, p95, p99, qps;
+	unsigned long long bytes;
+	size_t hits;
+} figures;
+
+static void percentiles(double *t, size_t n, double total_us, figures *f)
+{
+	qsort(t, n, sizeof *t, cmp_double);
+	f->p50 = t[n / 2];
+	f->p95 = t[(size_t)((double)n * 0.95)];
+	f->p99 = t[(size_t)((double)n * 0.99)];
+	f->qps = (double)n / (total_us / 1e6);
+}
+
+static unsigned long long du(const char *path)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "du -sk '%s'", path);
+	FILE *p = popen(cmd, "r");
+	unsigned long long kb = 0;
+	if (p) {
+		if (fscanf(p, "%llu", &kb) != 1)
+			kb = 0;
+		pclose(p);
+	}
+	return kb * 1024;
+}
+
+/* ---- kbsearch ---- */
+
+static kbs_kb *kbs_build(const char *dir, const char *corpus, figures *f)
+{
+	char articles[4096], jsonl[4096];
+	snprintf(articles, sizeof articles, "%s/articles", corpus);
+	snprintf(jsonl, sizeof jsonl, "%s/export.jsonl", corpus);
+	const char *paths[] = { articles, jsonl };
+	kbs_kb *kb = NULL;
+	kbs_open_opts oo = KBS_OPEN_OPTS_INIT;
+	oo.flags = KBS_OPEN_CREATE;
+	char *msg = NULL;
+	if (kbs_open(&kb, dir, &oo, &msg) != KBS_OK)
+		die(dir, msg);
+	kbs_indexer *ix = NULL;
+	double t0 = now_us();
+	if (kbs_indexer_new(&ix, kb, NULL) != KBS_OK || kbs_indexer_add_paths(ix, paths, 2) != KBS_OK ||
+	    kbs_indexer_commit(ix, NULL) != KBS_OK)
+		die("indexing", ix ? kbs_indexer_errmsg(ix) : kbs_errmsg(kb));
+	f->index_s = (now_us() - t0) / 1e6;
+	kbs_indexer_free(ix);
+	f->bytes = du(dir);
+	return kb;
+}
+
+static void kbs_run(kbs_kb *kb, const lines *q, int rounds, figures *f)
+{
+	double *t = malloc(q->n * (size_t)rounds * sizeof *t);
+	size_t n = 0;
+	double total = 0;
+	for (int r = -1; r < rounds; r++) { /* round -1 warms up */
+		for (size_t i = 0; i < q->n; i++) {
+			kbs_results *res = NULL;
+			double t0 = now_us();
+			if (kbs_search(&res, kb, q->v[i], NULL) != KBS_OK)
+				die(q->v[i], kbs_errmsg(kb));
+			double dt = now_us() - t0;
+			if (r >= 0) {
+				t[n++] = dt;
+				total += dt;
+				f->hits += kbs_results_count(res);
+			}
+			kbs_results_free(res);
+		}
+	}
+	percentiles(t, n, total, f);
+	free(t);
+}
+
+/* ---- FTS5 ---- */
+
+static void sql_ok(sqlite3 *db, int rc, const char *what)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		die(what, sqlite3_errmsg(db));
+}
+
+/* Every article kbsearch holds, as it stored it, into FTS5. */
+static sqlite3 *fts_build(kbs_kb *kb, const char *path, figures *f)
+{
+	sqlite3 *db = NULL;
+	sql_ok(db, sqlite3_open(path, &db), path);
+	sql_ok(db, sqlite3_exec(db,
+				"CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, title, body, "
+				"tokenize='unicode61 remove_diacritics 2')",
+				NULL, NULL, NULL),
+	       "create");
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	const char *roles[] = { "agent" };
+	o.roles = roles;
+	o.nroles = 1;
+	o.limit = KBS_MAX_LIMIT;
+	kbs_results *all = NULL;
+	if (kbs_search(&all, kb, "", &o) != KBS_OK)
+		die("browse", kbs_errmsg(kb));
+	sqlite3_stmt *ins = NULL;
+	sql_ok(db, sqlite3_prepare_v2(db, "INSERT INTO a VALUES (?, ?, ?)", -1, &ins, NULL), "prepare");
+	double t0 = now_us();
+	sql_ok(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
+	for (size_t i = 0; i < kbs_results_count(all); i++) {
+		char *js = NULL;
+		if (kbs_article_json(&js, kb, kbs_results_id(all, i), roles, 1) != KBS_OK)
+			die("article", kbs_errmsg(kb));
+		json_t *a = json_loads(js, 0, NULL);
+		sqlite3_bind_text(ins, 1, json_string_value(json_object_get(a, "id")), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 2, json_string_value(json_object_get(a, "title")), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, json_string_value(json_object_get(a, "body")), -1, SQLITE_TRANSIENT);
+		sql_ok(db, sqlite3_step(ins), "insert");
+		sqlite3_reset(ins);
+		json_decref(a);
+		kbs_string_free(js);
+	}
+	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
+	f->index_s = (now_us() - t0) / 1e6;
+	sqlite3_finalize(ins);
+	kbs_results_free(all);
+	f->bytes = du(path);
+	return db;
+}
+
+/* The user's words, each quoted, OR-ed: FTS5's own syntax must not see
+ * the visitor's punctuation. */
+static char *fts_query(const char *text)
+{
+	size_t cap = strlen(text) * 6 + 16, n = 0;
+	char *q = malloc(cap);
+	const unsigned char *s = (const unsigned char *)text;
+	while (*s) {
+		while (*s && *s < 0x80 && !((*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
+			s++;
+		const unsigned char *b = s;
+		while (*s && (*s >= 0x80 || (*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
+			s++;
+		if (s > b)
+			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? " OR " : "", (int)(s - b), (const char *)b);
+	}
+	q[n] = '\0';
+	return q;
+}
+
+static void fts_run(sqlite3 *db, const lines *q, int rounds, figures *f)
+{
+	sqlite3_stmt *st = NULL;
+	sql_ok(db, sqlite3_prepare_v2(db,
+				      "SELECT id, snippet(a, 2, '<mark>', '</mark>', '…', 24) FROM a "
+				      "WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10",
+				      -1, &st, NULL),
+	       "prepare");
+	double *t = malloc(q->n * (size_t)rounds * sizeof *t);
+	size_t n = 0;
+	double total = 0;
+	for (int r = -1; r < rounds; r++) {
+		for (size_t i = 0; i < q->n; i++) {
+			double t0 = now_us();
+			char *m = fts_query(q->v[i]);
+			sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
+			size_t hits = 0;
+			while (sqlite3_step(st) == SQLITE_ROW)
+				hits++;
+			sqlite3_reset(st);
+			free(m);
+			double dt = now_us() - t0;
+			if (r >= 0) {
+				t[n++] = dt;
+				total += dt;
+				f->hits += hits;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	percentiles(t, n, total, f);
+	free(t);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench_search CORPUS_DIR QUERIES_FILE [ROUNDS]\n");
+		return 2;
+	}
+	int rounds = argc > 3 ? atoi(argv[3]) : 20;
+	if (rounds < 1)
+		rounds = 1;
+	lines q = read_queries(argv[2]);
+	char dir[] = "/tmp/kbs-bench-XXXXXX";
+	if (!mkdtemp(dir))
+		die("mkdtemp", "failed");
+	char kbdir[4096], fts[4096];
+	snprintf(kbdir, sizeof kbdir, "%s/kb", dir);
+	snprintf(fts, sizeof fts, "%s/fts5.sqlite", dir);
+
+	figures k = { 0 }, s = { 0 };
+	kbs_kb *kb = kbs_build(kbdir, argv[1], &k);
+	sqlite3 *db = fts_build(kb, fts, &s);
+	kbs_run(kb, &q, rounds, &k);
+	fts_run(db, &q, rounds, &s);
+
+	printf("Sample corpus (%s), %zu queries x %d rounds, top 10, one thread\n\n", argv[1], q.n,
+	       rounds);
+	printf("| engine | index s | index size | p50 µs | p95 µs | p99 µs | queries/s | hits |\n");
+	printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| kbsearch (snippets, facets, roles, confidence) | %.3f | %llu KiB | %.0f | %.0f | %.0f | %.0f | %zu |\n",
+	       k.index_s, k.bytes / 1024, k.p50, k.p95, k.p99, k.qps, k.hits);
+	printf("| SQLite FTS5 (bm25, snippet) | %.3f | %llu KiB | %.0f | %.0f | %.0f | %.0f | %zu |\n",
+	       s.index_s, s.bytes / 1024, s.p50, s.p95, s.p99, s.qps, s.hits);
+	printf("| kbsearch / FTS5 | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | |\n", k.index_s / s.index_s,
+	       (double)k.bytes / (double)s.bytes, k.p50 / s.p50, k.p95 / s.p95, k.p99 / s.p99,
+	       k.qps / s.qps);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("\npeak RSS of the whole run: %ld KiB\n", ru.ru_maxrss);
+
+	sqlite3_close(db);
+	kbs_close(kb);
+	for (size_t i = 0; i < q.n; i++)
+		free(q.v[i]);
+	free(q.v);
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_search: could not remove %s\n", dir);
+	return 0;
+}
