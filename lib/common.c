@@ -177,16 +177,29 @@ char *kbs_buf_steal(kbs_buf *b)
 	return p;
 }
 
+bool kbs_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	if (n < *cap)
+		return true;
+	size_t want = *cap ? *cap * 2 : first;
+	if (want > SIZE_MAX / size)
+		return false;
+	/* Through memcpy: *arr is a T*, not a void*, and must not be written
+	 * through a void** lvalue. */
+	void *old;
+	memcpy(&old, arr, sizeof old);
+	void *q = realloc(old, want * size);
+	if (!q)
+		return false;
+	memcpy(arr, &q, sizeof q);
+	*cap = want;
+	return true;
+}
+
 bool kbs_strlist_pushn(kbs_strlist *l, const char *s, size_t n)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		char **v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return false;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!kbs_grow(&l->v, &l->cap, l->n, sizeof *l->v, 4))
+		return false;
 	char *c = kbs_strndup(s, n);
 	if (!c)
 		return false;

@@ -54,6 +54,11 @@ void kbs_buf_free(kbs_buf *b);
 /* Hands the string over to the caller; the buffer is empty afterwards. */
 char *kbs_buf_steal(kbs_buf *b);
 
+/* Makes room for one more element in the array *arr of *n elements (of
+ * `size` bytes) and *cap slots, doubling from `first`. false: no memory,
+ * and the array is left as it was. */
+bool kbs_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+
 /* A list of owned strings. */
 typedef struct kbs_strlist {
 	char **v;

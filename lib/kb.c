@@ -234,15 +234,7 @@ void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *c)
 		return;
 	pthread_mutex_lock(&kb->lock);
 	if (kb->npool < KBS_POOL_MAX) {
-		if (kb->npool == kb->cappool) {
-			size_t cap = kb->cappool ? kb->cappool * 2 : 4;
-			kbs_ctx **p = realloc(kb->pool, cap * sizeof *p);
-			if (p) {
-				kb->pool = p;
-				kb->cappool = cap;
-			}
-		}
-		if (kb->npool < kb->cappool) {
+		if (kbs_grow(&kb->pool, &kb->cappool, kb->npool, sizeof *kb->pool, 4)) {
 			kb->pool[kb->npool++] = c;
 			c = NULL;
 		}

@@ -158,6 +158,7 @@ static void corpus_answers_real_questions(void **state)
 		{ "télécharger mes factures", "fr", "fr-telecharger-facture", "French plural stem" },
 		{ "how do I download my invoices", "en", "en-download-invoice", "English stem" },
 		{ "forgot password", "en", "en-forgot-password", "English plain" },
+		{ "factures impayées", "FR", "fr-difficultes-paiement", "language code in capitals" },
 		{ "odeur de gaz", NULL, "fr-odeur-gaz", "rare words" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {

@@ -352,6 +352,55 @@ static void test_stems_agree(void **state)
 	}
 }
 
+/* kbs_text__stem on a token found without a language gives the stem the
+ * token would have had in that language, also when called from inside the
+ * token callback (where the exact form lives in the analyzer's own buffer:
+ * copying it onto itself once lost every stem of a snippet). */
+typedef struct late_stem {
+	kbs_text__analyzer *a;
+	char got[256];
+} late_stem;
+
+static kbs_status late_stem_cb(const kbs_text__token *t, void *payload)
+{
+	late_stem *l = payload;
+	const char *s;
+	size_t n;
+	kbs_err err = { { 0 } };
+	assert_int_equal(kbs_text__stem(l->a, t->exact, t->exact_len, "en", &s, &n, &err), KBS_OK);
+	snprintf(l->got + strlen(l->got), sizeof l->got - strlen(l->got), "%s%.*s",
+		 l->got[0] ? " " : "", (int)n, s);
+	return KBS_OK;
+}
+
+static void test_stem_later(void **state)
+{
+	kbs_text__analyzer *a = *state;
+	late_stem l = { a, "" };
+	kbs_err err = { { 0 } };
+	const char *text = "Cancellations contracts";
+	assert_int_equal(kbs_text__analyze(a, text, strlen(text), NULL, late_stem_cb, &l, &err), KBS_OK);
+	char *c1 = stem_of(a, "cancellations", "en"), *c2 = stem_of(a, "contracts", "en");
+	char want[256];
+	snprintf(want, sizeof want, "%s %s", c1, c2);
+	assert_string_equal(l.got, want);
+	free(c1);
+	free(c2);
+
+	/* Outside a callback; accents folded after stemming; no stemmer. */
+	const char *s;
+	size_t n;
+	assert_int_equal(kbs_text__stem(a, "désinstallées", strlen("désinstallées"), "fr", &s, &n, &err),
+			 KBS_OK);
+	char *fr = stem_of(a, "désinstallées", "fr");
+	assert_int_equal(n, strlen(fr));
+	assert_memory_equal(s, fr, n);
+	free(fr);
+	assert_int_equal(kbs_text__stem(a, "kiitos", 6, "xx", &s, &n, &err), KBS_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(s, "kiitos", 6);
+}
+
 /* ---- errors and limits ---- */
 
 static kbs_status never_cb(const kbs_text__token *t, void *payload)
@@ -678,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_cjk),
 		cmocka_unit_test(test_stems_agree),
+		cmocka_unit_test(test_stem_later),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_long_word),
 		cmocka_unit_test(test_callback_status),

@@ -70,15 +70,9 @@ static void *arena_alloc(arena *a, size_t size)
 {
 	if (a->oom)
 		return NULL;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		void **b = realloc(a->blocks, cap * sizeof *b);
-		if (!b) {
-			a->oom = true;
-			return NULL;
-		}
-		a->blocks = b;
-		a->cap = cap;
+	if (!kbs_grow(&a->blocks, &a->cap, a->n, sizeof *a->blocks, 32)) {
+		a->oom = true;
+		return NULL;
 	}
 	void *p = calloc(1, size);
 	if (!p) {
@@ -163,14 +157,8 @@ static kbs_status collect_word(const kbs_text__token *t, void *payload)
 	qwords *w = payload;
 	kbs_query__word *qw;
 	if (w->pass == 0) {
-		if (w->n == w->cap) {
-			size_t cap = w->cap ? w->cap * 2 : 8;
-			kbs_query__word *v = realloc(w->v, cap * sizeof *v);
-			if (!v)
-				return KBS_ENOMEM;
-			w->v = v;
-			w->cap = cap;
-		}
+		if (!kbs_grow(&w->v, &w->cap, w->n, sizeof *w->v, 8))
+			return KBS_ENOMEM;
 		qw = &w->v[w->n++];
 		memset(qw, 0, sizeof *qw);
 		qw->term = kbs_strndup(t->term, t->term_len);
@@ -560,7 +548,16 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 
 	if ((rc = kbs_kb__ctx_get(kb, &ctx, err)) != KBS_OK)
 		goto cleanup;
-	if ((rc = analyse(ctx, text, o.lang && *o.lang ? o.lang : NULL, &w, err)) != KBS_OK)
+	/* Languages are stored lower case ("FR" finds "fr" articles and stems). */
+	char lang[8] = "";
+	if (o.lang && *o.lang) {
+		size_t i = 0;
+		for (; o.lang[i] && i + 1 < sizeof lang; i++)
+			lang[i] = (char)(o.lang[i] >= 'A' && o.lang[i] <= 'Z' ? o.lang[i] + 32 : o.lang[i]);
+		lang[i] = '\0';
+		o.lang = lang;
+	}
+	if ((rc = analyse(ctx, text, *lang ? lang : NULL, &w, err)) != KBS_OK)
 		goto cleanup;
 
 	size_t nonstop = 0;

@@ -669,6 +669,30 @@ static UErrorCode stem_word(kbs_text__analyzer *a, kbs_store__stemmer *s)
 	return st;
 }
 
+kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, const char *lang,
+			  const char **out, size_t *out_len, kbs_err *err)
+{
+	kbs_store__stemmer *stemmer = NULL;
+	kbs_status rc = get_stemmer(a, lang, &stemmer, err);
+	*out = exact;
+	*out_len = len;
+	if (rc != KBS_OK || !stemmer)
+		return rc;
+	/* From a token callback, exact already is a->exact: do not copy it
+	 * onto itself. */
+	if (exact != a->exact.data &&
+	    (!buf_reset(&a->exact) || !kbs_buf_add(&a->exact, exact, len)))
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	UErrorCode st = stem_word(a, stemmer);
+	if (st != U_ZERO_ERROR)
+		return icu_status(err, st, "stemming");
+	if (a->stem.len) {
+		*out = a->stem.data;
+		*out_len = a->stem.len;
+	}
+	return KBS_OK;
+}
+
 kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len,
 			     const char *lang, kbs_text__token_cb cb, void *payload,
 			     kbs_err *err)

@@ -77,6 +77,16 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 			     const char *lang, kbs_text__token_cb cb, void *payload,
 			     kbs_err *err);
 
+/* The folded stem, in `lang`, of a word's `exact` form (as a token gives
+ * it): what the token's `stem` would have been had the text been analysed
+ * in that language. For callers that analyse without a language and stem
+ * only the few words worth it (snippets). The result is borrowed until the
+ * next call on the analyzer; calling this from a token callback invalidates
+ * that token's strings. *out is `exact` itself when lang has no stemmer.
+ * Returns KBS_ENOMEM, KBS_ERROR (ICU). */
+kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, const char *lang,
+			  const char **out, size_t *out_len, kbs_err *err);
+
 /* Case- and accent-folds s[0..len) (NFC first) into a malloc'd string: the
  * same folding as `term` above, for labels such as tags and categories.
  * Returns NULL when out of memory or s is not valid UTF-8. Thread-safe. */
