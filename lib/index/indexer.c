@@ -17,7 +17,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-1"
+#define KBS_INDEX_FORMAT "kbs-index-2"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -169,9 +169,10 @@ static void set_str(json_t *o, const char *key, const char *v)
 	json_object_set_new(o, key, v ? json_string(v) : json_null());
 }
 
-/* The stored document data: the article as JSON, fields in a fixed order so
- * the text is also a canonical fingerprint of the content. */
-static char *article_json(const kbs_index__article *a)
+/* The stored document data (see store.h): the article's fields as JSON, in
+ * a fixed order so the text is also a canonical fingerprint of the content,
+ * then a newline and the body. */
+static char *article_data(const kbs_index__article *a)
 {
 	json_t *o = json_object();
 	if (!o)
@@ -187,10 +188,11 @@ static char *article_json(const kbs_index__article *a)
 	set_str(o, "updated", a->updated);
 	set_str(o, "url", a->url);
 	set_str(o, "summary", a->summary);
-	set_str(o, "body", a->body);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	return s;
+	char *data = s ? kbs_sprintf("%s\n%s", s, a->body) : NULL;
+	free(s);
+	return data;
 }
 
 static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const char *data,
@@ -289,7 +291,7 @@ static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
 	if (ix->opts.strict && ix->sum.rejected)
 		goto cleanup; /* nothing will be committed: spare the work */
 
-	data = article_json(a);
+	data = article_data(a);
 	idterm = kbs_sprintf(KBS_PFX_ID "%s", a->id);
 	if (!data || !idterm) {
 		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");

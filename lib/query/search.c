@@ -406,16 +406,30 @@ static int confidence_of(double cov, double tcov, double weight, double top)
 	return (int)lround(c < 0 ? 0 : c > 100 ? 100 : c);
 }
 
+/* Splits document data (store.h) into its fields and its body. */
+static kbs_status parse_data(const char *data, size_t len, json_t **fields, const char **body,
+			     kbs_err *err)
+{
+	const char *nl = memchr(data, '\n', len);
+	json_error_t je;
+	*fields = nl ? json_loadb(data, (size_t)(nl - data), 0, &je) : NULL;
+	if (!*fields || !json_is_object(*fields)) {
+		json_decref(*fields);
+		*fields = NULL;
+		return kbs_err__set(err, KBS_EIO, "the index is damaged: unreadable document data");
+	}
+	*body = nl + 1;
+	return KBS_OK;
+}
+
 static kbs_status fill_hit(kbs_ctx *ctx, const qwords *w, const kbs_store__hit *sh, hit *h,
 			   kbs_err *err)
 {
-	json_error_t je;
-	json_t *o = json_loadb(sh->data, sh->data_len, 0, &je);
-	if (!o || !json_is_object(o)) {
-		json_decref(o);
-		return kbs_err__set(err, KBS_EIO, "the index is damaged: unreadable document data");
-	}
-	kbs_status rc = KBS_OK;
+	json_t *o = NULL;
+	const char *body = NULL;
+	kbs_status rc = parse_data(sh->data, sh->data_len, &o, &body, err);
+	if (rc != KBS_OK)
+		return rc;
 	h->id = json_dup(o, "id");
 	h->title = json_dup(o, "title");
 	h->kind = json_dup(o, "kind");
@@ -436,13 +450,11 @@ static kbs_status fill_hit(kbs_ctx *ctx, const qwords *w, const kbs_store__hit *
 	if (rc == KBS_OK) {
 		/* Where the words are; the summary, else the opening, when they
 		 * only matched the title or tags. */
-		const char *body = json_string_value(json_object_get(o, "body"));
 		const char *summary = json_string_value(json_object_get(o, "summary"));
-		const char *text = body ? body : "";
 		bool any_used = false;
 		for (size_t k = 0; k < w->n; k++)
 			any_used |= w->v[k].used;
-		rc = kbs_query__snippet(&h->snippet, ctx->an, text, h->lang, w->v, any_used ? w->n : 0,
+		rc = kbs_query__snippet(&h->snippet, ctx->an, body, h->lang, w->v, any_used ? w->n : 0,
 					err);
 		if (rc == KBS_OK && summary && h->snippet && !strstr(h->snippet, "<mark>")) {
 			free(h->snippet);
@@ -786,12 +798,9 @@ kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *
 		rc = kbs_err__set(err, KBS_ENOTFOUND, "no article with id '%s'", id);
 	if (rc != KBS_OK)
 		goto cleanup;
-	json_error_t je;
-	o = json_loadb(data, len, 0, &je);
-	if (!o) {
-		rc = kbs_err__set(err, KBS_EIO, "the index is damaged: unreadable document data");
+	const char *body;
+	if ((rc = parse_data(data, len, &o, &body, err)) != KBS_OK)
 		goto cleanup;
-	}
 	json_t *aud = json_object_get(o, "audience"), *v;
 	const char *audience[128];
 	size_t naud = 0, i;
@@ -806,8 +815,10 @@ kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *
 		rc = kbs_err__set(err, KBS_ENOTFOUND, "no article with id '%s'", id);
 		goto cleanup;
 	}
-	*out = data;
-	data = NULL;
+	json_object_set_new(o, "body", json_string(body));
+	*out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!*out)
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 cleanup:
 	json_decref(o);
 	kbs_kb__ctx_put(kb, ctx);

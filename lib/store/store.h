@@ -33,8 +33,10 @@
  *   3 KBS_SLOT_FACETS   facet labels, '\n'-separated, each "c:<category
  *                       level>" or "t:<tag>", counted by a match spy
  *
- * Document data: the article as a JSON object (every field, body as plain
- * text), for hits, snippets and `kbs show`.
+ * Document data: the article's fields as one line of compact JSON, then a
+ * newline and the body as plain text (for hits, snippets and `kbs show`).
+ * The body stays out of the JSON so that a hit parses a few hundred bytes,
+ * not the whole article.
  */
 #ifndef KBS_STORE_H
 #define KBS_STORE_H

@@ -21,6 +21,7 @@
  */
 #include "text.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,12 +140,45 @@ static bool in_list(const stoplist *l, const char *word)
 	return bsearch(word, l->words, l->n, sizeof *l->words, cmp_word) != NULL;
 }
 
+static int cmp_entries(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every list merged, for text of no known language (snippets, queries
+ * without a language): one bsearch instead of one per list, on every word
+ * of every hit. Built once, read-only afterwards. */
+static stoplist any_list = { "", NULL, 0 };
+static pthread_once_t any_once = PTHREAD_ONCE_INIT;
+
+static void build_any(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+		n += lists[i].n;
+	const char **v = malloc(n * sizeof *v);
+	if (!v)
+		return; /* lookups then fall back to the lists one by one */
+	n = 0;
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+		for (size_t j = 0; j < lists[i].n; j++)
+			v[n++] = lists[i].words[j];
+	qsort(v, n, sizeof *v, cmp_entries);
+	any_list.words = v;
+	any_list.n = n;
+}
+
 bool kbs_text__is_stopword(const char *word, const char *lang)
 {
 	if (!word)
 		return false;
 	/* An empty language is no language, as for stemming. */
 	bool any = !lang || !*lang;
+	if (any) {
+		pthread_once(&any_once, build_any);
+		if (any_list.words)
+			return in_list(&any_list, word);
+	}
 	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
 		if (!any && strcmp(lists[i].lang, lang) != 0)
 			continue;
