@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
 
-[ -f build/build.ninja ] || meson setup build --buildtype=release
-ninja -C build
+echo "== Building (log in build-demo.log)"
+{
+  [ -f build/build.ninja ] || meson setup build --buildtype=release
+  ninja -C build
+} >build-demo.log 2>&1 || { cat build-demo.log; exit 1; }
 kbs=./build/tools/kbs
 db=${KBS_DEMO_DB:-build/demo-kb}
 rm -rf "$db"

@@ -565,7 +565,14 @@ static int cmd_stats(int argc, char **argv)
 		json_t *v;
 		printf("\nby %s\n", groups[g]);
 		json_object_foreach(json_object_get(o, groups[g]), k, v)
-			printf("  %-32s %lld\n", k, (long long)json_integer_value(v));
+		{
+			/* Pad by characters, not bytes: "Déménagement" lines up. */
+			int chars = 0;
+			for (const char *c = k; *c; c++)
+				chars += ((unsigned char)*c & 0xC0) != 0x80;
+			printf("  %s%*s %lld\n", k, chars < 32 ? 32 - chars : 0, "",
+			       (long long)json_integer_value(v));
+		}
 	}
 cleanup:
 	json_decref(o);
