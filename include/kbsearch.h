@@ -12,11 +12,12 @@
  *   borrowed from their parent object and stay valid until that object is
  *   freed.
  * - Every *_free and kbs_close accepts NULL and does nothing with it.
- * - Error text lives on the knowledge-base handle: kbs_errmsg(kb) describes
- *   the last failed call made through that handle *by the calling thread's
- *   object* (the handle, an indexer or a result set), and is reset when each
- *   call starts. Objects used from several threads keep one message per
- *   object, so read it before the next call on the same object.
+ * - Error text lives with the object the call was made on, and is reset when
+ *   each call starts: kbs_errmsg(kb) for calls on a knowledge base (each
+ *   thread reads the text of its own last call there, so threads sharing a
+ *   handle never see each other's messages), kbs_indexer_errmsg(ix) for
+ *   calls on an indexer, and the optional `errmsg` out-param of kbs_open,
+ *   which has no handle yet.
  * - Strings in and out are UTF-8. Invalid UTF-8 in input is KBS_EINVALID.
  * - Options come in versioned structs: declare them with their _INIT macro or
  *   initialise them with the matching *_init function. New fields are only
@@ -116,8 +117,9 @@ typedef struct kbs_open_opts {
 } kbs_open_opts;
 #define KBS_OPEN_OPTS_INIT { KBS_OPEN_OPTS_VERSION, 0 }
 
-/* Initialises *opts to defaults for the given version.
- * Returns KBS_EINVALID when version is unknown or opts is NULL. */
+/* Initialises *opts to defaults for the given version (every *_opts_init
+ * works the same way). Returns KBS_EINVALID when version is unknown or opts
+ * is NULL. Thread-safe. */
 KBS_EXPORT kbs_status kbs_open_opts_init(kbs_open_opts *opts, unsigned version);
 
 /* Opens the knowledge base at `path`.
@@ -147,7 +149,8 @@ KBS_EXPORT void kbs_close(kbs_kb *kb);
  * sees the message of its own last call. */
 KBS_EXPORT const char *kbs_errmsg(const kbs_kb *kb);
 
-/* Frees a string the library returned through an out-param. Accepts NULL. */
+/* Frees a string the library returned through an out-param. Accepts NULL.
+ * Thread-safe. */
 KBS_EXPORT void kbs_string_free(char *s);
 
 /* ------------------------------------------------------------------------ */
@@ -213,6 +216,7 @@ typedef struct kbs_index_opts {
 } kbs_index_opts;
 #define KBS_INDEX_OPTS_INIT { KBS_INDEX_OPTS_VERSION, NULL, 0, 0, NULL, NULL, NULL }
 
+/* Defaults for the given version; see kbs_open_opts_init. */
 KBS_EXPORT kbs_status kbs_index_opts_init(kbs_index_opts *opts, unsigned version);
 
 /* What one batch did. */
@@ -287,9 +291,12 @@ typedef struct kbs_search_opts {
 } kbs_search_opts;
 #define KBS_SEARCH_OPTS_INIT { KBS_SEARCH_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, 0, 10, 0, NULL }
 
+/* Defaults for the given version; see kbs_open_opts_init. */
 KBS_EXPORT kbs_status kbs_search_opts_init(kbs_search_opts *opts, unsigned version);
 
-/* A result set. Opaque; read with the kbs_results_* getters. */
+/* A result set. Opaque; read with the kbs_results_* getters. It never
+ * changes once kbs_search returned it, so any number of threads may read it
+ * at once; it must not be read during or after kbs_results_free. */
 typedef struct kbs_results kbs_results;
 
 /* Searches `kb` for the user's free text.

@@ -185,6 +185,7 @@ static int print_json(json_t *o)
 typedef struct index_ui {
 	bool tty;
 	bool bar_shown;
+	int last_pct; /* redrawn only when it moves: a JSONL line is no event */
 } index_ui;
 
 static void clear_bar(index_ui *ui)
@@ -213,6 +214,9 @@ static int on_progress(uint64_t done, uint64_t total, void *payload)
 	if (!ui->tty || total == 0)
 		return 0;
 	int width = 30, pct = (int)(done * 100 / total);
+	if (ui->bar_shown && pct == ui->last_pct)
+		return 0;
+	ui->last_pct = pct;
 	int fill = (int)(done * (uint64_t)width / total);
 	fprintf(stderr, "\r[%.*s%*s] %3d%%  %.1f/%.1f MB", fill,
 		"##############################", width - fill, "", pct, (double)done / 1e6,
