@@ -387,6 +387,36 @@ static void uncommitted_batch_leaves_no_trace(void **state)
 	kbs_close(kb);
 }
 
+static void each_file_is_read_once(void **state)
+{
+	fixture *f = *state;
+	kbs_kb *kb = open_kb(f->db);
+	/* A folder and a file inside it, and a symlink loop back to the top:
+	 * each article is read once, so nothing clashes with itself. */
+	char *jsonl = tu_path(f->src, "export.jsonl");
+	char *loop = tu_path(f->src, "articles/fr/loop");
+	assert_int_equal(symlink(f->src, loop), 0);
+	char *dangling = tu_path(f->src, "articles/gone.md");
+	assert_int_equal(symlink("/nonexistent/gone.md", dangling), 0);
+	char *readme = tu_path(f->src, "articles/notes");
+	assert_int_equal(symlink("/nonexistent/notes", readme), 0);
+	const char *paths[] = { f->src, jsonl, f->src };
+	kbs_index_summary s;
+	tu_diags d = { 0 };
+	assert_int_equal(batch(kb, paths, 3, 0, 0, &s, &d), KBS_OK);
+	assert_int_equal(s.added, 72);
+	/* Only the dangling article file is worth a word. */
+	assert_int_equal(s.rejected, 1);
+	assert_int_equal(d.n, 1);
+	assert_true(tu_diags_has(&d, "gone.md: cannot read"));
+	free(jsonl);
+	free(loop);
+	free(dangling);
+	free(readme);
+	tu_diags_free(&d);
+	kbs_close(kb);
+}
+
 static void one_writer_at_a_time(void **state)
 {
 	fixture *f = *state;
@@ -418,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(strict_batch_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(host_articles_add_replace_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(uncommitted_batch_leaves_no_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(each_file_is_read_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_writer_at_a_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,8 +70,10 @@ void tu_diag_cb(kbs_diag_level level, const char *file, unsigned line,
 		const char *message, void *payload)
 {
 	tu_diags *d = payload;
-	char buf[2048];
-	snprintf(buf, sizeof buf, "%s:%u: %s%s", file, line,
+	char buf[2048], where[32] = "";
+	if (line) /* as kbs prints them: no line for a whole file */
+		snprintf(where, sizeof where, ":%u", line);
+	snprintf(buf, sizeof buf, "%s%s: %s%s", file, where,
 		 level == KBS_DIAG_WARNING ? "warning: " : "", message);
 	d->lines = realloc(d->lines, (d->n + 1) * sizeof *d->lines);
 	assert_non_null(d->lines);

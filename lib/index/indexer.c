@@ -361,6 +361,10 @@ typedef struct file_entry {
 typedef struct file_list {
 	file_entry *v;
 	size_t n, cap;
+	/* Real paths already listed ("f:...") or walked ("d:..."): a file named
+	 * twice, or reached again through a symlink, is read once, so its
+	 * articles do not clash with themselves as duplicate ids. */
+	kbs_strmap seen;
 } file_list;
 
 static void file_list_free(file_list *l)
@@ -370,6 +374,19 @@ static void file_list_free(file_list *l)
 		free(l->v[i].abs);
 	}
 	free(l->v);
+	kbs_strmap_free(&l->seen);
+}
+
+/* Marks kind+path seen; *again says it already was. */
+static kbs_status mark_seen(kbs_indexer *ix, file_list *l, char kind, const char *abs, bool *again)
+{
+	char *key = kbs_sprintf("%c:%s", kind, abs);
+	if (!key)
+		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	*again = kbs_strmap_get(&l->seen, key) != NULL;
+	bool ok = *again || kbs_strmap_set(&l->seen, key, "");
+	free(key);
+	return ok ? KBS_OK : kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 }
 
 static bool has_ext(const char *name, const char *ext)
@@ -389,11 +406,17 @@ static kbs_status list_push(kbs_indexer *ix, file_list *l, const char *shown, ui
 		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 	char *abs = realpath(shown, NULL);
 	char *s = kbs_strdup(shown);
-	if (!abs || !s) {
+	bool again = false;
+	kbs_status rc = KBS_OK;
+	if (!abs || !s)
+		rc = kbs_err__set(&ix->err, abs ? KBS_ENOMEM : KBS_EIO, "%s: %s", shown,
+				  abs ? "out of memory" : strerror(errno));
+	else
+		rc = mark_seen(ix, l, 'f', abs, &again);
+	if (rc != KBS_OK || again) {
 		free(abs);
 		free(s);
-		return kbs_err__set(&ix->err, abs ? KBS_ENOMEM : KBS_EIO, "%s: %s", shown,
-				    abs ? "out of memory" : strerror(errno));
+		return rc;
 	}
 	l->v[l->n++] = (file_entry){ s, abs, size };
 	return KBS_OK;
@@ -417,6 +440,16 @@ static kbs_status walk(kbs_indexer *ix, file_list *l, const char *dir, int depth
 			KBS_MAX_WALK_DEPTH);
 		goto cleanup;
 	}
+	char *abs = realpath(dir, NULL);
+	bool again = false;
+	if (!abs) {
+		rc = kbs_err__set(&ix->err, KBS_EIO, "cannot read folder %s: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	rc = mark_seen(ix, l, 'd', abs, &again);
+	free(abs);
+	if (rc != KBS_OK || again)
+		goto cleanup;
 	d = opendir(dir);
 	if (!d) {
 		rc = kbs_err__set(&ix->err, KBS_EIO, "cannot read folder %s: %s", dir, strerror(errno));
@@ -438,7 +471,8 @@ static kbs_status walk(kbs_indexer *ix, file_list *l, const char *dir, int depth
 		if (!p) {
 			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 		} else if (stat(p, &st) != 0) {
-			reportf(ix, p, 0, "cannot read: %s", strerror(errno));
+			if (is_article_file(names.v[i])) /* a dangling link, say */
+				reportf(ix, p, 0, "cannot read: %s", strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = walk(ix, l, p, depth + 1);
 		} else if (S_ISREG(st.st_mode) && is_article_file(names.v[i])) {
