@@ -273,6 +273,13 @@ KBS_EXPORT void kbs_indexer_free(kbs_indexer *ix);
 /* Search                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* Features a caller may turn off for one search (to measure what each
+ * costs, or for an exact-match mode). */
+enum kbs_search_flags {
+	KBS_SEARCH_NO_SNIPPETS = 1u << 0,
+	KBS_SEARCH_NO_FACETS = 1u << 1,
+};
+
 #define KBS_SEARCH_OPTS_VERSION 1
 typedef struct kbs_search_opts {
 	unsigned version;
@@ -287,9 +294,17 @@ typedef struct kbs_search_opts {
 	size_t nsegments;
 	size_t limit;  /* 0: 10; clamped to KBS_MAX_LIMIT */
 	size_t offset;
-	const char *session; /* for analytics; may be NULL */
+	/* The visitor's session, for analytics: a search that carries one is
+	 * recorded (see the events functions); NULL: not recorded. */
+	const char *session;
+	/* When the search happened, in milliseconds since the Unix epoch, for
+	 * imports and tests; 0: now. */
+	int64_t at;
+	/* Bitwise OR of kbs_search_flags (0: everything on). */
+	unsigned flags;
 } kbs_search_opts;
-#define KBS_SEARCH_OPTS_INIT { KBS_SEARCH_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, 0, 10, 0, NULL }
+#define KBS_SEARCH_OPTS_INIT \
+	{ KBS_SEARCH_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, 0, 10, 0, NULL, 0, 0 }
 
 /* Defaults for the given version; see kbs_open_opts_init. */
 KBS_EXPORT kbs_status kbs_search_opts_init(kbs_search_opts *opts, unsigned version);
@@ -345,7 +360,7 @@ KBS_EXPORT double kbs_results_score(const kbs_results *r, size_t i);
 KBS_EXPORT int kbs_results_confidence(const kbs_results *r, size_t i);
 /* A passage of the article around the matched words, as an HTML fragment:
  * the text is HTML-escaped and each matched word is wrapped in
- * <mark>...</mark>. */
+ * <mark>...</mark>. NULL when the search had KBS_SEARCH_NO_SNIPPETS. */
 KBS_EXPORT const char *kbs_results_snippet(const kbs_results *r, size_t i);
 
 typedef enum kbs_facet { KBS_FACET_CATEGORY = 0, KBS_FACET_TAG = 1 } kbs_facet;

@@ -1,16 +1,6 @@
 /*
- * Search: the user's text, analysed by the same pipeline as the articles,
- * becomes a query tree (store.h) over the ranking terms; filters and the
- * caller's roles restrict it without weight; what comes back is dressed with
+ * Search: plan the query (plan.c), run it, and dress what comes back with
  * confidence, snippets and facets.
- *
- * Query shape, per used word w (stop words are dropped unless the query has
- * nothing else):
- *   OR( SYNONYM(Z<stem> for each language searched),
- *       SCALE(SYNONYM(S<stem> ...), TITLE_BOOST),       title match
- *       SCALE(XA<exact>, EXACT_BOOST) )                 accented query only
- * and the words are OR-ed: BM25 ranks the articles that have more of the
- * words, and rarer ones, first.
  */
 #include <jansson.h>
 #include <math.h>
@@ -21,18 +11,12 @@
 #include <time.h>
 
 #include "query.h"
+#include "../events/events.h"
 
-/* A title match is worth this much more than the same word's stem weight:
- * an article whose title has the words is about them. */
-#define TITLE_BOOST 1.0
-/* An accented query word found with its accents in the text. */
-#define EXACT_BOOST 0.3
 /* Matches looked at for facet counts and the total: exact below this. */
 #define CHECK_AT_LEAST 5000
 /* The top hit's confidence from which the engine says `confident`. */
 #define CONFIDENT_FROM 50
-/* Languages searched at once when the query names none. */
-#define MAX_LANGS 8
 
 typedef struct hit {
 	char *id, *title, *kind, *lang, *category, *url, *snippet;
@@ -57,279 +41,6 @@ struct kbs_results {
 	facet *facets[2];
 	size_t nfacets[2];
 };
-
-/* ---- query nodes: one arena per search ---- */
-
-typedef struct arena {
-	void **blocks;
-	size_t n, cap;
-	bool oom;
-} arena;
-
-static void *arena_alloc(arena *a, size_t size)
-{
-	if (a->oom)
-		return NULL;
-	if (!kbs_grow(&a->blocks, &a->cap, a->n, sizeof *a->blocks, 32)) {
-		a->oom = true;
-		return NULL;
-	}
-	void *p = calloc(1, size);
-	if (!p) {
-		a->oom = true;
-		return NULL;
-	}
-	a->blocks[a->n++] = p;
-	return p;
-}
-
-static void arena_free(arena *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->blocks[i]);
-	free(a->blocks);
-}
-
-static kbs_qnode *q_term(arena *a, const char *prefix, const char *s)
-{
-	kbs_qnode *n = arena_alloc(a, sizeof *n);
-	size_t len = strlen(prefix) + strlen(s) + 1;
-	char *t = arena_alloc(a, len);
-	if (!n || !t)
-		return NULL;
-	snprintf(t, len, "%s%s", prefix, s);
-	n->op = KBS_Q_TERM;
-	n->term = t;
-	return n;
-}
-
-/* A node with room for `cap` kids; kids are added with q_add. */
-static kbs_qnode *q_op(arena *a, kbs_qop op, size_t cap)
-{
-	kbs_qnode *n = arena_alloc(a, sizeof *n);
-	kbs_qnode **kids = arena_alloc(a, (cap ? cap : 1) * sizeof *kids);
-	if (!n || !kids)
-		return NULL;
-	n->op = op;
-	n->kids = kids;
-	return n;
-}
-
-static void q_add(kbs_qnode *parent, kbs_qnode *kid)
-{
-	if (parent && kid)
-		parent->kids[parent->nkids++] = kid;
-}
-
-static kbs_qnode *q_scale(arena *a, kbs_qnode *kid, double scale)
-{
-	kbs_qnode *n = q_op(a, KBS_Q_SCALE, 1);
-	if (n) {
-		n->scale = scale;
-		q_add(n, kid);
-	}
-	return n;
-}
-
-/* ---- analysing the query ---- */
-
-typedef struct qwords {
-	kbs_query__word *v;
-	size_t n, cap;
-	const char *lang_filter; /* the query's language, NULL: all */
-	unsigned pass;           /* 0: first language, creates the words */
-	size_t next;             /* word index in later passes */
-	bool oom;
-} qwords;
-
-static void words_free(qwords *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		free(w->v[i].term);
-		free(w->v[i].exact);
-		kbs_strlist_free(&w->v[i].stems);
-	}
-	free(w->v);
-}
-
-static kbs_status collect_word(const kbs_text__token *t, void *payload)
-{
-	qwords *w = payload;
-	kbs_query__word *qw;
-	if (w->pass == 0) {
-		if (!kbs_grow(&w->v, &w->cap, w->n, sizeof *w->v, 8))
-			return KBS_ENOMEM;
-		qw = &w->v[w->n++];
-		memset(qw, 0, sizeof *qw);
-		qw->term = kbs_strndup(t->term, t->term_len);
-		qw->exact = kbs_strndup(t->exact, t->exact_len);
-		qw->stop = kbs_text__is_stopword(qw->term ? qw->term : "", w->lang_filter);
-		if (!qw->term || !qw->exact)
-			return KBS_ENOMEM;
-	} else {
-		/* Segmentation does not depend on the language: the k-th token
-		 * of every pass is the same word. */
-		if (w->next >= w->n)
-			return KBS_STOP;
-		qw = &w->v[w->next++];
-	}
-	if (!kbs_strlist_contains(&qw->stems, t->stem) &&
-	    !kbs_strlist_pushn(&qw->stems, t->stem, t->stem_len))
-		return KBS_ENOMEM;
-	return KBS_OK;
-}
-
-typedef struct langs {
-	char v[MAX_LANGS][8];
-	size_t n;
-} langs;
-
-static kbs_status collect_lang(const char *term, uint64_t freq, void *payload)
-{
-	langs *l = payload;
-	(void)freq;
-	const char *code = term + strlen(KBS_PFX_LANG);
-	if (l->n == MAX_LANGS)
-		return KBS_STOP;
-	if (strlen(code) < sizeof l->v[0] && kbs_text__has_stemmer(code))
-		snprintf(l->v[l->n++], sizeof l->v[0], "%s", code);
-	return KBS_OK;
-}
-
-static kbs_status analyse(kbs_ctx *ctx, const char *text, const char *lang, qwords *w,
-			  kbs_err *err)
-{
-	langs ls = { .n = 0 };
-	kbs_status rc;
-	if (lang) {
-		snprintf(ls.v[0], sizeof ls.v[0], "%s", lang);
-		ls.n = 1;
-	} else if ((rc = kbs_store__each_term(ctx->reader, KBS_PFX_LANG, collect_lang, &ls, err)) != KBS_OK) {
-		return rc;
-	}
-	w->lang_filter = lang;
-	size_t passes = ls.n ? ls.n : 1;
-	for (size_t p = 0; p < passes; p++) {
-		w->pass = (unsigned)p;
-		w->next = 0;
-		rc = kbs_text__analyze(ctx->an, text, strlen(text), ls.n ? ls.v[p] : NULL,
-				       collect_word, w, err);
-		if (rc == KBS_ENOMEM)
-			return kbs_err__set(err, rc, "out of memory");
-		if (rc != KBS_OK)
-			return rc;
-	}
-	/* Drop repeated words ("facture facture"): they add nothing. */
-	size_t out = 0;
-	for (size_t i = 0; i < w->n; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < out && !dup; j++)
-			dup = strcmp(w->v[j].term, w->v[i].term) == 0;
-		if (dup) {
-			free(w->v[i].term);
-			free(w->v[i].exact);
-			kbs_strlist_free(&w->v[i].stems);
-		} else {
-			w->v[out++] = w->v[i];
-		}
-	}
-	w->n = out;
-	return KBS_OK;
-}
-
-/* ---- building the engine query ---- */
-
-static kbs_qnode *word_query(arena *a, const kbs_query__word *w, bool stop_only)
-{
-	if (stop_only) /* stop words have no stem terms: match the words themselves */
-		return q_term(a, "", w->term);
-	kbs_qnode *alts = q_op(a, KBS_Q_SYNONYM, w->stems.n);
-	kbs_qnode *titles = q_op(a, KBS_Q_SYNONYM, w->stems.n);
-	for (size_t i = 0; i < w->stems.n; i++) {
-		q_add(alts, q_term(a, KBS_PFX_STEM, w->stems.v[i]));
-		q_add(titles, q_term(a, KBS_PFX_TITLE, w->stems.v[i]));
-	}
-	kbs_qnode *or = q_op(a, KBS_Q_OR, 3);
-	q_add(or, alts);
-	q_add(or, q_scale(a, titles, TITLE_BOOST));
-	if (strcmp(w->exact, w->term) != 0)
-		q_add(or, q_scale(a, q_term(a, KBS_PFX_EXACT, w->exact), EXACT_BOOST));
-	return or;
-}
-
-/* "A / B/" -> "a/b" as indexed (folded, trimmed levels). */
-static char *category_term(const char *cat)
-{
-	kbs_buf b = { 0 };
-	const char *s = cat;
-	while (*s) {
-		while (*s == '/' || *s == ' ' || *s == '\t')
-			s++;
-		const char *e = s;
-		while (*e && *e != '/')
-			e++;
-		const char *t = e;
-		while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-			t--;
-		if (t > s) {
-			if (b.len)
-				kbs_buf_addc(&b, '/');
-			kbs_buf_add(&b, s, (size_t)(t - s));
-		}
-		s = e;
-	}
-	char *raw = kbs_buf_steal(&b);
-	if (!raw)
-		return NULL;
-	char *folded = kbs_text__fold(raw, strlen(raw));
-	free(raw);
-	return folded;
-}
-
-static kbs_qnode *label_term(arena *a, const char *prefix, const char *label, bool *bad)
-{
-	char *f = kbs_text__fold(label, strlen(label));
-	if (!f) {
-		*bad = true;
-		return NULL;
-	}
-	kbs_qnode *n = q_term(a, prefix, f);
-	free(f);
-	return n;
-}
-
-static kbs_status build_filter(arena *a, const kbs_search_opts *o, kbs_qnode **out, kbs_err *err)
-{
-	bool bad = false;
-	kbs_qnode *and = q_op(a, KBS_Q_AND, 4 + o->ntags);
-	if (o->lang && *o->lang)
-		q_add(and, label_term(a, KBS_PFX_LANG, o->lang, &bad));
-	if (o->category && *o->category) {
-		char *c = category_term(o->category);
-		if (!c)
-			return kbs_err__set(err, KBS_EINVALID, "category filter is not valid UTF-8");
-		if (*c)
-			q_add(and, q_term(a, KBS_PFX_CATEGORY, c));
-		free(c);
-	}
-	for (size_t i = 0; i < o->ntags; i++)
-		if (o->tags[i] && *o->tags[i])
-			q_add(and, label_term(a, KBS_PFX_TAG, o->tags[i], &bad));
-	if (o->kind && *o->kind)
-		q_add(and, label_term(a, KBS_PFX_KIND, o->kind, &bad));
-	kbs_qnode *roles = q_op(a, KBS_Q_OR, o->nroles + 1);
-	q_add(roles, q_term(a, KBS_PFX_ROLE, "public"));
-	for (size_t i = 0; i < o->nroles; i++)
-		if (o->roles[i] && *o->roles[i])
-			q_add(roles, label_term(a, KBS_PFX_ROLE, o->roles[i], &bad));
-	q_add(and, roles);
-	if (bad)
-		return kbs_err__set(err, KBS_EINVALID, "a filter or role is not valid UTF-8");
-	if (a->oom)
-		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	*out = and;
-	return KBS_OK;
-}
 
 /* ---- results ---- */
 
@@ -367,12 +78,12 @@ static char *json_dup(json_t *o, const char *key)
 
 /* Share of the query's information a hit holds: the idf-weighted fraction
  * of the used words it matched, overall and in its title. */
-static void coverage(const qwords *w, const kbs_store__hit *h, double *cov, double *tcov)
+static void coverage(const kbs_query__plan *w, const kbs_store__hit *h, double *cov, double *tcov)
 {
 	double all = 0, got = 0, title = 0;
 	char term[KBS_TEXT_MAX_TERM + 8];
-	for (size_t i = 0; i < w->n; i++) {
-		const kbs_query__word *qw = &w->v[i];
+	for (size_t i = 0; i < w->nwords; i++) {
+		const kbs_query__word *qw = &w->words[i];
 		if (!qw->used)
 			continue;
 		all += qw->idf;
@@ -422,8 +133,8 @@ static kbs_status parse_data(const char *data, size_t len, json_t **fields, cons
 	return KBS_OK;
 }
 
-static kbs_status fill_hit(kbs_ctx *ctx, const qwords *w, const kbs_store__hit *sh, hit *h,
-			   kbs_err *err)
+static kbs_status fill_hit(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hit *sh, hit *h,
+			   bool snippet, kbs_err *err)
 {
 	json_t *o = NULL;
 	const char *body = NULL;
@@ -447,19 +158,19 @@ static kbs_status fill_hit(kbs_ctx *ctx, const qwords *w, const kbs_store__hit *
 	if (rc == KBS_OK && (!h->id || !h->title)) {
 		rc = kbs_err__set(err, KBS_EIO, "the index is damaged: document without id or title");
 	}
-	if (rc == KBS_OK) {
+	if (rc == KBS_OK && snippet) {
 		/* Where the words are; the summary, else the opening, when they
 		 * only matched the title or tags. */
 		const char *summary = json_string_value(json_object_get(o, "summary"));
 		bool any_used = false;
-		for (size_t k = 0; k < w->n; k++)
-			any_used |= w->v[k].used;
-		rc = kbs_query__snippet(&h->snippet, ctx->an, body, h->lang, w->v, any_used ? w->n : 0,
+		for (size_t k = 0; k < w->nwords; k++)
+			any_used |= w->words[k].used;
+		rc = kbs_query__snippet(&h->snippet, ctx->an, body, h->lang, w->words, any_used ? w->nwords : 0,
 					err);
 		if (rc == KBS_OK && summary && h->snippet && !strstr(h->snippet, "<mark>")) {
 			free(h->snippet);
 			h->snippet = NULL;
-			rc = kbs_query__snippet(&h->snippet, ctx->an, summary, h->lang, w->v, 0, err);
+			rc = kbs_query__snippet(&h->snippet, ctx->an, summary, h->lang, w->words, 0, err);
 		}
 	}
 	json_decref(o);
@@ -513,6 +224,13 @@ kbs_status kbs_search_opts_init(kbs_search_opts *opts, unsigned version)
 	return KBS_OK;
 }
 
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 		      const kbs_search_opts *opts)
 {
@@ -520,11 +238,11 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	kbs_err *err = kbs_kb__begin(kb);
 	kbs_ctx *ctx = NULL;
 	kbs_results *r = NULL;
-	arena a = { 0 };
-	qwords w = { 0 };
+	kbs_query__plan plan = { 0 };
 	kbs_store__result sr = { 0 }, top = { 0 };
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	size_t bad;
+	double t0 = now_us();
 
 	if (out)
 		*out = NULL;
@@ -550,6 +268,15 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 		return kbs_err__set(err, KBS_EINVALID, "query is not valid UTF-8 (byte %zu)", bad);
 	if (o.offset > 100000)
 		return kbs_err__set(err, KBS_EINVALID, "offset %zu is too large", o.offset);
+	/* Languages are stored lower case ("FR" finds "fr" articles and stems). */
+	char lang[8] = "";
+	if (o.lang && *o.lang) {
+		size_t i = 0;
+		for (; o.lang[i] && i + 1 < sizeof lang; i++)
+			lang[i] = (char)(o.lang[i] >= 'A' && o.lang[i] <= 'Z' ? o.lang[i] + 32 : o.lang[i]);
+		lang[i] = '\0';
+		o.lang = lang;
+	}
 
 	r = calloc(1, sizeof *r);
 	if (!r || !(r->query = kbs_strdup(text))) {
@@ -560,67 +287,18 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 
 	if ((rc = kbs_kb__ctx_get(kb, &ctx, err)) != KBS_OK)
 		goto cleanup;
-	/* Languages are stored lower case ("FR" finds "fr" articles and stems). */
-	char lang[8] = "";
-	if (o.lang && *o.lang) {
-		size_t i = 0;
-		for (; o.lang[i] && i + 1 < sizeof lang; i++)
-			lang[i] = (char)(o.lang[i] >= 'A' && o.lang[i] <= 'Z' ? o.lang[i] + 32 : o.lang[i]);
-		lang[i] = '\0';
-		o.lang = lang;
-	}
-	if ((rc = analyse(ctx, text, *lang ? lang : NULL, &w, err)) != KBS_OK)
+	if ((rc = kbs_query__plan_build(&plan, ctx, text, &o, err)) != KBS_OK)
 		goto cleanup;
-
-	size_t nonstop = 0;
-	for (size_t i = 0; i < w.n; i++)
-		nonstop += !w.v[i].stop;
-	bool stop_only = nonstop == 0;
-	double N = (double)kbs_store__doccount(ctx->reader);
-	kbs_qnode *query = NULL;
-	if (w.n) {
-		query = q_op(&a, KBS_Q_OR, w.n);
-		for (size_t i = 0; i < w.n; i++) {
-			kbs_query__word *qw = &w.v[i];
-			if (qw->stop && !stop_only)
-				continue;
-			qw->used = true;
-			q_add(query, word_query(&a, qw, stop_only));
-			/* idf from the commonest alternative: a word the index
-			 * lacks altogether weighs the most. */
-			uint64_t df = 0;
-			char term[KBS_TEXT_MAX_TERM + 8];
-			for (size_t s = 0; s < qw->stems.n || (stop_only && s == 0); s++) {
-				if (stop_only)
-					snprintf(term, sizeof term, "%s", qw->term);
-				else
-					snprintf(term, sizeof term, KBS_PFX_STEM "%s", qw->stems.v[s]);
-				uint64_t f = kbs_store__termfreq(ctx->reader, term);
-				if (f > df)
-					df = f;
-			}
-			qw->idf = log((N + 1.0) / ((double)df + 0.5));
-			if (qw->idf < 0.05)
-				qw->idf = 0.05;
-		}
-	}
-	kbs_qnode *filter = NULL;
-	if ((rc = build_filter(&a, &o, &filter, err)) != KBS_OK)
-		goto cleanup;
-	if (a.oom) {
-		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
-	}
 
 	kbs_store__search_req req = {
-		.query = query,
-		.filter = filter,
+		.query = plan.query,
+		.filter = plan.filter,
 		.offset = o.offset,
 		.limit = o.limit,
 		.check_at_least = CHECK_AT_LEAST,
-		.facets = true,
-		.matching_terms = query != NULL,
-		.sort_by_updated = query == NULL,
+		.facets = !(o.flags & KBS_SEARCH_NO_FACETS),
+		.matching_terms = plan.query != NULL,
+		.sort_by_updated = plan.query == NULL,
 	};
 	if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
 		goto cleanup;
@@ -631,7 +309,7 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	/* Confidence is judged on the best hit of the whole ranking, so a later
 	 * page says the same as the first. */
 	const kbs_store__hit *best = sr.nhits ? &sr.hits[0] : NULL;
-	if (query && o.offset > 0) {
+	if (plan.query && o.offset > 0) {
 		kbs_store__search_req treq = req;
 		treq.offset = 0;
 		treq.limit = 1;
@@ -642,9 +320,9 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	}
 	double top_weight = best ? best->weight : 0;
 	int cap = 100; /* confidence never rises down the ranking */
-	if (query && best) {
+	if (plan.query && best) {
 		double cov, tcov;
-		coverage(&w, best, &cov, &tcov);
+		coverage(&plan, best, &cov, &tcov);
 		cap = confidence_of(cov, tcov, best->weight, top_weight);
 		r->confident = cap >= CONFIDENT_FROM;
 	}
@@ -658,25 +336,26 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	}
 	for (size_t i = 0; i < sr.nhits; i++) {
 		hit *h = &r->hits[r->nhits++];
-		if ((rc = fill_hit(ctx, &w, &sr.hits[i], h, err)) != KBS_OK)
+		if ((rc = fill_hit(ctx, &plan, &sr.hits[i], h, !(o.flags & KBS_SEARCH_NO_SNIPPETS), err)) != KBS_OK)
 			goto cleanup;
-		if (query) {
+		if (plan.query) {
 			double cov, tcov;
-			coverage(&w, &sr.hits[i], &cov, &tcov);
+			coverage(&plan, &sr.hits[i], &cov, &tcov);
 			h->confidence = confidence_of(cov, tcov, sr.hits[i].weight, top_weight);
 			if (h->confidence > cap)
 				h->confidence = cap;
 			cap = h->confidence;
 		}
 	}
+	/* Analytics last: it sees the search as the caller will. */
+	kbs_events__search_done(kb, ctx, &plan, &o, r, now_us() - t0);
 	*out = r;
 	r = NULL;
 cleanup:
 	kbs_store__result_free(&sr);
 	kbs_store__result_free(&top);
 	kbs_kb__ctx_put(kb, ctx);
-	words_free(&w);
-	arena_free(&a);
+	kbs_query__plan_free(&plan);
 	kbs_results_free(r);
 	return rc;
 }

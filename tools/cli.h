@@ -1,0 +1,89 @@
+/*
+ * What every kbs command shares: option parsing, error reporting, opening
+ * the knowledge base, JSON output. One file per group of commands uses it.
+ *
+ * Exit status of every command: 0 success, 1 failure (or rejected
+ * articles), 2 usage error.
+ */
+#ifndef KBS_CLI_H
+#define KBS_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kbsearch.h"
+
+#define MAX_LIST 64
+
+/* Every option of every command; each command says which it takes. */
+enum cli_opt {
+	O_DB = 256,
+	O_LANG,
+	O_CATEGORY,
+	O_TAG,
+	O_KIND,
+	O_ROLE,
+	O_SEGMENT,
+	O_LIMIT,
+	O_OFFSET,
+	O_JSON,
+	O_STRICT,
+	O_PRUNE,
+	O_SYNONYMS,
+	O_SESSION,
+	O_AT,
+	O_ARTICLE,
+	O_SEARCH_ID,
+	O_HELPFUL,
+	O_COMMENT,
+	O_OLDER_THAN,
+	O_SINCE,
+	O_UNTIL,
+	O_WINDOW,
+	O_FORMAT,
+	O_OUT,
+};
+
+typedef struct args {
+	const char *db, *lang, *category, *kind, *synonyms;
+	const char *session, *at, *article, *search_id, *helpful, *comment;
+	const char *older_than, *since, *until, *window, *format, *out;
+	const char *tags[MAX_LIST], *roles[MAX_LIST], *segments[MAX_LIST];
+	size_t ntags, nroles, nsegments;
+	size_t limit, offset;
+	bool json, strict, prune;
+	char **rest; /* what follows the options */
+	int nrest;
+} args;
+
+/* Parses argv (argv[0] is the command's name) for one command; `allowed`
+ * lists the O_* options it takes, 0-terminated. Returns 0, or the exit
+ * status of a usage error (already reported). --db is required. */
+int cli_parse(int argc, char **argv, const int *allowed, args *a);
+
+/* "kbs: message" on stderr; returns 1. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a usage error, with a pointer to --help; returns 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the knowledge base at db (creating it when `create`), saying how to
+ * make one when it is missing. NULL on failure (reported). */
+kbs_kb *cli_open(const char *db, bool create);
+
+/* Prints o (consumed) indented; returns 0, or 1 when out of memory. */
+int cli_print_json(json_t *o);
+
+/* The words of argv joined by spaces (malloc'd). */
+char *cli_join(char **v, int n);
+
+double cli_now_s(void);
+
+/* Commands, by file. */
+int cmd_index(int argc, char **argv);  /* cmd_index.c */
+int cmd_delete(int argc, char **argv); /* cmd_index.c */
+int cmd_search(int argc, char **argv); /* cmd_search.c */
+int cmd_show(int argc, char **argv);   /* cmd_search.c */
+int cmd_stats(int argc, char **argv);  /* cmd_search.c */
+
+#endif
