@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds (optimised, in build-rel/) and runs the relevance benchmark: kbsearch
+# beside SQLite FTS5 on the judged queries of bench/relevance/queries.tsv.
+#   ./bench/relevance/run.sh              tables: test split, tune split, all
+#   ./bench/relevance/run.sh --failures   + every query kbsearch gets wrong
+#   ./bench/relevance/run.sh --verbose    + every query
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+./tools/setup.sh
+if [ ! -f build-rel/build.ninja ]; then
+  meson setup build-rel --buildtype=release -Dtests=false >/dev/null
+elif [ include/kbsearch.h -nt build-rel/build.ninja ]; then
+  # The header decides whether the synonyms API is there: probe it again.
+  meson setup --reconfigure build-rel >/dev/null
+fi
+ninja -C build-rel bench/relevance/relevance >/dev/null
+./build-rel/bench/relevance/relevance corpus bench/relevance/queries.tsv "$@"
