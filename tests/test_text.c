@@ -585,17 +585,19 @@ static void test_has_stemmer(void **state)
 /*
  * The lists are read from stopwords.c itself: each must be sorted (bsearch
  * misses words otherwise), hold words already folded (they are compared to
- * `term`), and every word must be found.
+ * `term`), and every word must be found. Query fillers (filler_LANG) the
+ * same, through kbs_text__is_filler, and they are no stop words: indexing
+ * keeps them.
  */
 static void test_stop_lists(void **state)
 {
 	char *path = tu_path(KBS_SOURCE_ROOT, "lib/text/stopwords.c");
 	FILE *fp = fopen(path, "r");
 	assert_non_null(fp);
-	char line[512], lang[8] = "", prev[64] = "";
+	char line[512], lang[16] = "", prev[64] = "";
 	unsigned nlists = 0, nwords = 0;
 	while (fgets(line, sizeof line, fp)) {
-		if (sscanf(line, "static const char *const %7[a-z][] = {", lang) == 1) {
+		if (sscanf(line, "static const char *const %15[a-z_][] = {", lang) == 1) {
 			nlists++;
 			prev[0] = '\0';
 			continue;
@@ -616,8 +618,14 @@ static void test_stop_lists(void **state)
 			if (strcmp(f, w) != 0)
 				fail_msg("[%s] \"%s\" is stored unfolded (\"%s\")", lang, w, f);
 			free(f);
-			if (!kbs_text__is_stopword(w, lang) || !kbs_text__is_stopword(w, NULL))
+			if (strncmp(lang, "filler_", 7) == 0) {
+				if (!kbs_text__is_filler(w, lang + 7) || !kbs_text__is_filler(w, NULL))
+					fail_msg("[%s] \"%s\" is not found", lang, w);
+				if (kbs_text__is_stopword(w, lang + 7))
+					fail_msg("[%s] \"%s\" is a stop word already", lang, w);
+			} else if (!kbs_text__is_stopword(w, lang) || !kbs_text__is_stopword(w, NULL)) {
 				fail_msg("[%s] \"%s\" is not found", lang, w);
+			}
 			strcpy(prev, w);
 			nwords++;
 			p = q;
@@ -636,6 +644,12 @@ static void test_stop_lists(void **state)
 	assert_false(kbs_text__is_stopword("the", "xx"));
 	/* Compared folded only: the caller passes term. */
 	assert_false(kbs_text__is_stopword("où", "fr"));
+	/* Query fillers: per language, and never stop words for indexing. */
+	assert_true(kbs_text__is_filler("dois", "fr"));
+	assert_false(kbs_text__is_filler("dois", "en"));
+	assert_true(kbs_text__is_filler("need", NULL));
+	assert_false(kbs_text__is_stopword("faire", "fr"));
+	assert_false(kbs_text__is_filler("facture", NULL));
 }
 
 /* ---- threads ---- */

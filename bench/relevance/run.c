@@ -232,11 +232,7 @@ static kbs_kb *kbs_build(const char *dir, const char *corpus)
 	return kb;
 }
 
-/* Loads CORPUS_DIR/synonyms.L.txt through the API when the header has one
- * (meson sets REL_HAVE_SYNONYMS_LOAD when kbs_synonyms_load(kb, a, b)
- * compiles). Its two string arguments are the language and the file; in case
- * the engine took them the other way round, the swapped call is tried when
- * the first one fails. */
+/* Loads every CORPUS_DIR/synonyms.L.txt, as a help center would. */
 static void load_synonyms(kbs_kb *kb, const char *corpus)
 {
 	static const char *const langs[] = { "fr", "en", "de", "es", "it", "nl", "pt" };
@@ -247,23 +243,9 @@ static void load_synonyms(kbs_kb *kb, const char *corpus)
 		if (access(path, R_OK) != 0)
 			continue;
 		found++;
-#ifdef REL_HAVE_SYNONYMS_LOAD
-		kbs_status rc = kbs_synonyms_load(kb, langs[i], path);
-		if (rc != KBS_OK)
-			rc = kbs_synonyms_load(kb, path, langs[i]);
-		if (rc != KBS_OK)
+		if (kbs_synonyms_load_file(kb, langs[i], path) != KBS_OK)
 			die(path, kbs_errmsg(kb));
-		printf("synonyms: loaded %s through kbs_synonyms_load\n", path);
-#else
-		(void)kb;
-		printf("synonyms: %s NOT loaded: %s\n", path,
-#ifdef REL_HAVE_SYNONYMS_SYMBOL
-		       "kbs_synonyms_load has a signature this runner does not know; update bench/relevance/run.c"
-#else
-		       "no synonyms API in include/kbsearch.h at build time"
-#endif
-		);
-#endif
+		printf("synonyms: loaded %s\n", path);
 	}
 	if (!found)
 		printf("synonyms: none (no %s/synonyms.L.txt)\n", corpus);

@@ -7,11 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./tools/setup.sh
-if [ ! -f build-rel/build.ninja ]; then
-  meson setup build-rel --buildtype=release -Dtests=false >/dev/null
-elif [ include/kbsearch.h -nt build-rel/build.ninja ]; then
-  # The header decides whether the synonyms API is there: probe it again.
-  meson setup --reconfigure build-rel >/dev/null
-fi
+[ -f build-rel/build.ninja ] || meson setup build-rel --buildtype=release -Dtests=false >/dev/null
 ninja -C build-rel bench/relevance/relevance >/dev/null
 ./build-rel/bench/relevance/relevance corpus bench/relevance/queries.tsv "$@"

@@ -17,7 +17,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-2"
+#define KBS_INDEX_FORMAT "kbs-index-4"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -125,7 +125,16 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 		ok = add_prefixed(e->doc, KBS_PFX_STEM, t->stem, t->stem_len, e->zwdf);
 		if (ok && e->title)
 			ok = add_prefixed(e->doc, KBS_PFX_TITLE, t->stem, t->stem_len, 1);
+		/* The stem of the word without its accents too, when it
+		 * differs: a query typed without accents finds it (text.h). */
+		if (ok && t->stem2)
+			ok = add_prefixed(e->doc, KBS_PFX_STEM, t->stem2, t->stem2_len, e->zwdf);
+		if (ok && t->stem2 && e->title)
+			ok = add_prefixed(e->doc, KBS_PFX_TITLE, t->stem2, t->stem2_len, 1);
 	}
+	/* Every title word, stop words too: suggestions complete "mot de pa". */
+	if (ok && e->title)
+		ok = add_prefixed(e->doc, KBS_PFX_TITLE_WORD, t->term, t->term_len, 0);
 	if (ok && e->exact && (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
 		ok = add_prefixed(e->doc, KBS_PFX_EXACT, t->exact, t->exact_len, 1);
 	if (t->pos + 1 > e->npos)
@@ -249,7 +258,10 @@ static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const 
 
 	const char *updated = a->updated ? a->updated : "";
 	const char *source = ix->cur_abs ? ix->cur_abs : "";
-	if (facets.oom || !kbs_store__doc_value(d, KBS_SLOT_HASH, hash, strlen(hash)) ||
+	char *suggest = kbs_sprintf("%s\t%s", a->id, a->title);
+	bool suggest_ok = suggest && kbs_store__doc_value(d, KBS_SLOT_SUGGEST, suggest, strlen(suggest));
+	free(suggest);
+	if (!suggest_ok || facets.oom || !kbs_store__doc_value(d, KBS_SLOT_HASH, hash, strlen(hash)) ||
 	    !kbs_store__doc_value(d, KBS_SLOT_UPDATED, updated, strlen(updated)) ||
 	    !kbs_store__doc_value(d, KBS_SLOT_SOURCE, source, strlen(source)) ||
 	    !kbs_store__doc_value(d, KBS_SLOT_FACETS, facets.data ? facets.data : "", facets.len) ||

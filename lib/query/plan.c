@@ -4,13 +4,52 @@
  * options become a filter, kept in parts so that a caller can ask what each
  * part removed (why a search found nothing).
  *
- * Query shape, per used word w (stop words are dropped unless the query has
- * nothing else):
- *   OR( SYNONYM(Z<stem> for each language searched),
- *       SCALE(SYNONYM(S<stem> ...), TITLE_BOOST),       title match
- *       SCALE(XA<exact>, EXACT_BOOST) )                 accented query only
- * and the words are OR-ed: BM25 ranks the articles that have more of the
- * words, and rarer ones, first.
+ * Steps:
+ *   1. Syntax (kbsearch.h): "phrases" and -exclusions are cut out of the
+ *      text; whatever does not parse stays plain text.
+ *   2. Each piece is analysed once per language searched (the query's, or
+ *      every language of the index): word k of every pass is the same word,
+ *      with that language's stem.
+ *   3. Synonyms of each language are matched on the plain words, longest
+ *      entry first, by stem (by the folded word for a stop word), so
+ *      "mots-de-passe" meets the entry "mot de passe".
+ *   4. A plain word the index lacks (neither the word nor its stem) gets its
+ *      close spellings from the vocabulary (see "close spellings" below).
+ *      Query fillers (text.h: "dois", "faire", "need") are stop words here.
+ *   4b. With no language given, the query's likely language (query_language:
+ *      stop words, the index's own per-language vocabulary, elisions); when
+ *      clear, its articles rise a little (LANG_BOOST) and the other
+ *      languages' stem and synonym matches weigh OTHER_LANG_SCALE.
+ *      Each language's stems and synonyms only match that language's
+ *      articles (FILTER by L<lang>): stems of all languages share one term
+ *      space, where English "log" meets French "logement".
+ *   5. The tree. Per used plain word w:
+ *        OR( SYNONYM(Z<stem> for each language),
+ *            SCALE(SYNONYM(S<stem> ...), TITLE_BOOST),          title match
+ *            SCALE(XA<exact>, EXACT_BOOST),                      accented query only
+ *            SCALE(SYNONYM(<fix>, Z<fix stem>...), TYPO_SCALE),  close spellings
+ *            SCALE(OR(WILDCARD <w>*, WILDCARD S<w>*), PREFIX_SCALE) )  last word
+ *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where a
+ *      one-word alternative is OR(Z<stem>, S<stem>) and a multi-word one is
+ *      a PHRASE of its folded words: the positional words are in the index
+ *      already, and a phrase does not match "mot" and "passe" found in two
+ *      unrelated sentences as an AND of stems would. All of these are
+ *      OR-ed: BM25 ranks the articles that have more of the words, and
+ *      rarer ones, first. Phrases are required (AND_MAYBE the rest),
+ *      exclusions cut (AND_NOT), and the visitor's segments add a small
+ *      constant to the articles written for them (AND_MAYBE a FILTER of a
+ *      constant weight by the XS terms: a boost, never a filter).
+ *
+ * Close spellings: edit distance (Damerau, a transposition is one edit) 1
+ * for words of 4 to 7 letters, 2 from 8; an edit of the first letter
+ * counts double, so words under 8 letters keep theirs. Candidates come from
+ * the index's own vocabulary of folded words: the words that begin with the
+ * same letter, read in order from the term list (at most TYPO_SCAN_MAX of
+ * them, a bounded cost per unknown word even on a big index: a keystroke
+ * costs nothing when its words are known, which is the common case), plus,
+ * for words of 8 letters or more, the few exact lookups a first-letter
+ * edit allows (drop it, swap it, or replace/insert one of a-z). Only words
+ * the index lacks are looked up at all.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,14 +57,44 @@
 #include <string.h>
 
 #include "query.h"
+#include "synonyms.h"
 
 /* A title match is worth this much more than the same word's stem weight:
  * an article whose title has the words is about them. */
 #define TITLE_BOOST 1.0
 /* An accented query word found with its accents in the text. */
 #define EXACT_BOOST 0.3
+/* A synonym ranks a little below the user's own word. */
+#define SYNONYM_SCALE 0.8
+/* A close spelling ranks below an exact match. */
+#define TYPO_SCALE 0.6
+/* Longer words that the word being typed begins. */
+#define PREFIX_SCALE 0.6
+#define PREFIX_MIN_CHARS 3
+#define PREFIX_EXPANSION 30
+/* Close spellings kept per word, and vocabulary read per word at most. */
+#define TYPO_MAX_FIXES 4
+#define TYPO_SCAN_MAX 50000
+#define TYPO_MIN_CHARS 4
+#define TYPO_TWO_CHARS 8
+/* The segment boost, as a share of the query's total idf: a few percent of
+ * a good hit's weight. */
+#define SEGMENT_BOOST 0.15
 /* Languages searched at once when the query names none. */
-#define MAX_LANGS 8
+#define MAX_LANGS KBS_QUERY_MAX_LANGS
+/* The preference for articles in the query's likely language, when the
+ * query names none and its words say it clearly, as a share of the query's
+ * total idf (like the segment boost): enough to break a tie between an
+ * article and its translation or a cross-language stem collision ("log"
+ * and French "logement"), never enough to hide a better match. */
+#define LANG_BOOST 0.25
+/* What a match by another language's stems or synonyms weighs then. */
+#define OTHER_LANG_SCALE 0.5
+/* A word is evidence for a language when it is that much more frequent
+ * (per article) there than in any other. */
+#define LANG_RATE_RATIO 4.0
+/* Articles of a word's posting list read at most to count its languages. */
+#define LANG_SCAN_MAX 5000
 
 /* ---- query nodes: one arena per search ---- */
 
@@ -94,53 +163,208 @@ kbs_qnode *kbs_query__scale(kbs_query__arena *a, kbs_qnode *kid, double scale)
 	return n;
 }
 
-/* ---- analysing the query ---- */
-
-typedef struct qwords {
-	kbs_query__word *v;
-	size_t n, cap;
-	const char *lang_filter; /* the query's language, NULL: all */
-	unsigned pass;           /* 0: first language, creates the words */
-	size_t next;             /* word index in later passes */
-} qwords;
-
-static void word_free(kbs_query__word *w)
+static kbs_qnode *wildcard(kbs_query__arena *a, const char *prefix, const char *s)
 {
-	free(w->term);
-	free(w->exact);
-	kbs_strlist_free(&w->stems);
+	kbs_qnode *n = kbs_query__term(a, prefix, s);
+	if (n) {
+		n->op = KBS_Q_WILDCARD;
+		n->max_expansion = PREFIX_EXPANSION;
+	}
+	return n;
 }
 
-static kbs_status collect_word(const kbs_text__token *t, void *payload)
+/* q restricted to the articles of the plan's language `l` when the plan
+ * matches each language on its own articles (query.h per_lang). */
+static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
 {
-	qwords *w = payload;
-	kbs_query__word *qw;
+	if (!p->per_lang || !q)
+		return q;
+	kbs_qnode *f = kbs_query__op(&p->arena, KBS_Q_FILTER, 2);
+	kbs_query__add(f, q);
+	kbs_query__add(f, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l]));
+	/* Another language than the query's clear one: its stems meet the
+	 * query's words by coincidence more often than by meaning. */
+	if (p->qlang >= 0 && (size_t)p->qlang != l)
+		return kbs_query__scale(&p->arena, f, OTHER_LANG_SCALE);
+	return f;
+}
+
+/* q restricted to the articles in none of the plan's languages. */
+static kbs_qnode *in_other_langs(kbs_query__plan *p, kbs_qnode *q)
+{
+	kbs_qnode *ls = kbs_query__op(&p->arena, KBS_Q_OR, p->nlangs);
+	for (size_t l = 0; l < p->nlangs; l++)
+		kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l]));
+	kbs_qnode *n = kbs_query__op(&p->arena, KBS_Q_AND_NOT, 2);
+	kbs_query__add(n, q);
+	kbs_query__add(n, ls);
+	return n;
+}
+
+/* ---- 1. syntax ---- */
+
+typedef struct seg {
+	size_t start, end;
+	kbs_query__kind kind;
+} seg;
+
+typedef struct segs {
+	seg *v;
+	size_t n, cap;
+	bool oom;
+} segs;
+
+static void seg_add(segs *s, size_t start, size_t end, kbs_query__kind kind)
+{
+	if (end <= start)
+		return;
+	if (!kbs_grow(&s->v, &s->cap, s->n, sizeof *s->v, 8)) {
+		s->oom = true;
+		return;
+	}
+	s->v[s->n++] = (seg){ start, end, kind };
+}
+
+/* Bytes of a quote mark at s: " “ ” « », else 0. */
+static size_t quote_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] == '"')
+		return 1;
+	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x9C || u[2] == 0x9D))
+		return 3;
+	if (u[0] == 0xC2 && (u[1] == 0xAB || u[1] == 0xBB))
+		return 2;
+	return 0;
+}
+
+static bool space_at(const char *t, size_t i)
+{
+	return t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r';
+}
+
+/* The closing quote after `from`: its offset, or len. */
+static size_t closing_quote(const char *t, size_t from, size_t len, size_t *qlen)
+{
+	for (size_t j = from; j < len; j++)
+		if ((*qlen = quote_len(t + j)))
+			return j;
+	return len;
+}
+
+static void split_syntax(const char *t, size_t len, segs *out)
+{
+	size_t i = 0, text_start = 0, ql, cl;
+	while (i < len) {
+		bool word_start = i == 0 || space_at(t, i - 1);
+		if ((ql = quote_len(t + i))) {
+			size_t j = closing_quote(t, i + ql, len, &cl);
+			if (j < len) {
+				seg_add(out, text_start, i, KBS_QW_TEXT);
+				seg_add(out, i + ql, j, KBS_QW_PHRASE);
+				i = text_start = j + cl;
+				continue;
+			}
+			i += ql; /* unbalanced: a mere character */
+			continue;
+		}
+		if (t[i] == '-' && word_start && i + 1 < len && !space_at(t, i + 1) && t[i + 1] != '-') {
+			size_t k = i + 1;
+			if ((ql = quote_len(t + k))) {
+				size_t j = closing_quote(t, k + ql, len, &cl);
+				if (j < len) {
+					seg_add(out, text_start, i, KBS_QW_TEXT);
+					seg_add(out, k + ql, j, KBS_QW_EXCLUDE);
+					i = text_start = j + cl;
+					continue;
+				}
+				i = k + ql;
+				continue;
+			}
+			size_t j = k;
+			while (j < len && !space_at(t, j) && !quote_len(t + j))
+				j++;
+			seg_add(out, text_start, i, KBS_QW_TEXT);
+			seg_add(out, k, j, KBS_QW_EXCLUDE);
+			i = text_start = j;
+			continue;
+		}
+		i++;
+	}
+	seg_add(out, text_start, len, KBS_QW_TEXT);
+}
+
+/* ---- 2. analysis ---- */
+
+typedef struct qtok {
+	char *term, *exact;
+	char *stem[MAX_LANGS];
+	char *stem2[MAX_LANGS]; /* text.h `stem2`, NULL when none */
+	bool lstop[MAX_LANGS]; /* a stop word of that pass's language */
+	size_t start, end;     /* in the whole text */
+	unsigned seg;
+	kbs_query__kind kind;
+	size_t word;
+	bool keyed; /* a synonym rule gives its key */
+} qtok;
+
+typedef struct toks {
+	qtok *v;
+	size_t n, cap;
+	unsigned pass;
+	size_t next, base;
+	unsigned seg;
+	kbs_query__kind kind;
+} toks;
+
+static void toks_free(toks *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].term);
+		free(t->v[i].exact);
+		for (size_t p = 0; p < MAX_LANGS; p++) {
+			free(t->v[i].stem[p]);
+			free(t->v[i].stem2[p]);
+		}
+	}
+	free(t->v);
+}
+
+static kbs_status collect_tok(const kbs_text__token *t, void *payload)
+{
+	toks *w = payload;
+	qtok *q;
 	if (w->pass == 0) {
 		if (!kbs_grow(&w->v, &w->cap, w->n, sizeof *w->v, 8))
 			return KBS_ENOMEM;
-		qw = &w->v[w->n++];
-		memset(qw, 0, sizeof *qw);
-		qw->term = kbs_strndup(t->term, t->term_len);
-		qw->exact = kbs_strndup(t->exact, t->exact_len);
-		qw->stop = kbs_text__is_stopword(qw->term ? qw->term : "", w->lang_filter);
-		if (!qw->term || !qw->exact)
+		q = &w->v[w->n++];
+		memset(q, 0, sizeof *q);
+		q->term = kbs_strndup(t->term, t->term_len);
+		q->exact = kbs_strndup(t->exact, t->exact_len);
+		q->start = w->base + t->start;
+		q->end = w->base + t->end;
+		q->seg = w->seg;
+		q->kind = w->kind;
+		if (!q->term || !q->exact)
 			return KBS_ENOMEM;
 	} else {
 		/* Segmentation does not depend on the language: the k-th token
 		 * of every pass is the same word. */
 		if (w->next >= w->n)
 			return KBS_STOP;
-		qw = &w->v[w->next++];
+		q = &w->v[w->next++];
 	}
-	if (!kbs_strlist_contains(&qw->stems, t->stem) &&
-	    !kbs_strlist_pushn(&qw->stems, t->stem, t->stem_len))
+	q->stem[w->pass] = kbs_strndup(t->stem, t->stem_len);
+	q->lstop[w->pass] = (t->flags & KBS_TOK_STOP) != 0;
+	if (t->stem2 && !(q->stem2[w->pass] = kbs_strndup(t->stem2, t->stem2_len)))
 		return KBS_ENOMEM;
-	return KBS_OK;
+	return q->stem[w->pass] ? KBS_OK : KBS_ENOMEM;
 }
 
 typedef struct langs {
 	char v[MAX_LANGS][8];
 	size_t n;
+	bool other; /* the index has a language not in v */
 } langs;
 
 static kbs_status collect_lang(const char *term, uint64_t freq, void *payload)
@@ -148,69 +372,633 @@ static kbs_status collect_lang(const char *term, uint64_t freq, void *payload)
 	langs *l = payload;
 	(void)freq;
 	const char *code = term + strlen(KBS_PFX_LANG);
-	if (l->n == MAX_LANGS)
-		return KBS_STOP;
-	if (strlen(code) < sizeof l->v[0] && kbs_text__has_stemmer(code))
+	if (l->n < MAX_LANGS && strlen(code) < sizeof l->v[0] && kbs_text__has_stemmer(code))
 		snprintf(l->v[l->n++], sizeof l->v[0], "%s", code);
+	else
+		l->other = true;
 	return KBS_OK;
 }
 
-static kbs_status analyse(kbs_ctx *ctx, const char *text, const char *lang, qwords *w,
-			  kbs_err *err)
+static kbs_status analyse(kbs_ctx *ctx, const char *text, const segs *sg, const langs *ls,
+			  toks *w, kbs_err *err)
 {
-	langs ls = { .n = 0 };
-	kbs_status rc;
-	if (lang) {
-		snprintf(ls.v[0], sizeof ls.v[0], "%s", lang);
-		ls.n = 1;
-	} else if ((rc = kbs_store__each_term(ctx->reader, KBS_PFX_LANG, collect_lang, &ls, err)) != KBS_OK) {
-		return rc;
-	}
-	w->lang_filter = lang;
-	size_t passes = ls.n ? ls.n : 1;
+	size_t passes = ls->n ? ls->n : 1;
 	for (size_t p = 0; p < passes; p++) {
 		w->pass = (unsigned)p;
 		w->next = 0;
-		rc = kbs_text__analyze(ctx->an, text, strlen(text), ls.n ? ls.v[p] : NULL,
-				       collect_word, w, err);
-		if (rc == KBS_ENOMEM)
-			return kbs_err__set(err, rc, "out of memory");
-		if (rc != KBS_OK)
-			return rc;
-	}
-	/* Drop repeated words ("facture facture"): they add nothing. */
-	size_t out = 0;
-	for (size_t i = 0; i < w->n; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < out && !dup; j++)
-			dup = strcmp(w->v[j].term, w->v[i].term) == 0;
-		if (dup) {
-			word_free(&w->v[i]);
-		} else {
-			w->v[out++] = w->v[i];
+		for (size_t s = 0; s < sg->n; s++) {
+			w->base = sg->v[s].start;
+			w->seg = (unsigned)s;
+			w->kind = sg->v[s].kind;
+			kbs_status rc = kbs_text__analyze(ctx->an, text + sg->v[s].start,
+							  sg->v[s].end - sg->v[s].start,
+							  ls->n ? ls->v[p] : NULL, collect_tok, w, err);
+			if (rc == KBS_ENOMEM)
+				return kbs_err__set(err, rc, "out of memory");
+			if (rc != KBS_OK)
+				return rc;
 		}
 	}
-	w->n = out;
 	return KBS_OK;
 }
 
-/* ---- building the engine query ---- */
+/* ---- words ---- */
 
-static kbs_qnode *word_query(kbs_query__arena *a, const kbs_query__word *w, bool stop_only)
+static void word_free(kbs_query__word *w)
 {
-	if (stop_only) /* stop words have no stem terms: match the words themselves */
-		return kbs_query__term(a, "", w->term);
-	kbs_qnode *alts = kbs_query__op(a, KBS_Q_SYNONYM, w->stems.n);
-	kbs_qnode *titles = kbs_query__op(a, KBS_Q_SYNONYM, w->stems.n);
-	for (size_t i = 0; i < w->stems.n; i++) {
-		kbs_query__add(alts, kbs_query__term(a, KBS_PFX_STEM, w->stems.v[i]));
-		kbs_query__add(titles, kbs_query__term(a, KBS_PFX_TITLE, w->stems.v[i]));
+	free(w->term);
+	free(w->exact);
+	kbs_strlist_free(&w->stems);
+	kbs_strlist_free(&w->fixes);
+	kbs_strlist_free(&w->alt_words);
+	kbs_strlist_free(&w->alt_stems);
+	kbs_strlist_free(&w->alt_phrases);
+	for (size_t l = 0; l < KBS_QUERY_MAX_LANGS; l++) {
+		kbs_strlist_free(&w->lstems[l]);
+		kbs_strlist_free(&w->lalt_words[l]);
+		kbs_strlist_free(&w->lalt_stems[l]);
+		kbs_strlist_free(&w->lalt_phrases[l]);
 	}
-	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 3);
+}
+
+static bool push_distinct(kbs_strlist *l, const char *s)
+{
+	return kbs_strlist_contains(l, s) || kbs_strlist_push(l, s);
+}
+
+/* Plain words are distinct ("facture facture" adds nothing); phrase and
+ * excluded words keep their place. */
+static kbs_status make_words(kbs_query__plan *p, toks *t, size_t passes, const char *lang_filter)
+{
+	p->words = calloc(t->n ? t->n : 1, sizeof *p->words);
+	if (!p->words)
+		return KBS_ENOMEM;
+	for (size_t k = 0; k < t->n; k++) {
+		qtok *q = &t->v[k];
+		if (q->kind == KBS_QW_TEXT) {
+			size_t j;
+			for (j = 0; j < p->nwords; j++)
+				if (p->words[j].kind == KBS_QW_TEXT && strcmp(p->words[j].term, q->term) == 0)
+					break;
+			if (j < p->nwords) {
+				q->word = j;
+				continue;
+			}
+		}
+		kbs_query__word *w = &p->words[p->nwords];
+		q->word = p->nwords++;
+		w->kind = q->kind;
+		w->term = kbs_strdup(q->term);
+		w->exact = kbs_strdup(q->exact);
+		if (!w->term || !w->exact)
+			return KBS_ENOMEM;
+		w->stop = kbs_text__is_stopword(w->term, lang_filter) ||
+			  kbs_text__is_filler(w->term, lang_filter);
+		for (size_t s = 0; s < passes; s++)
+			if ((q->stem[s] && !push_distinct(&w->stems, q->stem[s])) ||
+			    (q->stem2[s] && !push_distinct(&w->stems, q->stem2[s])) ||
+			    (q->stem[s] && !push_distinct(&w->lstems[s], q->stem[s])) ||
+			    (q->stem2[s] && !push_distinct(&w->lstems[s], q->stem2[s])))
+				return KBS_ENOMEM;
+	}
+	return KBS_OK;
+}
+
+/* Code points of a UTF-8 string (at most cap), into u; its count. */
+static size_t decode(const char *s, uint32_t *u, size_t cap)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t c = *p++;
+		int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+		if (more)
+			c &= 0x3Fu >> more;
+		while (more-- > 0 && (*p & 0xC0) == 0x80)
+			c = (c << 6) | (*p++ & 0x3F);
+		if (n == cap)
+			return cap + 1;
+		u[n++] = c;
+	}
+	return n;
+}
+
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* ---- 3. synonyms ---- */
+
+typedef struct syn_hit {
+	const kbs_syn__crule *rule;
+	size_t entry;
+} syn_hit;
+
+static bool entry_matches(const kbs_syn__entry *e, const toks *t, size_t from, size_t to,
+			  size_t pass)
+{
+	if (e->n > to - from)
+		return false;
+	for (size_t i = 0; i < e->n; i++) {
+		const qtok *q = &t->v[from + i];
+		if (q->lstop[pass] || e->stop[i]) {
+			if (strcmp(q->lstop[pass] ? q->term : q->stem[pass], e->key[i]) != 0)
+				return false;
+			continue;
+		}
+		/* Either stem of either side: accents typed or not (text.h). */
+		const char *qs = q->stem[pass], *qs2 = q->stem2[pass];
+		const char *es = e->key[i], *es2 = e->stem2[i];
+		if (!(qs && strcmp(qs, es) == 0) && !(qs2 && strcmp(qs2, es) == 0) &&
+		    !(es2 && qs && strcmp(qs, es2) == 0) && !(es2 && qs2 && strcmp(qs2, es2) == 0))
+			return false;
+	}
+	return true;
+}
+
+static bool same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->key[i], b->key[i]) != 0)
+			return false;
+	return true;
+}
+
+/* One alternative as a query: a word by its stem (title boosted), several
+ * words as a phrase of their folded forms. */
+static kbs_qnode *entry_query(kbs_query__arena *a, const kbs_syn__entry *e)
+{
+	if (e->n == 1) {
+		if (e->stop[0])
+			return kbs_query__term(a, "", e->term[0]);
+		kbs_qnode *z = kbs_query__op(a, KBS_Q_SYNONYM, 2);
+		kbs_qnode *s = kbs_query__op(a, KBS_Q_SYNONYM, 2);
+		kbs_query__add(z, kbs_query__term(a, KBS_PFX_STEM, e->stem[0]));
+		kbs_query__add(s, kbs_query__term(a, KBS_PFX_TITLE, e->stem[0]));
+		if (e->stem2[0]) {
+			kbs_query__add(z, kbs_query__term(a, KBS_PFX_STEM, e->stem2[0]));
+			kbs_query__add(s, kbs_query__term(a, KBS_PFX_TITLE, e->stem2[0]));
+		}
+		kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2);
+		kbs_query__add(or, z);
+		kbs_query__add(or, kbs_query__scale(a, s, TITLE_BOOST));
+		return or;
+	}
+	kbs_qnode *ph = kbs_query__op(a, KBS_Q_PHRASE, e->n);
+	for (size_t i = 0; i < e->n; i++)
+		kbs_query__add(ph, kbs_query__term(a, "", e->term[i]));
+	return ph;
+}
+
+/* Records alternative e on the plain words of tokens [from, to). */
+static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t from, size_t to,
+				   size_t pass, const kbs_syn__entry *e)
+{
+	kbs_buf phrase = { 0 };
+	for (size_t i = 0; i < e->n; i++) {
+		if (phrase.len)
+			kbs_buf_addc(&phrase, ' ');
+		kbs_buf_adds(&phrase, e->term[i]);
+	}
+	bool ok = !phrase.oom;
+	for (size_t k = from; k < to && ok; k++) {
+		kbs_query__word *w = &p->words[t->v[k].word];
+		if (w->stop)
+			continue;
+		w->syn = true;
+		if (e->n > 1) {
+			ok = push_distinct(&w->alt_phrases, phrase.data) &&
+			     push_distinct(&w->lalt_phrases[pass], phrase.data);
+			continue;
+		}
+		ok = push_distinct(&w->alt_words, e->term[0]) && (e->stop[0] || push_distinct(&w->alt_stems, e->stem[0])) &&
+		     (!e->stem2[0] || push_distinct(&w->alt_stems, e->stem2[0])) &&
+		     push_distinct(&w->lalt_words[pass], e->term[0]) &&
+		     (e->stop[0] || push_distinct(&w->lalt_stems[pass], e->stem[0])) &&
+		     (!e->stem2[0] || push_distinct(&w->lalt_stems[pass], e->stem2[0]));
+	}
+	kbs_buf_free(&phrase);
+	return ok ? KBS_OK : KBS_ENOMEM;
+}
+
+/* Matches set (language pass `pass`) on the plain words; adds a node per
+ * match to `or`. */
+static kbs_status apply_synonyms(kbs_query__plan *p, toks *t, size_t pass, const kbs_syn__set *set,
+				 kbs_qnode *or)
+{
+	size_t k = 0;
+	while (k < t->n) {
+		if (t->v[k].kind != KBS_QW_TEXT) {
+			k++;
+			continue;
+		}
+		size_t run_end = k;
+		while (run_end < t->n && t->v[run_end].kind == KBS_QW_TEXT && t->v[run_end].seg == t->v[k].seg)
+			run_end++;
+		/* Longest entry starting at k, over every rule. */
+		size_t best = 0, nhits = 0;
+		syn_hit hits[16];
+		for (size_t r = 0; r < set->nrules; r++) {
+			const kbs_syn__crule *rule = &set->rules[r];
+			for (size_t e = 0; e < rule->nfrom; e++) {
+				const kbs_syn__entry *en = &rule->e[e];
+				if (en->n < best || !entry_matches(en, t, k, run_end, pass))
+					continue;
+				if (en->n > best) {
+					best = en->n;
+					nhits = 0;
+				}
+				if (nhits < sizeof hits / sizeof *hits)
+					hits[nhits++] = (syn_hit){ rule, e };
+			}
+		}
+		if (!best) {
+			k++;
+			continue;
+		}
+		kbs_qnode *alts = kbs_query__op(&p->arena, KBS_Q_OR, 64);
+		for (size_t h = 0; h < nhits; h++) {
+			const kbs_syn__crule *rule = hits[h].rule;
+			const kbs_syn__entry *matched = &rule->e[hits[h].entry];
+			for (size_t e = rule->oneway ? rule->nfrom : 0; e < rule->ne; e++) {
+				const kbs_syn__entry *en = &rule->e[e];
+				if (same_keys(en, matched))
+					continue;
+				if (alts && alts->nkids < 64)
+					kbs_query__add(alts, entry_query(&p->arena, en));
+				if (note_alternative(p, t, k, k + best, pass, en) != KBS_OK)
+					return KBS_ENOMEM;
+			}
+		}
+		if (alts && alts->nkids)
+			kbs_query__add(or, kbs_query__scale(&p->arena, in_lang(p, alts, pass), SYNONYM_SCALE));
+		/* The key: the canonical entry stands for the words it covers. */
+		bool keyed = false;
+		for (size_t i = k; i < k + best; i++)
+			keyed |= t->v[i].keyed;
+		if (!keyed) {
+			const kbs_syn__entry *c = kbs_syn__canonical(hits[0].rule);
+			for (size_t i = 0; i < c->n; i++)
+				if (!c->stop[i] && !kbs_strlist_push(&p->key, c->stem[i]))
+					return KBS_ENOMEM;
+			for (size_t i = k; i < k + best; i++)
+				t->v[i].keyed = true;
+		}
+		k += best;
+	}
+	return KBS_OK;
+}
+
+/* ---- 4. close spellings ---- */
+
+typedef struct cand {
+	char term[KBS_TEXT_MAX_TERM + 1];
+	unsigned d;
+	uint64_t freq;
+} cand;
+
+typedef struct typo_scan {
+	uint32_t w[KBS_TEXT_MAX_TERM + 1];
+	size_t wn;
+	unsigned maxd;
+	size_t scanned;
+	cand best[TYPO_MAX_FIXES];
+	size_t nbest;
+	const char *word;
+} typo_scan;
+
+/* Optimal string alignment distance, or maxd + 1 when above maxd. */
+static unsigned osa(const uint32_t *a, size_t an, const uint32_t *b, size_t bn, unsigned maxd)
+{
+	unsigned rows[3][KBS_TEXT_MAX_TERM + 2];
+	unsigned *pp = rows[0], *prev = rows[1], *cur = rows[2];
+	for (size_t j = 0; j <= bn; j++)
+		prev[j] = (unsigned)j;
+	for (size_t i = 1; i <= an; i++) {
+		cur[0] = (unsigned)i;
+		unsigned rowmin = cur[0];
+		for (size_t j = 1; j <= bn; j++) {
+			unsigned cost = a[i - 1] != b[j - 1];
+			unsigned v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < v)
+				v = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > maxd)
+			return maxd + 1;
+		unsigned *tmp = pp;
+		pp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return prev[bn] > maxd ? maxd + 1 : prev[bn];
+}
+
+static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
+{
+	if (strlen(term) > KBS_TEXT_MAX_TERM || strcmp(term, s->word) == 0)
+		return;
+	for (size_t i = 0; i < s->nbest; i++)
+		if (strcmp(s->best[i].term, term) == 0)
+			return;
+	size_t at = s->nbest;
+	while (at > 0 && (s->best[at - 1].d > d || (s->best[at - 1].d == d && s->best[at - 1].freq < freq)))
+		at--;
+	if (at >= TYPO_MAX_FIXES)
+		return;
+	size_t last = s->nbest < TYPO_MAX_FIXES ? s->nbest : TYPO_MAX_FIXES - 1;
+	memmove(&s->best[at + 1], &s->best[at], (last - at) * sizeof *s->best);
+	snprintf(s->best[at].term, sizeof s->best[at].term, "%s", term);
+	s->best[at].d = d;
+	s->best[at].freq = freq;
+	if (s->nbest < TYPO_MAX_FIXES)
+		s->nbest++;
+}
+
+static kbs_status scan_term(const char *term, uint64_t freq, void *payload)
+{
+	typo_scan *s = payload;
+	if (++s->scanned > TYPO_SCAN_MAX)
+		return KBS_STOP;
+	uint32_t c[KBS_TEXT_MAX_TERM + 1];
+	size_t cn = decode(term, c, KBS_TEXT_MAX_TERM);
+	if (cn > KBS_TEXT_MAX_TERM || (cn > s->wn ? cn - s->wn : s->wn - cn) > s->maxd)
+		return KBS_OK;
+	/* Same first letter: the edits are after it, each counts once. */
+	unsigned d = osa(s->w + 1, s->wn - 1, c + 1, cn - 1, s->maxd);
+	if (d >= 1 && d <= s->maxd)
+		cand_add(s, term, d, freq);
+	return KBS_OK;
+}
+
+static void probe(kbs_ctx *ctx, typo_scan *s, const char *term)
+{
+	uint64_t f = kbs_store__termfreq(ctx->reader, term);
+	if (f)
+		cand_add(s, term, 2, f);
+}
+
+/* The close spellings of a folded word the index lacks, best first. */
+static kbs_status find_fixes(kbs_ctx *ctx, const char *word, kbs_strlist *out, kbs_err *err)
+{
+	typo_scan s = { .word = word };
+	s.wn = decode(word, s.w, KBS_TEXT_MAX_TERM);
+	if (s.wn > KBS_TEXT_MAX_TERM || s.wn < TYPO_MIN_CHARS)
+		return KBS_OK;
+	s.maxd = s.wn >= TYPO_TWO_CHARS ? 2 : 1;
+	size_t first = 1;
+	while (word[first] && ((unsigned char)word[first] & 0xC0) == 0x80)
+		first++;
+	char bucket[8];
+	snprintf(bucket, sizeof bucket, "%.*s", (int)first, word);
+	kbs_status rc = kbs_store__each_term(ctx->reader, bucket, scan_term, &s, err);
+	if (rc != KBS_OK)
+		return rc;
+	if (s.maxd == 2) {
+		/* A first-letter edit uses both edits: the rest is as typed. */
+		char buf[KBS_TEXT_MAX_TERM + 8];
+		const char *rest = word + first;
+		probe(ctx, &s, rest);
+		if (rest[0] && ((unsigned char)rest[0] & 0x80) == 0) {
+			snprintf(buf, sizeof buf, "%c%.*s%s", rest[0], (int)first, word, rest + 1);
+			probe(ctx, &s, buf);
+		}
+		for (char c = 'a'; c <= 'z'; c++) {
+			snprintf(buf, sizeof buf, "%c%s", c, rest);
+			probe(ctx, &s, buf);
+			snprintf(buf, sizeof buf, "%c%s", c, word);
+			probe(ctx, &s, buf);
+		}
+	}
+	/* Only the closest: "installer" (1 edit) for "instaler", not also
+	 * "install" (2). */
+	for (size_t i = 0; i < s.nbest && s.best[i].d == s.best[0].d; i++)
+		if (!kbs_strlist_push(out, s.best[i].term))
+			return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return KBS_OK;
+}
+
+static bool starts_with_digit(const char *s)
+{
+	return *s >= '0' && *s <= '9';
+}
+
+/* Whether the index has the word as typed (folded). Not its stem: stems
+ * of every language share one term space, and "instaler" stemmed in
+ * English is "instal", the stem of English "install" — known, yet not what
+ * a French visitor meant. A word whose stem matches keeps that match; its
+ * close spellings only add to it. */
+static bool known(kbs_ctx *ctx, const kbs_query__word *w)
+{
+	return kbs_store__termfreq(ctx->reader, w->term) > 0;
+}
+
+static kbs_status stop_at_first(const char *term, uint64_t freq, void *payload)
+{
+	(void)term;
+	(void)freq;
+	*(bool *)payload = true;
+	return KBS_STOP;
+}
+
+static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__word *w,
+				  const langs *ls, kbs_err *err)
+{
+	if (w->kind != KBS_QW_TEXT || w->stop || w->syn || starts_with_digit(w->term) ||
+	    chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
+		return KBS_OK;
+	kbs_status rc;
+	if (w->prefix) { /* being typed: completions say more than spellings */
+		bool any = false;
+		if ((rc = kbs_store__each_term(ctx->reader, w->term, stop_at_first, &any, err)) != KBS_OK)
+			return rc;
+		if (any)
+			return KBS_OK;
+	}
+	if ((rc = find_fixes(ctx, w->term, &w->fixes, err)) != KBS_OK)
+		return rc;
+	(void)p;
+	for (size_t i = 0; i < w->fixes.n; i++) {
+		const char *f = w->fixes.v[i];
+		if (!push_distinct(&w->alt_words, f))
+			return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		size_t passes = ls->n ? ls->n : 1;
+		for (size_t l = 0; l < passes; l++)
+			if (!push_distinct(&w->lalt_words[l], f))
+				return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		for (size_t l = 0; l < passes; l++) {
+			const char *stem;
+			size_t len;
+			if ((rc = kbs_text__stem(ctx->an, f, strlen(f), ls->n ? ls->v[l] : NULL, &stem, &len,
+						 err)) != KBS_OK)
+				return rc;
+			char buf[KBS_TEXT_MAX_TERM * 2 + 1];
+			snprintf(buf, sizeof buf, "%.*s", (int)len, stem);
+			if (!push_distinct(&w->alt_stems, buf) || !push_distinct(&w->lalt_stems[l], buf))
+				return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		}
+	}
+	w->typo = w->fixes.n > 0;
+	return KBS_OK;
+}
+
+/* ---- 4b. the query's language ---- */
+
+/* Whether token q lost an elision (l' j' d' qu'...; text.h): its text has
+ * an apostrophe that its folded word does not. */
+static bool elided(const char *text, const qtok *q)
+{
+	if (strchr(q->term, '\''))
+		return false;
+	for (size_t i = q->start; i < q->end; i++)
+		if (text[i] == '\'' || (i + 2 < q->end && (unsigned char)text[i] == 0xE2 &&
+					 (unsigned char)text[i + 1] == 0x80 && (unsigned char)text[i + 2] == 0x99))
+			return true;
+	return false;
+}
+
+/* The language the query is most likely written in, among the languages
+ * of the index, when the evidence is clear; -1 otherwise. Each word votes:
+ * a stop word of some of the languages but not all of them votes for
+ * those; another word votes for the languages whose articles use it
+ * LANG_RATE_RATIO times more often (per article) than the others'; an
+ * elided word (l'appli) votes for French, the language whose elisions the
+ * analyzer strips. A language wins when it has at least one vote and more
+ * than twice the votes of the runner-up. A method, not a list: it reads the
+ * index's own vocabulary, so it knows the words of any knowledge base. */
+static int query_language(kbs_ctx *ctx, const char *text, const toks *t, const langs *ls)
+{
+	double votes[MAX_LANGS] = { 0 }, size[MAX_LANGS] = { 0 };
+	char lterm[sizeof ls->v[0] + 4];
+	if (ls->n < 2)
+		return -1;
+	for (size_t l = 0; l < ls->n; l++) {
+		snprintf(lterm, sizeof lterm, KBS_PFX_LANG "%s", ls->v[l]);
+		size[l] = (double)kbs_store__termfreq(ctx->reader, lterm);
+	}
+	for (size_t k = 0; k < t->n; k++) {
+		const qtok *q = &t->v[k];
+		if (q->kind == KBS_QW_EXCLUDE || starts_with_digit(q->term))
+			continue;
+		if (elided(text, q))
+			for (size_t l = 0; l < ls->n; l++)
+				votes[l] += strcmp(ls->v[l], "fr") == 0;
+		size_t nstop = 0;
+		bool stop[MAX_LANGS] = { false };
+		for (size_t l = 0; l < ls->n; l++)
+			nstop += stop[l] = kbs_text__is_stopword(q->term, ls->v[l]);
+		if (nstop) {
+			for (size_t l = 0; nstop < ls->n && l < ls->n; l++)
+				votes[l] += stop[l];
+			continue;
+		}
+		double rate[MAX_LANGS];
+		for (size_t l = 0; l < ls->n; l++) {
+			snprintf(lterm, sizeof lterm, KBS_PFX_LANG "%s", ls->v[l]);
+			uint64_t df = kbs_store__termfreq_both(ctx->reader, q->term, lterm, LANG_SCAN_MAX);
+			rate[l] = size[l] > 0 ? (double)df / size[l] : 0;
+		}
+		for (size_t l = 0; l < ls->n; l++) {
+			double other = 0;
+			for (size_t m = 0; m < ls->n; m++)
+				if (m != l && rate[m] > other)
+					other = rate[m];
+			if (rate[l] > 0 && rate[l] >= LANG_RATE_RATIO * other)
+				votes[l] += 1;
+		}
+	}
+	int best = -1;
+	double second = 0;
+	for (size_t l = 0; l < ls->n; l++) {
+		if (best < 0 || votes[l] > votes[best]) {
+			if (best >= 0 && votes[best] > second)
+				second = votes[best];
+			best = (int)l;
+		} else if (votes[l] > second) {
+			second = votes[l];
+		}
+	}
+	return best >= 0 && votes[best] >= 1 && votes[best] > 2 * second ? best : -1;
+}
+
+/* ---- 5. the engine query ---- */
+
+/* A word by its stems (body, and title boosted). */
+static kbs_qnode *stems_query(kbs_query__arena *a, const kbs_strlist *stems)
+{
+	kbs_qnode *alts = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
+	kbs_qnode *titles = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
+	for (size_t i = 0; i < stems->n; i++) {
+		kbs_query__add(alts, kbs_query__term(a, KBS_PFX_STEM, stems->v[i]));
+		kbs_query__add(titles, kbs_query__term(a, KBS_PFX_TITLE, stems->v[i]));
+	}
+	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2);
 	kbs_query__add(or, alts);
 	kbs_query__add(or, kbs_query__scale(a, titles, TITLE_BOOST));
+	return or;
+}
+
+/* A misspelt word by its close spellings and their stems, below a match. */
+static kbs_qnode *fixes_query(kbs_query__arena *a, const kbs_strlist *fixes, const kbs_strlist *stems)
+{
+	kbs_qnode *fx = kbs_query__op(a, KBS_Q_SYNONYM, fixes->n + stems->n);
+	kbs_qnode *ft = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
+	for (size_t i = 0; i < fixes->n; i++)
+		kbs_query__add(fx, kbs_query__term(a, "", fixes->v[i]));
+	for (size_t i = 0; i < stems->n; i++) {
+		kbs_query__add(fx, kbs_query__term(a, KBS_PFX_STEM, stems->v[i]));
+		kbs_query__add(ft, kbs_query__term(a, KBS_PFX_TITLE, stems->v[i]));
+	}
+	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2);
+	kbs_query__add(or, kbs_query__scale(a, fx, TYPO_SCALE));
+	kbs_query__add(or, kbs_query__scale(a, ft, TITLE_BOOST * TYPO_SCALE));
+	return or;
+}
+
+static kbs_qnode *word_query(kbs_query__plan *p, const kbs_query__word *w)
+{
+	kbs_query__arena *a = &p->arena;
+	if (p->stop_only) /* stop words have no stem terms: match the words themselves */
+		return kbs_query__term(a, "", w->term);
+	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2 * p->nlangs + 6);
+	if (!p->per_lang) {
+		kbs_query__add(or, stems_query(a, &w->stems));
+		if (w->typo)
+			kbs_query__add(or, fixes_query(a, &w->fixes, &w->alt_stems));
+	} else {
+		/* Each language's stems on that language's articles. */
+		for (size_t l = 0; l < p->nlangs; l++) {
+			kbs_query__add(or, in_lang(p, stems_query(a, &w->lstems[l]), l));
+			if (w->typo)
+				kbs_query__add(or, in_lang(p, fixes_query(a, &w->fixes, &w->lalt_stems[l]), l));
+		}
+		if (p->other_langs) { /* no stemmer: the stem is the word */
+			kbs_strlist self = { .v = (char **)&w->term, .n = 1 };
+			kbs_query__add(or, in_other_langs(p, stems_query(a, &self)));
+			if (w->typo)
+				kbs_query__add(or, in_other_langs(p, fixes_query(a, &w->fixes, &w->fixes)));
+		}
+	}
 	if (strcmp(w->exact, w->term) != 0)
 		kbs_query__add(or, kbs_query__scale(a, kbs_query__term(a, KBS_PFX_EXACT, w->exact), EXACT_BOOST));
+	if (w->prefix) {
+		kbs_qnode *px = kbs_query__op(a, KBS_Q_OR, 2);
+		kbs_query__add(px, wildcard(a, "", w->term));
+		kbs_query__add(px, wildcard(a, KBS_PFX_TITLE, w->term));
+		kbs_query__add(or, kbs_query__scale(a, px, PREFIX_SCALE));
+	}
 	return or;
 }
 
@@ -255,7 +1043,7 @@ static kbs_qnode *label_term(kbs_query__arena *a, const char *prefix, const char
 	return n;
 }
 
-static kbs_status build_filter(kbs_query__plan *p, const kbs_search_opts *o, kbs_err *err)
+kbs_status kbs_query__plan_filter(kbs_query__plan *p, const kbs_search_opts *o, kbs_err *err)
 {
 	bool bad = false;
 	kbs_query__arena *a = &p->arena;
@@ -285,6 +1073,8 @@ static kbs_status build_filter(kbs_query__plan *p, const kbs_search_opts *o, kbs
 	p->filter = kbs_query__filter(p, p->lang, p->filters, p->roles);
 	if (bad)
 		return kbs_err__set(err, KBS_EINVALID, "a filter or role is not valid UTF-8");
+	if (a->oom)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	return KBS_OK;
 }
 
@@ -306,58 +1096,271 @@ void kbs_query__plan_free(kbs_query__plan *p)
 		word_free(&p->words[i]);
 	free(p->words);
 	kbs_query__arena_free(&p->arena);
+	kbs_strlist_free(&p->key);
+	free(p->corrected);
 	memset(p, 0, sizeof *p);
+}
+
+/* idf from the commonest alternative: a word the index lacks altogether
+ * weighs the most; a misspelt word weighs what its best spelling does. */
+static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, double N)
+{
+	uint64_t df = 0;
+	char term[KBS_TEXT_MAX_TERM * 2 + 8];
+	if (stop_only) {
+		df = kbs_store__termfreq(ctx->reader, w->term);
+	} else {
+		const kbs_strlist *l = w->typo ? &w->alt_stems : &w->stems;
+		for (size_t s = 0; s < l->n; s++) {
+			snprintf(term, sizeof term, KBS_PFX_STEM "%s", l->v[s]);
+			uint64_t f = kbs_store__termfreq(ctx->reader, term);
+			if (f > df)
+				df = f;
+		}
+	}
+	double idf = log((N + 1.0) / ((double)df + 0.5));
+	return idf < 0.05 ? 0.05 : idf;
+}
+
+/* The user's text with each misspelt plain word replaced by its best
+ * close spelling. */
+static char *corrected_text(const kbs_query__plan *p, const toks *t, const char *text)
+{
+	kbs_buf b = { 0 };
+	size_t at = 0;
+	bool any = false;
+	for (size_t k = 0; k < t->n; k++) {
+		const kbs_query__word *w = &p->words[t->v[k].word];
+		if (t->v[k].kind != KBS_QW_TEXT || !w->typo)
+			continue;
+		kbs_buf_add(&b, text + at, t->v[k].start - at);
+		kbs_buf_adds(&b, w->fixes.v[0]);
+		at = t->v[k].end;
+		any = true;
+	}
+	if (!any)
+		return NULL;
+	kbs_buf_adds(&b, text + at);
+	if (b.oom) {
+		kbs_buf_free(&b);
+		return NULL;
+	}
+	return kbs_buf_steal(&b);
 }
 
 kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *text,
 				 const kbs_search_opts *o, kbs_err *err)
 {
+	return kbs_query__plan_build_kb(p, NULL, ctx, text, o, 0, err);
+}
+
+kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx,
+				    const char *text, const kbs_search_opts *o, unsigned flags,
+				    kbs_err *err)
+{
 	kbs_status rc;
-	qwords w = { 0 };
+	toks t = { 0 };
+	segs sg = { 0 };
+	langs ls = { .n = 0 };
+	kbs_syn__set *sets[MAX_LANGS] = { 0 };
+	kbs_query__arena *a = &p->arena;
+	const char *lang = o->lang && *o->lang ? o->lang : NULL;
+	size_t len = strlen(text);
 
 	memset(p, 0, sizeof *p);
-	rc = analyse(ctx, text, o->lang && *o->lang ? o->lang : NULL, &w, err);
-	p->words = w.v;
-	p->nwords = w.n;
-	if (rc != KBS_OK)
-		return rc;
+	p->qlang = -1;
+	if (lang) {
+		snprintf(ls.v[0], sizeof ls.v[0], "%s", lang);
+		ls.n = 1;
+	} else if ((rc = kbs_store__each_term(ctx->reader, KBS_PFX_LANG, collect_lang, &ls, err)) != KBS_OK) {
+		goto cleanup;
+	}
+	size_t passes = ls.n ? ls.n : 1;
+	for (size_t l = 0; l < ls.n; l++)
+		snprintf(p->langs[l], sizeof p->langs[l], "%s", ls.v[l]);
+	p->nlangs = ls.n;
+	p->per_lang = !lang && ls.n > 0;
+	p->other_langs = p->per_lang && ls.other;
 
+	/* 1, 2: syntax and analysis. */
+	split_syntax(text, len, &sg);
+	if (sg.oom) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((rc = analyse(ctx, text, &sg, &ls, &t, err)) != KBS_OK)
+		goto cleanup;
+	bool positive = false;
+	for (size_t k = 0; k < t.n; k++)
+		positive |= t.v[k].kind != KBS_QW_EXCLUDE;
+	if (!positive) /* "-facture" alone: words, not syntax */
+		for (size_t k = 0; k < t.n; k++)
+			t.v[k].kind = KBS_QW_TEXT;
+	if ((rc = make_words(p, &t, passes, lang)) != KBS_OK) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	size_t nonstop = 0;
 	for (size_t i = 0; i < p->nwords; i++)
-		nonstop += !p->words[i].stop;
+		nonstop += p->words[i].kind != KBS_QW_EXCLUDE && !p->words[i].stop;
 	p->stop_only = nonstop == 0;
-	double N = (double)kbs_store__doccount(ctx->reader);
-	if (p->nwords) {
-		p->query = kbs_query__op(&p->arena, KBS_Q_OR, p->nwords);
-		for (size_t i = 0; i < p->nwords; i++) {
-			kbs_query__word *qw = &p->words[i];
-			if (qw->stop && !p->stop_only)
-				continue;
-			qw->used = true;
-			kbs_query__add(p->query, word_query(&p->arena, qw, p->stop_only));
-			/* idf from the commonest alternative: a word the index
-			 * lacks altogether weighs the most. */
-			uint64_t df = 0;
-			char term[KBS_TEXT_MAX_TERM + 8];
-			for (size_t s = 0; s < qw->stems.n || (p->stop_only && s == 0); s++) {
-				if (p->stop_only)
-					snprintf(term, sizeof term, "%s", qw->term);
-				else
-					snprintf(term, sizeof term, KBS_PFX_STEM "%s", qw->stems.v[s]);
-				uint64_t f = kbs_store__termfreq(ctx->reader, term);
-				if (f > df)
-					df = f;
-			}
-			qw->idf = log((N + 1.0) / ((double)df + 0.5));
-			if (qw->idf < 0.05)
-				qw->idf = 0.05;
+	for (size_t i = 0; i < p->nwords; i++) {
+		kbs_query__word *w = &p->words[i];
+		w->used = w->kind != KBS_QW_EXCLUDE && (!w->stop || p->stop_only);
+	}
+	/* The word being typed: the last, right at the end of the text. */
+	if (t.n && t.v[t.n - 1].kind == KBS_QW_TEXT && t.v[t.n - 1].end == len && !p->stop_only) {
+		kbs_query__word *w = &p->words[t.v[t.n - 1].word];
+		if (w->used && !starts_with_digit(w->term) && chars(w->term) >= PREFIX_MIN_CHARS)
+			w->prefix = true;
+	}
+
+	if (!p->nwords)
+		goto filter;
+	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, p->nwords + t.n * passes + 1);
+
+	/* The query's likely language (4b), before the tree weighs by it. */
+	int qlang = lang || p->stop_only ? -1 : query_language(ctx, text, &t, &ls);
+	if (qlang >= 0)
+		snprintf(p->query_lang, sizeof p->query_lang, "%s", ls.v[qlang]);
+	p->qlang = qlang;
+
+	/* 3: synonyms. */
+	for (size_t l = 0; kb && !p->stop_only && l < passes; l++) {
+		if (!ls.n)
+			break;
+		if ((rc = kbs_syn__get(kb, ctx, ls.v[l], &sets[l], err)) != KBS_OK)
+			goto cleanup;
+		if (sets[l] && (rc = apply_synonyms(p, &t, l, sets[l], or)) != KBS_OK) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
 		}
 	}
-	if ((rc = build_filter(p, o, err)) != KBS_OK)
-		return rc;
-	if (p->arena.oom)
-		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	return KBS_OK;
+	/* 4: close spellings. */
+	for (size_t i = 0; !(flags & KBS_PLAN_NO_TYPO) && !p->stop_only && i < p->nwords; i++)
+		if ((rc = close_spellings(p, ctx, &p->words[i], &ls, err)) != KBS_OK)
+			goto cleanup;
+
+	/* 5: the tree. */
+	double N = (double)kbs_store__doccount(ctx->reader), idf_sum = 0;
+	kbs_qnode *phrases = kbs_query__op(a, KBS_Q_AND, sg.n);
+	kbs_qnode *excl = kbs_query__op(a, KBS_Q_OR, sg.n);
+	for (size_t i = 0; i < p->nwords; i++) {
+		kbs_query__word *w = &p->words[i];
+		if (w->used) {
+			w->idf = word_idf(ctx, w, p->stop_only, N);
+			idf_sum += w->idf;
+		}
+		if (w->kind == KBS_QW_TEXT && w->used)
+			kbs_query__add(or, word_query(p, w));
+	}
+	/* Phrases and exclusions, one node per piece of syntax. */
+	for (size_t s = 0; s < sg.n; s++) {
+		if (sg.v[s].kind == KBS_QW_TEXT)
+			continue;
+		size_t n = 0, first = 0;
+		for (size_t k = 0; k < t.n; k++)
+			if (t.v[k].seg == s && t.v[k].kind != KBS_QW_TEXT && n++ == 0)
+				first = k;
+		if (n == 0)
+			continue;
+		kbs_qnode *node;
+		const kbs_query__word *w = &p->words[t.v[first].word];
+		if (n == 1 && t.v[first].kind == KBS_QW_EXCLUDE) {
+			if (w->stop) /* "-de" would leave nothing */
+				continue;
+			node = kbs_query__op(a, KBS_Q_OR, w->stems.n + 1);
+			kbs_query__add(node, kbs_query__term(a, "", w->term));
+			for (size_t i = 0; i < w->stems.n; i++)
+				kbs_query__add(node, kbs_query__term(a, KBS_PFX_STEM, w->stems.v[i]));
+		} else if (n == 1) {
+			node = kbs_query__term(a, "", w->term);
+		} else {
+			node = kbs_query__op(a, KBS_Q_PHRASE, n);
+			for (size_t k = first; k < t.n; k++)
+				if (t.v[k].seg == s)
+					kbs_query__add(node, kbs_query__term(a, "", t.v[k].term));
+		}
+		kbs_query__add(t.v[first].kind == KBS_QW_EXCLUDE ? excl : phrases, node);
+	}
+	kbs_qnode *main = or && or->nkids ? or : NULL;
+	if (phrases && phrases->nkids) {
+		if (main) {
+			kbs_qnode *m = kbs_query__op(a, KBS_Q_AND_MAYBE, 2);
+			kbs_query__add(m, phrases);
+			kbs_query__add(m, main);
+			main = m;
+		} else {
+			main = phrases;
+		}
+	}
+	if (main && excl && excl->nkids) {
+		kbs_qnode *m = kbs_query__op(a, KBS_Q_AND_NOT, 2);
+		kbs_query__add(m, main);
+		kbs_query__add(m, excl);
+		main = m;
+	}
+	if (main && qlang >= 0) {
+		kbs_qnode *c = kbs_query__op(a, KBS_Q_CONST, 0);
+		if (c)
+			c->scale = LANG_BOOST * idf_sum;
+		kbs_qnode *f = kbs_query__op(a, KBS_Q_FILTER, 2);
+		kbs_query__add(f, c);
+		kbs_query__add(f, kbs_query__term(a, KBS_PFX_LANG, ls.v[qlang]));
+		kbs_qnode *m = kbs_query__op(a, KBS_Q_AND_MAYBE, 2);
+		kbs_query__add(m, main);
+		kbs_query__add(m, f);
+		main = m;
+	}
+	if (main && o->nsegments) {
+		bool bad = false;
+		kbs_qnode *seg_terms = kbs_query__op(a, KBS_Q_OR, o->nsegments);
+		for (size_t i = 0; i < o->nsegments; i++)
+			if (o->segments[i] && *o->segments[i])
+				kbs_query__add(seg_terms, label_term(a, KBS_PFX_SEGMENT, o->segments[i], &bad));
+		if (bad) {
+			rc = kbs_err__set(err, KBS_EINVALID, "a segment is not valid UTF-8");
+			goto cleanup;
+		}
+		if (seg_terms && seg_terms->nkids) {
+			kbs_qnode *c = kbs_query__op(a, KBS_Q_CONST, 0);
+			if (c)
+				c->scale = SEGMENT_BOOST * idf_sum;
+			kbs_qnode *f = kbs_query__op(a, KBS_Q_FILTER, 2);
+			kbs_query__add(f, c);
+			kbs_query__add(f, seg_terms);
+			kbs_qnode *m = kbs_query__op(a, KBS_Q_AND_MAYBE, 2);
+			kbs_query__add(m, main);
+			kbs_query__add(m, f);
+			main = m;
+		}
+	}
+	p->query = main ? main : or; /* words that build nothing still search */
+
+	/* The key: each used word by its first stem, unless a synonym rule
+	 * gave the words it covers their canonical entry. */
+	for (size_t k = 0; k < t.n; k++) {
+		const kbs_query__word *w = &p->words[t.v[k].word];
+		if (!w->used || t.v[k].keyed)
+			continue;
+		if (!kbs_strlist_push(&p->key, w->stems.n ? w->stems.v[0] : w->term)) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	p->corrected = corrected_text(p, &t, text);
+filter:
+	if ((rc = kbs_query__plan_filter(p, o, err)) != KBS_OK)
+		goto cleanup;
+	if (a->oom)
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+cleanup:
+	for (size_t l = 0; l < MAX_LANGS; l++)
+		if (sets[l])
+			kbs_syn__release(kb, sets[l]);
+	toks_free(&t);
+	free(sg.v);
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -367,15 +1370,12 @@ static int cmp_str(const void *a, const void *b)
 
 char *kbs_query__key(const kbs_query__plan *p)
 {
-	/* Each used word by its first stem (the query's language when it has
-	 * one); stop words only when the query has nothing else. */
-	const char **v = malloc((p->nwords ? p->nwords : 1) * sizeof *v);
+	const char **v = malloc((p->key.n ? p->key.n : 1) * sizeof *v);
 	if (!v)
 		return NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < p->nwords; i++)
-		if (p->words[i].used)
-			v[n++] = p->words[i].stems.n ? p->words[i].stems.v[0] : p->words[i].term;
+	for (size_t i = 0; i < p->key.n; i++)
+		v[n++] = p->key.v[i];
 	qsort(v, n, sizeof *v, cmp_str);
 	kbs_buf b = { 0 };
 	for (size_t i = 0; i < n; i++) {
@@ -386,5 +1386,7 @@ char *kbs_query__key(const kbs_query__plan *p)
 		kbs_buf_adds(&b, v[i]);
 	}
 	free(v);
+	if (!b.data)
+		return kbs_strdup("");
 	return kbs_buf_steal(&b);
 }

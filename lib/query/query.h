@@ -7,14 +7,41 @@
 
 #include "../kb.h"
 
+/* Languages one query is analysed in at most (the query's, or every
+ * language of the index that has a stemmer). */
+#define KBS_QUERY_MAX_LANGS 8
+
+/* Where a word of the query stands in its syntax (kbsearch.h). */
+typedef enum kbs_query__kind {
+	KBS_QW_TEXT = 0, /* a plain word */
+	KBS_QW_PHRASE,   /* inside "quotes": required, word for word */
+	KBS_QW_EXCLUDE,  /* after a minus: articles with it are left out */
+} kbs_query__kind;
+
 /* One word of the user's query, as the analyzer saw it. */
 typedef struct kbs_query__word {
 	char *term;         /* folded */
 	char *exact;        /* case-folded, accents kept */
 	kbs_strlist stems;  /* folded stems, one per language searched, distinct */
 	bool stop;          /* a stop word of the query's language(s) */
-	bool used;          /* part of the engine query */
+	bool used;          /* part of the engine query (never for EXCLUDE) */
 	double idf;         /* for confidence: rarer words weigh more */
+	kbs_query__kind kind;
+	bool prefix;        /* the word being typed: also matches longer words */
+	bool typo;          /* not in the index: matched by its close spellings */
+	bool syn;           /* has synonyms */
+	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
+	/* What matches the word for less than itself (synonyms, close
+	 * spellings): folded words, their stems, and multi-word synonyms as
+	 * folded words joined by spaces. */
+	kbs_strlist alt_words, alt_stems, alt_phrases;
+	/* The same per language of the plan (plan.langs[l]): a language's
+	 * stems and synonyms only describe articles in that language, so an
+	 * article in language l is matched (and its coverage judged) by these.
+	 * The lists above are their unions. */
+	kbs_strlist lstems[KBS_QUERY_MAX_LANGS];
+	kbs_strlist lalt_words[KBS_QUERY_MAX_LANGS], lalt_stems[KBS_QUERY_MAX_LANGS],
+		lalt_phrases[KBS_QUERY_MAX_LANGS];
 } kbs_query__word;
 
 /* ---- query trees: nodes live in one arena per plan ---- */
@@ -44,13 +71,36 @@ typedef struct kbs_query__plan {
 	kbs_query__word *words; /* every word of the text, in order */
 	size_t nwords;
 	bool stop_only;         /* only stop words: they are used as words */
+	/* The languages the query was analysed in: the query's, or every
+	 * language of the index with a stemmer. */
+	char langs[KBS_QUERY_MAX_LANGS][8];
+	size_t nlangs;
+	/* No language given: each language's stems and synonyms are matched
+	 * on that language's articles only (the index keeps the stems of
+	 * every language in one term space, where French "logement" and
+	 * English "log" meet); other_langs: the index also has articles in
+	 * languages not in `langs`, matched by the words unstemmed. */
+	bool per_lang, other_langs;
+	/* The language the query seems written in, when it names none and
+	 * the evidence is clear (articles in it rise a little); "" else. */
+	char query_lang[8];
+	int qlang; /* its index in langs, -1 when none */
 	kbs_qnode *query;       /* NULL: browse (empty text) */
 	/* The filter, in parts, so a caller can ask what each part removed. */
 	kbs_qnode *lang;        /* NULL: every language */
 	kbs_qnode *filters;     /* category, tags, kind; NULL: none */
 	kbs_qnode *roles;       /* the caller's roles (and public) */
 	kbs_qnode *filter;      /* all of the above */
+	/* The query key's terms, unsorted (kbs_query__key sorts them). */
+	kbs_strlist key;
+	/* The text with each word the index lacks replaced by its closest
+	 * spelling; NULL when no word needed it. */
+	char *corrected;
 } kbs_query__plan;
+
+enum kbs_query__plan_flags {
+	KBS_PLAN_NO_TYPO = 1u << 0, /* no close spellings (a corrected query) */
+};
 
 /* Analyses text and builds its plan for the options o (o->lang already
  * lower case). The plan is freed with kbs_query__plan_free, also on
@@ -58,6 +108,13 @@ typedef struct kbs_query__plan {
  * the analyzer's and the store's errors. */
 kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *text,
 				 const kbs_search_opts *o, kbs_err *err);
+/* The same with the synonyms in force on kb (kb NULL: none) and
+ * kbs_query__plan_flags. */
+kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx,
+				    const char *text, const kbs_search_opts *o, unsigned flags,
+				    kbs_err *err);
+/* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
+kbs_status kbs_query__plan_filter(kbs_query__plan *p, const kbs_search_opts *o, kbs_err *err);
 void kbs_query__plan_free(kbs_query__plan *p);
 
 /* AND of the given filter parts (any may be NULL), in the plan's arena;
@@ -65,9 +122,12 @@ void kbs_query__plan_free(kbs_query__plan *p);
 kbs_qnode *kbs_query__filter(kbs_query__plan *p, kbs_qnode *lang, kbs_qnode *filters,
 			     kbs_qnode *roles);
 
-/* The query key of design.md: the used words, analysed (folded, stemmed,
- * stop words dropped), sorted, distinct, joined by spaces; "" for browsing.
- * Malloc'd; NULL when out of memory. */
+/* The query key of design.md: the used words, analysed (folded, stemmed in
+ * the first language searched, stop words dropped), words a synonym rule
+ * covers replaced by the rule's canonical entry (the first of an
+ * equivalence, the first right-hand entry of a one-way rule), sorted,
+ * distinct, joined by spaces; "" for browsing. Malloc'd; NULL when out of
+ * memory. */
 char *kbs_query__key(const kbs_query__plan *p);
 
 /* Longest snippet, in bytes of source text. */
@@ -81,5 +141,32 @@ char *kbs_query__key(const kbs_query__plan *p);
 kbs_status kbs_query__snippet(char **out, kbs_text__analyzer *an, const char *text,
 			      const char *lang, const kbs_query__word *words, size_t nwords,
 			      kbs_err *err);
+
+/* ---- suggestions ---- */
+
+/* Where kbs_suggest collects suggestions; a second source (kb.h
+ * suggest_source, e.g. popular answered queries from the analytics
+ * module) adds its own with kbs_query__suggest_add after the titles. */
+typedef struct kbs_query__suggest_sink kbs_query__suggest_sink;
+
+/* Adds a suggestion: `text` to show, `id` the article it leads to (NULL
+ * for a query), `rank` lower first (titles use 0..1, so 0.5 puts a query
+ * among them). A text already suggested is skipped. KBS_ENOMEM. */
+kbs_status kbs_query__suggest_add(kbs_query__suggest_sink *sink, const char *text, const char *id,
+				  double rank);
+
+/* The signature of kb->suggest_source: called with the prefix as typed and
+ * the caller's options (roles included: a source must respect them too). */
+typedef kbs_status (*kbs_query__suggest_source)(kbs_kb *kb, const char *prefix,
+						 const kbs_suggest_opts *o,
+						 kbs_query__suggest_sink *sink, void *payload);
+
+/* ---- answers ---- */
+
+/* The passage of `body` (paragraphs separated by blank lines) that best
+ * matches the plan's words: a heading with the paragraph after it, a list
+ * whole. Malloc'd into *out (NULL when the body is empty). */
+kbs_status kbs_query__passage(char **out, kbs_text__analyzer *an, const char *body,
+			      const char *lang, const kbs_query__plan *p, kbs_err *err);
 
 #endif

@@ -1,6 +1,21 @@
 /*
  * Search: plan the query (plan.c), run it, and dress what comes back with
- * confidence, snippets and facets.
+ * confidence, snippets and facets; answer mode on top of it.
+ *
+ * Spelling correction: when a word of the query is not in the index, the
+ * plan holds the text with its closest spelling. When the query as typed
+ * finds nothing, is not confident, or its best hit matched a word only by a
+ * close spelling, the corrected text runs too (without close spellings of
+ * its own) and wins when it finds something where the typed text found
+ * nothing, or when it is confident: the results then say what ran
+ * (kbs_results_corrected_query).
+ *
+ * Confidence of a hit: the idf-weighted share of the query's words it
+ * holds (80 %) and holds in its title (20 %), times sqrt(weight / best
+ * weight) (a hit far below the best is a guess). A word matched only by a
+ * synonym or a longer word counts for SYN_COVER of itself, by a close
+ * spelling for TYPO_COVER: such matches are weaker evidence that the
+ * article is about the question.
  */
 #include <jansson.h>
 #include <math.h>
@@ -17,9 +32,20 @@
 #define CHECK_AT_LEAST 5000
 /* The top hit's confidence from which the engine says `confident`. */
 #define CONFIDENT_FROM 50
+/* The engine's best, re-ranked by coordination (run_plan). */
+#define RERANK_WINDOW 50
+/* The weight an article holding none of the query's words keeps. */
+#define COORD_FLOOR 0.5
+/* What a word matched otherwise than by itself counts for in coverage. */
+#define SYN_COVER 0.85
+#define PREFIX_COVER 0.85
+#define TYPO_COVER 0.6
+/* A word matched in an article of another language than the query's
+ * clear one, by that language's stem rather than the word itself. */
+#define OTHER_LANG_COVER 0.5
 
 typedef struct hit {
-	char *id, *title, *kind, *lang, *category, *url, *snippet;
+	char *id, *title, *kind, *lang, *category, *url, *snippet, *passage;
 	kbs_strlist tags;
 	double score;
 	int confidence;
@@ -57,6 +83,7 @@ void kbs_results_free(kbs_results *r)
 		free(h->category);
 		free(h->url);
 		free(h->snippet);
+		free(h->passage);
 		kbs_strlist_free(&h->tags);
 	}
 	free(r->hits);
@@ -76,35 +103,102 @@ static char *json_dup(json_t *o, const char *key)
 	return s ? kbs_strdup(s) : NULL;
 }
 
+static bool has_term(const kbs_store__hit *h, const char *prefix, const char *s)
+{
+	size_t pl = strlen(prefix);
+	for (size_t t = 0; t < h->nterms; t++)
+		if (strncmp(h->terms[t], prefix, pl) == 0 && strcmp(h->terms[t] + pl, s) == 0)
+			return true;
+	return false;
+}
+
+static bool has_any(const kbs_store__hit *h, const char *prefix, const kbs_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (has_term(h, prefix, l->v[i]))
+			return true;
+	return false;
+}
+
+/* Whether every word of "a b c" is among the hit's matching terms. */
+static bool has_phrase(const kbs_store__hit *h, const char *phrase)
+{
+	char word[KBS_TEXT_MAX_TERM * 2 + 1];
+	for (const char *s = phrase; *s;) {
+		const char *e = strchr(s, ' ');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		snprintf(word, sizeof word, "%.*s", (int)n, s);
+		if (!has_term(h, "", word))
+			return false;
+		s += n + (e != NULL);
+	}
+	return true;
+}
+
 /* Share of the query's information a hit holds: the idf-weighted fraction
- * of the used words it matched, overall and in its title. */
-static void coverage(const kbs_query__plan *w, const kbs_store__hit *h, double *cov, double *tcov)
+ * of the used words it matched, overall and in its title. *fix_only: some
+ * word matched only by a close spelling. */
+static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hit *h, double *cov,
+		     double *tcov, bool *fix_only)
 {
 	double all = 0, got = 0, title = 0;
-	char term[KBS_TEXT_MAX_TERM + 8];
+	if (fix_only)
+		*fix_only = false;
+	/* An article is judged by the stems and synonyms of its own language
+	 * (query.h per_lang): a French stem found in an English article is a
+	 * coincidence, not a match. */
+	int hl = -1;
+	for (size_t l = 0; w->per_lang && l < w->nlangs && hl < 0; l++) {
+		char lt[16];
+		snprintf(lt, sizeof lt, KBS_PFX_LANG "%s", w->langs[l]);
+		if (kbs_store__doc_has_prefix(ctx->reader, h->docid, lt))
+			hl = (int)l;
+	}
 	for (size_t i = 0; i < w->nwords; i++) {
 		const kbs_query__word *qw = &w->words[i];
 		if (!qw->used)
 			continue;
+		const kbs_strlist *stems = hl >= 0 ? &qw->lstems[hl] : &qw->stems;
+		const kbs_strlist *alt_stems = hl >= 0 ? &qw->lalt_stems[hl] : &qw->alt_stems;
+		const kbs_strlist *alt_words = hl >= 0 ? &qw->lalt_words[hl] : &qw->alt_words;
+		const kbs_strlist *alt_phrases = hl >= 0 ? &qw->lalt_phrases[hl] : &qw->alt_phrases;
 		all += qw->idf;
-		bool any = false, in_title = false;
-		for (size_t t = 0; t < h->nterms; t++) {
-			const char *ht = h->terms[t];
-			if (strcmp(ht, qw->term) == 0)
-				any = true;
-			for (size_t s = 0; s < qw->stems.n; s++) {
-				snprintf(term, sizeof term, KBS_PFX_STEM "%s", qw->stems.v[s]);
-				if (strcmp(ht, term) == 0)
-					any = true;
-				snprintf(term, sizeof term, KBS_PFX_TITLE "%s", qw->stems.v[s]);
-				if (strcmp(ht, term) == 0)
-					any = in_title = true;
+		double level = 0;
+		bool in_title = false;
+		if (has_term(h, KBS_PFX_TITLE, qw->term) || has_any(h, KBS_PFX_TITLE, stems)) {
+			level = 1;
+			in_title = true;
+		} else if (has_term(h, "", qw->term) || has_any(h, KBS_PFX_STEM, stems)) {
+			level = 1;
+		} else {
+			double alt = qw->typo ? TYPO_COVER : SYN_COVER;
+			if (has_any(h, KBS_PFX_TITLE, alt_stems)) {
+				level = alt;
+				in_title = true;
+			} else if (has_any(h, "", alt_words) || has_any(h, KBS_PFX_STEM, alt_stems)) {
+				level = alt;
 			}
+			for (size_t p = 0; level == 0 && p < alt_phrases->n; p++)
+				if (has_phrase(h, alt_phrases->v[p]))
+					level = SYN_COVER;
+			if (level == 0 && qw->prefix) {
+				char t[KBS_TEXT_MAX_TERM + 8];
+				snprintf(t, sizeof t, KBS_PFX_TITLE "%s", qw->term);
+				if (kbs_store__doc_has_prefix(ctx->reader, h->docid, t))
+					level = PREFIX_COVER, in_title = true;
+				else if (kbs_store__doc_has_prefix(ctx->reader, h->docid, qw->term))
+					level = PREFIX_COVER;
+			}
+			if (fix_only && qw->typo && level > 0)
+				*fix_only = true;
 		}
-		if (any)
-			got += qw->idf;
+		/* Another language than the query's clear one (plan.c
+		 * OTHER_LANG_SCALE): its stems meet the words by coincidence. */
+		if (hl >= 0 && w->qlang >= 0 && hl != w->qlang && !has_term(h, "", qw->term))
+			level *= OTHER_LANG_COVER;
+		got += qw->idf * level;
 		if (in_title)
-			title += qw->idf;
+			title += qw->idf * level;
 	}
 	*cov = all > 0 ? got / all : 0;
 	*tcov = all > 0 ? title / all : 0;
@@ -134,7 +228,7 @@ static kbs_status parse_data(const char *data, size_t len, json_t **fields, cons
 }
 
 static kbs_status fill_hit(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hit *sh, hit *h,
-			   bool snippet, kbs_err *err)
+			   bool snippet, bool passage, kbs_err *err)
 {
 	json_t *o = NULL;
 	const char *body = NULL;
@@ -173,6 +267,8 @@ static kbs_status fill_hit(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_sto
 			rc = kbs_query__snippet(&h->snippet, ctx->an, summary, h->lang, w->words, 0, err);
 		}
 	}
+	if (rc == KBS_OK && passage)
+		rc = kbs_query__passage(&h->passage, ctx->an, body, h->lang, w, err);
 	json_decref(o);
 	return rc;
 }
@@ -231,15 +327,114 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
-		      const kbs_search_opts *opts)
+/* One run of a plan: the page, the best hit of the whole ranking, and
+ * what the engine thinks of it. */
+typedef struct run {
+	kbs_store__result sr;
+	bool found;        /* the ranking has a best hit (maybe off the page) */
+	double top_weight; /* the best hit's weight */
+	int cap;       /* the best hit's confidence */
+	bool confident;
+	bool fix_only; /* the best hit matched a word only by a close spelling */
+} run;
+
+static void run_free(run *r)
+{
+	kbs_store__result_free(&r->sr);
+	memset(r, 0, sizeof *r);
+}
+
+static void hit_free(kbs_store__hit *h)
+{
+	free(h->data);
+	for (size_t j = 0; j < h->nterms; j++)
+		free(h->terms[j]);
+	free(h->terms);
+	memset(h, 0, sizeof *h);
+}
+
+static int by_weight(const void *a, const void *b)
+{
+	const kbs_store__hit *x = a, *y = b;
+	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : (x->docid > y->docid) - (x->docid < y->docid);
+}
+
+static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_search_opts *o,
+			   run *out, kbs_err *err)
+{
+	kbs_status rc;
+	memset(out, 0, sizeof *out);
+	/* With words, the engine's best RERANK_WINDOW are read whatever the
+	 * page, so that re-ranking them and judging confidence on the best of
+	 * them say the same on every page. */
+	size_t want = o->offset + o->limit;
+	if (plan->query && want < RERANK_WINDOW)
+		want = RERANK_WINDOW;
+	kbs_store__search_req req = {
+		.query = plan->query,
+		.filter = plan->filter,
+		.offset = plan->query ? 0 : o->offset,
+		.limit = plan->query ? want : o->limit,
+		.check_at_least = CHECK_AT_LEAST,
+		.facets = !(o->flags & KBS_SEARCH_NO_FACETS),
+		.matching_terms = plan->query != NULL,
+		.sort_by_updated = plan->query == NULL,
+	};
+	if ((rc = kbs_store__search(ctx->reader, &req, &out->sr, err)) != KBS_OK)
+		return rc;
+	kbs_store__result *sr = &out->sr;
+	out->cap = 100; /* confidence never rises down the ranking */
+	if (!plan->query) {
+		out->found = sr->nhits > 0;
+		out->top_weight = sr->nhits ? sr->hits[0].weight : 0;
+		return KBS_OK;
+	}
+	/* Coordination: BM25 adds up words, so an article with one rare word
+	 * many times can beat one with all the words. Within the window, each
+	 * weight is scaled by how much of the query the article holds
+	 * (coverage: idf-weighted, in the article's language, synonyms and
+	 * close spellings counting less), as Algolia ranks by words matched
+	 * first and Lucene's coord factor did. */
+	size_t nw = sr->nhits < RERANK_WINDOW ? sr->nhits : RERANK_WINDOW;
+	for (size_t i = 0; i < nw; i++) {
+		double cov, tcov;
+		coverage(ctx, plan, &sr->hits[i], &cov, &tcov, NULL);
+		sr->hits[i].weight *= COORD_FLOOR + (1 - COORD_FLOOR) * cov;
+	}
+	if (nw > 1)
+		qsort(sr->hits, nw, sizeof *sr->hits, by_weight);
+	/* Confidence is judged on the best hit of the whole ranking, so a later
+	 * page says the same as the first. */
+	if (sr->nhits) {
+		double cov, tcov;
+		coverage(ctx, plan, &sr->hits[0], &cov, &tcov, &out->fix_only);
+		out->cap = confidence_of(cov, tcov, sr->hits[0].weight, sr->hits[0].weight);
+		out->confident = out->cap >= CONFIDENT_FROM;
+		out->top_weight = sr->hits[0].weight;
+		out->found = true;
+	}
+	/* Keep the page: hits [offset, offset + limit). */
+	size_t from = o->offset < sr->nhits ? o->offset : sr->nhits;
+	size_t to = from + o->limit < sr->nhits ? from + o->limit : sr->nhits;
+	for (size_t i = 0; i < sr->nhits; i++)
+		if (i < from || i >= to)
+			hit_free(&sr->hits[i]);
+	if (from > 0 && to > from)
+		memmove(sr->hits, sr->hits + from, (to - from) * sizeof *sr->hits);
+	sr->nhits = to - from;
+	return KBS_OK;
+}
+
+/* kbs_search and kbs_answer. */
+static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
+			 const kbs_search_opts *opts, bool answer)
 {
 	kbs_status rc = KBS_OK;
 	kbs_err *err = kbs_kb__begin(kb);
 	kbs_ctx *ctx = NULL;
 	kbs_results *r = NULL;
-	kbs_query__plan plan = { 0 };
-	kbs_store__result sr = { 0 }, top = { 0 };
+	kbs_query__plan plan = { 0 }, fixed = { 0 };
+	run ran = { 0 }, ran2 = { 0 };
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	size_t bad;
 	double t0 = now_us();
@@ -247,7 +442,8 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	if (out)
 		*out = NULL;
 	if (!out || !kb)
-		return kbs_err__set(err, KBS_EINVALID, "kbs_search needs out and kb");
+		return kbs_err__set(err, KBS_EINVALID, "%s needs out and kb",
+				    answer ? "kbs_answer" : "kbs_search");
 	if (!text)
 		text = "";
 	if (opts) {
@@ -255,6 +451,11 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 			return kbs_err__set(err, KBS_EINVALID, "unknown kbs_search_opts version %u",
 					    opts->version);
 		o = *opts;
+	}
+	if (answer) {
+		o.limit = 1;
+		o.offset = 0;
+		o.flags |= KBS_SEARCH_NO_FACETS;
 	}
 	if (o.limit == 0)
 		o.limit = 10;
@@ -287,61 +488,56 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 
 	if ((rc = kbs_kb__ctx_get(kb, &ctx, err)) != KBS_OK)
 		goto cleanup;
-	if ((rc = kbs_query__plan_build(&plan, ctx, text, &o, err)) != KBS_OK)
+	if ((rc = kbs_query__plan_build_kb(&plan, kb, ctx, text, &o, 0, err)) != KBS_OK)
 		goto cleanup;
-
-	kbs_store__search_req req = {
-		.query = plan.query,
-		.filter = plan.filter,
-		.offset = o.offset,
-		.limit = o.limit,
-		.check_at_least = CHECK_AT_LEAST,
-		.facets = !(o.flags & KBS_SEARCH_NO_FACETS),
-		.matching_terms = plan.query != NULL,
-		.sort_by_updated = plan.query == NULL,
-	};
-	if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
+	if ((rc = run_plan(ctx, &plan, &o, &ran, err)) != KBS_OK)
 		goto cleanup;
-	r->total = sr.estimate;
-	if ((rc = fill_facets(r, &sr, err)) != KBS_OK)
-		goto cleanup;
-
-	/* Confidence is judged on the best hit of the whole ranking, so a later
-	 * page says the same as the first. */
-	const kbs_store__hit *best = sr.nhits ? &sr.hits[0] : NULL;
-	if (plan.query && o.offset > 0) {
-		kbs_store__search_req treq = req;
-		treq.offset = 0;
-		treq.limit = 1;
-		treq.facets = false;
-		if ((rc = kbs_store__search(ctx->reader, &treq, &top, err)) != KBS_OK)
+	if (plan.query && plan.corrected && (!ran.found || !ran.confident || ran.fix_only)) {
+		if ((rc = kbs_query__plan_build_kb(&fixed, kb, ctx, plan.corrected, &o, KBS_PLAN_NO_TYPO,
+						   err)) != KBS_OK)
 			goto cleanup;
-		best = top.nhits ? &top.hits[0] : NULL;
+		if ((rc = run_plan(ctx, &fixed, &o, &ran2, err)) != KBS_OK)
+			goto cleanup;
+		/* The correction is shown only when it answers: a corrected
+		 * query as unsure as the typed one explains nothing. */
+		if (ran2.found && (!ran.found || ran2.confident)) {
+			if (!(r->corrected = kbs_strdup(plan.corrected))) {
+				rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			kbs_query__plan swap_p = plan;
+			plan = fixed;
+			fixed = swap_p;
+			run swap_r = ran;
+			ran = ran2;
+			ran2 = swap_r;
+		}
 	}
-	double top_weight = best ? best->weight : 0;
-	int cap = 100; /* confidence never rises down the ranking */
-	if (plan.query && best) {
-		double cov, tcov;
-		coverage(&plan, best, &cov, &tcov);
-		cap = confidence_of(cov, tcov, best->weight, top_weight);
-		r->confident = cap >= CONFIDENT_FROM;
-	}
+	kbs_store__result *sr = &ran.sr;
+	r->total = sr->estimate;
+	r->confident = ran.confident;
+	if ((rc = fill_facets(r, sr, err)) != KBS_OK)
+		goto cleanup;
 
-	if (sr.nhits) {
-		r->hits = calloc(sr.nhits, sizeof *r->hits);
+	double top_weight = ran.top_weight;
+	int cap = ran.cap;
+	size_t nhits = answer && !ran.confident ? 0 : sr->nhits;
+	if (nhits) {
+		r->hits = calloc(nhits, sizeof *r->hits);
 		if (!r->hits) {
 			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 	}
-	for (size_t i = 0; i < sr.nhits; i++) {
+	for (size_t i = 0; i < nhits; i++) {
 		hit *h = &r->hits[r->nhits++];
-		if ((rc = fill_hit(ctx, &plan, &sr.hits[i], h, !(o.flags & KBS_SEARCH_NO_SNIPPETS), err)) != KBS_OK)
+		if ((rc = fill_hit(ctx, &plan, &sr->hits[i], h, !(o.flags & KBS_SEARCH_NO_SNIPPETS),
+				   answer, err)) != KBS_OK)
 			goto cleanup;
 		if (plan.query) {
 			double cov, tcov;
-			coverage(&plan, &sr.hits[i], &cov, &tcov);
-			h->confidence = confidence_of(cov, tcov, sr.hits[i].weight, top_weight);
+			coverage(ctx, &plan, &sr->hits[i], &cov, &tcov, NULL);
+			h->confidence = confidence_of(cov, tcov, sr->hits[i].weight, top_weight);
 			if (h->confidence > cap)
 				h->confidence = cap;
 			cap = h->confidence;
@@ -352,12 +548,25 @@ kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 	*out = r;
 	r = NULL;
 cleanup:
-	kbs_store__result_free(&sr);
-	kbs_store__result_free(&top);
+	run_free(&ran);
+	run_free(&ran2);
 	kbs_kb__ctx_put(kb, ctx);
 	kbs_query__plan_free(&plan);
+	kbs_query__plan_free(&fixed);
 	kbs_results_free(r);
 	return rc;
+}
+
+kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
+		      const kbs_search_opts *opts)
+{
+	return search(out, kb, text, opts, false);
+}
+
+kbs_status kbs_answer(kbs_results **out, kbs_kb *kb, const char *question,
+		      const kbs_search_opts *opts)
+{
+	return search(out, kb, question, opts, true);
 }
 
 /* ---- getters ---- */
@@ -410,6 +619,7 @@ HIT_FIELD(lang)
 HIT_FIELD(category)
 HIT_FIELD(url)
 HIT_FIELD(snippet)
+HIT_FIELD(passage)
 
 size_t kbs_results_ntags(const kbs_results *r, size_t i)
 {

@@ -38,10 +38,29 @@ static bool worth_stemming(const collect *c, const kbs_text__token *t)
 		return false;
 	for (size_t i = 0; i < c->nwords; i++) {
 		const kbs_query__word *w = &c->words[i];
-		for (size_t s = 0; w->used && s < w->stems.n; s++) {
-			size_t n = strlen(w->stems.v[s]);
-			if (strncmp(t->term, w->stems.v[s], n < STEM_PREFIX ? n : STEM_PREFIX) == 0)
+		for (int l = 0; w->used && l < 2; l++) {
+			const kbs_strlist *stems = l ? &w->alt_stems : &w->stems;
+			for (size_t s = 0; s < stems->n; s++) {
+				size_t n = strlen(stems->v[s]);
+				if (strncmp(t->term, stems->v[s], n < STEM_PREFIX ? n : STEM_PREFIX) == 0)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Whether `term` is one of the words of a multi-word synonym. */
+static bool in_phrases(const kbs_strlist *phrases, const char *term)
+{
+	size_t n = strlen(term);
+	for (size_t i = 0; i < phrases->n; i++) {
+		for (const char *s = phrases->v[i]; *s;) {
+			const char *e = strchr(s, ' ');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			if (len == n && strncmp(s, term, n) == 0)
 				return true;
+			s += len + (e != NULL);
 		}
 	}
 	return false;
@@ -50,9 +69,17 @@ static bool worth_stemming(const collect *c, const kbs_text__token *t)
 /* The query word the token is, or -1; *rc receives a stemming failure. */
 static int match_word(collect *c, const kbs_text__token *t, kbs_status *rc)
 {
-	for (size_t i = 0; i < c->nwords; i++)
-		if (c->words[i].used && strcmp(c->words[i].term, t->term) == 0)
+	for (size_t i = 0; i < c->nwords; i++) {
+		const kbs_query__word *w = &c->words[i];
+		if (!w->used)
+			continue;
+		/* The word itself, a synonym or close spelling of it, or, for the
+		 * word being typed, a longer word it begins. */
+		if (strcmp(w->term, t->term) == 0 || kbs_strlist_contains(&w->alt_words, t->term) ||
+		    (!(t->flags & KBS_TOK_STOP) && in_phrases(&w->alt_phrases, t->term)) ||
+		    (w->prefix && strncmp(t->term, w->term, strlen(w->term)) == 0))
 			return (int)i;
+	}
 	if (!worth_stemming(c, t))
 		return -1;
 	const char *stem;
@@ -65,7 +92,8 @@ static int match_word(collect *c, const kbs_text__token *t, kbs_status *rc)
 	memcpy(buf, stem, len);
 	buf[len] = '\0';
 	for (size_t i = 0; i < c->nwords; i++)
-		if (c->words[i].used && kbs_strlist_contains(&c->words[i].stems, buf))
+		if (c->words[i].used && (kbs_strlist_contains(&c->words[i].stems, buf) ||
+					 kbs_strlist_contains(&c->words[i].alt_stems, buf)))
 			return (int)i;
 	return -1;
 }

@@ -153,6 +153,9 @@ Xapian::Query build(const kbs_qnode *n)
 				     n->max_expansion ? n->max_expansion : 50,
 				     Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
 				     Xapian::Query::OP_SYNONYM);
+	case KBS_Q_CONST:
+		// release(): the query owns the source and deletes it.
+		return Xapian::Query((new Xapian::FixedWeightPostingSource(n->scale))->release());
 	}
 	return Xapian::Query();
 }
@@ -282,6 +285,33 @@ extern "C" uint64_t kbs_store__termfreq(kbs_store__reader *r, const char *term)
 	}
 }
 
+extern "C" uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a, const char *b,
+					   uint64_t scan_max)
+{
+	try {
+		uint64_t fa = r->db.get_termfreq(a), fb = r->db.get_termfreq(b);
+		if (!fa || !fb)
+			return 0;
+		/* Walk the rarer posting list, skipping along the other. */
+		std::string rare = fa <= fb ? a : b, common = fa <= fb ? b : a;
+		uint64_t rare_df = fa <= fb ? fa : fb;
+		Xapian::PostingIterator p = r->db.postlist_begin(rare), pe = r->db.postlist_end(rare);
+		Xapian::PostingIterator q = r->db.postlist_begin(common), qe = r->db.postlist_end(common);
+		uint64_t both = 0, seen = 0;
+		for (; p != pe && seen < scan_max; ++p, ++seen) {
+			q.skip_to(*p);
+			if (q == qe)
+				break;
+			both += *q == *p;
+		}
+		if (p != pe && q != qe && seen > 0) /* stopped at scan_max: extrapolate */
+			both = both * rare_df / seen;
+		return both;
+	} catch (...) {
+		return 0;
+	}
+}
+
 extern "C" kbs_status kbs_store__get_data(kbs_store__reader *r, const char *idterm, char **out,
 					  size_t *len, kbs_err *err)
 {
@@ -316,6 +346,19 @@ extern "C" kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *
 		return KBS_OK;
 	} catch (...) {
 		return store_error(err);
+	}
+}
+
+extern "C" bool kbs_store__doc_has_prefix(kbs_store__reader *r, uint32_t docid,
+					  const char *prefix)
+{
+	try {
+		Xapian::TermIterator t = r->db.termlist_begin(docid);
+		t.skip_to(prefix);
+		return t != r->db.termlist_end(docid) &&
+		       (*t).compare(0, std::strlen(prefix), prefix) == 0;
+	} catch (...) {
+		return false;
 	}
 }
 
@@ -385,7 +428,9 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			kbs_store__hit *h = &out->hits[out->nhits++];
 			h->docid = *it;
 			h->weight = it.get_weight();
-			std::string data = it.get_document().get_data();
+			std::string data = req->data_slot
+						   ? it.get_document().get_value(req->data_slot - 1)
+						   : it.get_document().get_data();
 			h->data = dup_string(data);
 			h->data_len = data.size();
 			if (req->matching_terms) {

@@ -10,8 +10,12 @@
  *                    0, body after a gap of 100): phrases, prefix
  *                    completion and the spelling vocabulary
  *   Z<stem>          folded stem of every text field, wdf weighted by field
- *                    (title 3, tags 3, category 2, body 1): the ranking terms
- *   S<stem>          folded stem of title words only: the title boost, a
+ *                    (title 3, tags 3, category 2, body 1): the ranking terms.
+ *                    A word with accents also gets the stem of its folded
+ *                    form when that differs (Snowball reads accents:
+ *                    "élevée" -> Zelev and Zelevee), so that a query typed
+ *                    without accents stems to a term the article has
+ *   S<stem>          folded stem(s) of title words only: the title boost, a
  *                    separate short posting list so a title match ranks
  *                    above a body match however often the body repeats it
  *   XA<exact>        case-folded accented word, only where it differs from
@@ -23,6 +27,9 @@
  *   K<tag>           folded tag (boolean)
  *   XR<role>         audience role (boolean; access filter)
  *   XS<segment>      folded visitor segment (boolean; boost)
+ *   XT<word>         folded unstemmed word of the title (boolean): title
+ *                    completions for kbs_suggest, which need whole words
+ *                    ("resiliati" is longer than the stem "resili")
  *
  * Values:
  *   0 KBS_SLOT_HASH     content hash of the article as indexed (hex), to
@@ -32,6 +39,8 @@
  *   2 KBS_SLOT_SOURCE   the file the article came from: --prune
  *   3 KBS_SLOT_FACETS   facet labels, '\n'-separated, each "c:<category
  *                       level>" or "t:<tag>", counted by a match spy
+ *   4 KBS_SLOT_SUGGEST  "<id>\t<title>": what a suggestion shows, read
+ *                       without parsing the document data (ids have no tab)
  *
  * Document data: the article's fields as one line of compact JSON, then a
  * newline and the body as plain text (for hits, snippets and `kbs show`).
@@ -61,12 +70,14 @@ extern "C" {
 #define KBS_PFX_TAG "K"
 #define KBS_PFX_ROLE "XR"
 #define KBS_PFX_SEGMENT "XS"
+#define KBS_PFX_TITLE_WORD "XT"
 
 enum {
 	KBS_SLOT_HASH = 0,
 	KBS_SLOT_UPDATED = 1,
 	KBS_SLOT_SOURCE = 2,
 	KBS_SLOT_FACETS = 3,
+	KBS_SLOT_SUGGEST = 4,
 };
 
 /* Word positions of the body start after the title's, with a gap, so a
@@ -99,6 +110,9 @@ typedef enum kbs_qop {
 	KBS_Q_PHRASE,   /* kids in order within `window` (0: exact) */
 	KBS_Q_SCALE,    /* kids[0] weighted by `scale` */
 	KBS_Q_WILDCARD, /* terms starting with `term`, at most `max_expansion` */
+	KBS_Q_CONST,    /* every document, with the constant weight `scale`
+			 * (boolean terms weigh nothing: FILTER(CONST, terms)
+			 * is how a boolean term adds weight) */
 } kbs_qop;
 
 typedef struct kbs_qnode {
@@ -125,6 +139,11 @@ kbs_status kbs_store__reader_refresh(kbs_store__reader *r, kbs_err *err);
 
 uint64_t kbs_store__doccount(kbs_store__reader *r);
 uint64_t kbs_store__termfreq(kbs_store__reader *r, const char *term);
+/* How many documents have both terms: exact when the rarer of the two is
+ * in at most scan_max documents, else extrapolated from the first scan_max
+ * of them (a bounded cost on a big index). 0 on any error. */
+uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a, const char *b,
+				  uint64_t scan_max);
 
 /* The document data of the document indexed by `idterm` (malloc'd into
  * *out, length in *len). KBS_ENOTFOUND when none. */
@@ -133,6 +152,10 @@ kbs_status kbs_store__get_data(kbs_store__reader *r, const char *idterm, char **
 /* Whether the document indexed by idterm also has `term`. */
 kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
 				   const char *term, bool *out, kbs_err *err);
+
+/* Whether document `docid` has a term starting with `prefix` (the store
+ * does not report which wildcard expansions matched). */
+bool kbs_store__doc_has_prefix(kbs_store__reader *r, uint32_t docid, const char *prefix);
 
 /* Calls cb for each term starting with prefix, with its term frequency.
  * cb returns KBS_OK, KBS_STOP, or an error that propagates. */
@@ -150,6 +173,9 @@ typedef struct kbs_store__search_req {
 	bool facets;
 	bool matching_terms;     /* fill hit.terms */
 	bool sort_by_updated;    /* newest first, then relevance */
+	/* 0: hit.data is the document data; n > 0: it is value slot n - 1
+	 * (cheaper, e.g. KBS_SLOT_SUGGEST + 1). */
+	unsigned data_slot;
 } kbs_store__search_req;
 
 typedef struct kbs_store__hit {

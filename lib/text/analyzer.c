@@ -60,7 +60,7 @@ struct kbs_text__analyzer {
 
 	/* Per-word scratch. */
 	u16buf fold, nfd_buf, exact16, term16, stem16;
-	kbs_buf term, exact, stem;
+	kbs_buf term, exact, stem, stem2;
 
 	stemmer_slot stemmers[STEMMER_CACHE];
 	unsigned next_slot;
@@ -428,6 +428,7 @@ void kbs_text__analyzer_free(kbs_text__analyzer *a)
 	kbs_buf_free(&a->term);
 	kbs_buf_free(&a->exact);
 	kbs_buf_free(&a->stem);
+	kbs_buf_free(&a->stem2);
 	for (size_t i = 0; i < STEMMER_CACHE; i++)
 		kbs_store__stemmer_free(a->stemmers[i].s);
 	free(a);
@@ -641,31 +642,55 @@ static UErrorCode fold_word(kbs_text__analyzer *a, const UChar *w, int32_t n)
 	return U_ZERO_ERROR;
 }
 
-/* Fills a->stem: the stem of a->exact, accent-folded. Snowball is given the
- * accented word because its rules are written for it ("é" ends a French
- * suffix that "e" does not). */
-static UErrorCode stem_word(kbs_text__analyzer *a, kbs_store__stemmer *s)
+/* Fills `out` with the stem of word[0..n), accent-folded. Snowball is
+ * given the accented word because its rules are written for it ("é" ends a
+ * French suffix that "e" does not). */
+static UErrorCode stem_into(kbs_text__analyzer *a, kbs_store__stemmer *s, const char *word, size_t n,
+			    kbs_buf *out)
 {
-	char *stem = kbs_store__stem(s, a->exact.data, a->exact.len);
+	char *stem = kbs_store__stem(s, word, n);
 	if (!stem)
 		return U_MEMORY_ALLOCATION_ERROR;
 	size_t len = strlen(stem);
 	UErrorCode st = U_ZERO_ERROR;
-	if (!buf_reset(&a->stem)) {
+	if (!buf_reset(out)) {
 		st = U_MEMORY_ALLOCATION_ERROR;
 	} else if (is_ascii8(stem, len)) {
-		kbs_buf_add(&a->stem, stem, len);
+		kbs_buf_add(out, stem, len);
 	} else if (!utf8_to_u16(stem, len, &a->stem16, NULL, NULL)) {
 		st = U_MEMORY_ALLOCATION_ERROR;
 	} else {
 		fold_bufs b = { &a->fold, &a->nfd_buf, NULL, &a->term16 };
 		st = fold_u16(a->nfc, a->nfd, a->stem16.p, a->stem16.len, &b);
 		if (st == U_ZERO_ERROR)
-			u16_to_buf(&a->stem, a->term16.p, a->term16.len);
+			u16_to_buf(out, a->term16.p, a->term16.len);
 	}
 	free(stem);
-	if (st == U_ZERO_ERROR && a->stem.oom)
+	if (st == U_ZERO_ERROR && out->oom)
 		st = U_MEMORY_ALLOCATION_ERROR;
+	return st;
+}
+
+/* Fills a->stem: the folded stem of a->exact. */
+static UErrorCode stem_word(kbs_text__analyzer *a, kbs_store__stemmer *s)
+{
+	return stem_into(a, s, a->exact.data, a->exact.len, &a->stem);
+}
+
+/* Fills a->stem2 with the stem of the folded word a->term when it differs
+ * from a->stem (else empties it). Snowball's rules see accents, so a word
+ * typed without them can stem otherwise ("élevée" -> "elev", "elevee" ->
+ * "eleve"): indexing and querying both stems makes the match symmetric. */
+static UErrorCode stem_folded(kbs_text__analyzer *a, kbs_store__stemmer *s)
+{
+	if (!buf_reset(&a->stem2))
+		return U_MEMORY_ALLOCATION_ERROR;
+	if (a->term.len == a->exact.len && memcmp(a->term.data, a->exact.data, a->term.len) == 0)
+		return U_ZERO_ERROR;
+	UErrorCode st = stem_into(a, s, a->term.data, a->term.len, &a->stem2);
+	if (st == U_ZERO_ERROR && a->stem2.len == a->stem.len &&
+	    memcmp(a->stem2.data, a->stem.data, a->stem.len) == 0)
+		a->stem2.len = 0;
 	return st;
 }
 
@@ -792,6 +817,14 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 			if (a->stem.len) {
 				tok.stem = a->stem.data;
 				tok.stem_len = a->stem.len;
+			}
+			if ((st = stem_folded(a, stemmer)) != U_ZERO_ERROR) {
+				rc = icu_status(err, st, "stemming");
+				goto cleanup;
+			}
+			if (a->stem.len && a->stem2.len) {
+				tok.stem2 = a->stem2.data;
+				tok.stem2_len = a->stem2.len;
 			}
 		}
 

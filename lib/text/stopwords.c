@@ -194,3 +194,36 @@ bool kbs_text__has_stemmer(const char *lang)
 {
 	return kbs_store__has_stemmer(lang);
 }
+
+/* Query fillers: the words that frame a visitor's question rather than
+ * name its topic ("que dois-je faire quand...", "est-ce que je peux...",
+ * "I need to..."): modal and light verbs and politeness. They are stop
+ * words for queries only: articles keep them (indexing uses the lists
+ * above), and a query of nothing else still searches them. A word here
+ * must be one no help-center topic is named by. Sorted, folded. */
+static const char *const filler_en[] = {
+	"hello", "hi", "need", "please", "thank", "thanks", "wanna", "want",
+};
+
+static const char *const filler_fr[] = {
+	"aimerais", "besoin", "bonjour", "combien", "devoir", "dois", "doit",
+	"doivent", "faire", "fais", "faut", "merci", "peut", "peuvent", "peux",
+	"pouvez", "pouvoir", "savoir", "souhaite", "souhaiterais",
+	"svp", "veut", "veux", "voudrais", "vouloir",
+};
+
+static const stoplist fillers[] = {
+	{ "en", filler_en, sizeof filler_en / sizeof *filler_en },
+	{ "fr", filler_fr, sizeof filler_fr / sizeof *filler_fr },
+};
+
+bool kbs_text__is_filler(const char *word, const char *lang)
+{
+	if (!word)
+		return false;
+	bool any = !lang || !*lang;
+	for (size_t i = 0; i < sizeof fillers / sizeof *fillers; i++)
+		if ((any || strcmp(fillers[i].lang, lang) == 0) && in_list(&fillers[i], word))
+			return true;
+	return false;
+}

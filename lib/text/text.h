@@ -17,7 +17,9 @@
  *      æ -> ae, NFC): `term`. Kana voicing marks and Indic and Thai vowel
  *      signs are nonspacing marks too but are kept: they are not accents.
  *   6. Stemming in the requested language (Snowball, through lib/store) of
- *      the accented form, then accent folding of the stem: `stem`.
+ *      the accented form, then accent folding of the stem: `stem`; and,
+ *      when the word has accents, the stem of the folded word too, when
+ *      it differs: `stem2` (a visitor typing without accents stems alike).
  *   7. Stop words of the language are flagged, not dropped: the caller
  *      decides (indexing keeps them for phrases, querying drops them unless
  *      the query has nothing else).
@@ -51,6 +53,11 @@ typedef struct kbs_text__token {
 			    * when no language (or an unknown one) was given, and
 			    * for IDEO/NUM tokens */
 	size_t stem_len;
+	const char *stem2; /* the stem of `term` (the word without its accents)
+			    * when it differs from `stem`, else NULL: Snowball
+			    * reads accents, so "elevee" and "élevée" stem apart;
+			    * both are indexed and queried */
+	size_t stem2_len;
 	size_t start, end; /* byte range of the whole word in the input,
 			    * elision included */
 	unsigned pos;      /* word position, 0-based, consecutive */
@@ -95,6 +102,12 @@ char *kbs_text__fold(const char *s, size_t len);
 /* Whether `word` (folded, as `term`) is a stop word in `lang` (NULL or "":
  * in any language). Thread-safe. */
 bool kbs_text__is_stopword(const char *word, const char *lang);
+
+/* Whether `word` (folded) is a query filler in `lang` (NULL or "": in any
+ * language): a word that frames a question ("dois", "faire", "need")
+ * rather than names its topic; queries treat it as a stop word, indexing
+ * does not. Thread-safe. */
+bool kbs_text__is_filler(const char *word, const char *lang);
 
 /* Whether the analyzer can stem `lang` (Snowball has a stemmer for it). */
 bool kbs_text__has_stemmer(const char *lang);

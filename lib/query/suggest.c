@@ -1,0 +1,320 @@
+/*
+ * Suggestions for a search box: titles that complete what the visitor is
+ * typing, then (when a module sets kb->suggest_source) a second source such
+ * as popular answered queries.
+ *
+ * Titles: the prefix is analysed like a query; every complete word that is
+ * not a stop word must be in the title (as a title word, XT, or by its
+ * title stem, S, so "factures" finds "facture"), and the last word, when
+ * the prefix does not end with a space, must begin a title word (a
+ * wildcard on the XT terms: whole folded words, since a stem can be shorter
+ * than what was typed). Roles and language filter exactly as in a search.
+ * All of this is boolean: the engine returns candidates, which are then
+ * ordered here: titles whose first word the prefix's first word begins,
+ * then shorter titles, then by id. Titles and ids come from one value slot
+ * (KBS_SLOT_SUGGEST), never from the document data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+#define SUGGEST_DEFAULT 5
+#define SUGGEST_MAX 50
+/* Candidates read from the engine before ordering. */
+#define SUGGEST_CANDIDATES 200
+#define SUGGEST_EXPANSION 100
+#define MAX_LANGS 8
+
+typedef struct sug {
+	char *text, *id;
+	double rank;
+	size_t order;
+} sug;
+
+struct kbs_suggestions {
+	sug *v;
+	size_t n, cap;
+};
+
+struct kbs_query__suggest_sink {
+	kbs_suggestions *s;
+};
+
+kbs_status kbs_suggest_opts_init(kbs_suggest_opts *opts, unsigned version)
+{
+	if (!opts || version != KBS_SUGGEST_OPTS_VERSION)
+		return KBS_EINVALID;
+	kbs_suggest_opts d = KBS_SUGGEST_OPTS_INIT;
+	*opts = d;
+	return KBS_OK;
+}
+
+void kbs_suggestions_free(kbs_suggestions *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].text);
+		free(s->v[i].id);
+	}
+	free(s->v);
+	free(s);
+}
+
+size_t kbs_suggestions_count(const kbs_suggestions *s)
+{
+	return s ? s->n : 0;
+}
+
+const char *kbs_suggestions_text(const kbs_suggestions *s, size_t i)
+{
+	return s && i < s->n ? s->v[i].text : NULL;
+}
+
+const char *kbs_suggestions_id(const kbs_suggestions *s, size_t i)
+{
+	return s && i < s->n ? s->v[i].id : NULL;
+}
+
+kbs_status kbs_query__suggest_add(kbs_query__suggest_sink *sink, const char *text, const char *id,
+				  double rank)
+{
+	kbs_suggestions *s = sink->s;
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].text, text) == 0)
+			return KBS_OK;
+	if (!kbs_grow(&s->v, &s->cap, s->n, sizeof *s->v, 16))
+		return KBS_ENOMEM;
+	sug *g = &s->v[s->n];
+	g->text = kbs_strdup(text);
+	g->id = id ? kbs_strdup(id) : NULL;
+	g->rank = rank;
+	g->order = s->n;
+	if (!g->text || (id && !g->id)) {
+		free(g->text);
+		free(g->id);
+		return KBS_ENOMEM;
+	}
+	s->n++;
+	return KBS_OK;
+}
+
+static int cmp_sug(const void *a, const void *b)
+{
+	const sug *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* ---- the prefix, analysed ---- */
+
+typedef struct ptok {
+	char term[KBS_TEXT_MAX_TERM + 1];
+	char stem[MAX_LANGS][KBS_TEXT_MAX_TERM * 2 + 1];
+	bool stop;
+	size_t end;
+} ptok;
+
+typedef struct ptoks {
+	ptok v[32];
+	size_t n, next;
+	unsigned pass;
+	bool more; /* words beyond the 32 kept */
+} ptoks;
+
+static kbs_status collect(const kbs_text__token *t, void *payload)
+{
+	ptoks *p = payload;
+	ptok *q;
+	if (p->pass == 0) {
+		if (p->n == sizeof p->v / sizeof *p->v) {
+			p->more = true;
+			return KBS_STOP;
+		}
+		q = &p->v[p->n++];
+		snprintf(q->term, sizeof q->term, "%.*s", (int)t->term_len, t->term);
+		q->stop = (t->flags & KBS_TOK_STOP) != 0;
+		q->end = t->end;
+	} else {
+		if (p->next >= p->n)
+			return KBS_STOP;
+		q = &p->v[p->next++];
+	}
+	snprintf(q->stem[p->pass], sizeof q->stem[0], "%.*s", (int)t->stem_len, t->stem);
+	return KBS_OK;
+}
+
+typedef struct langs {
+	char v[MAX_LANGS][8];
+	size_t n;
+} langs;
+
+static kbs_status collect_lang(const char *term, uint64_t freq, void *payload)
+{
+	langs *l = payload;
+	(void)freq;
+	const char *code = term + strlen(KBS_PFX_LANG);
+	if (l->n == MAX_LANGS)
+		return KBS_STOP;
+	if (strlen(code) < sizeof l->v[0] && kbs_text__has_stemmer(code))
+		snprintf(l->v[l->n++], sizeof l->v[0], "%s", code);
+	return KBS_OK;
+}
+
+/* Whether the folded title's first word begins with `term`. */
+static bool title_starts(const char *title, const char *term)
+{
+	char *f = kbs_text__fold(title, strlen(title));
+	bool yes = f && strncmp(f, term, strlen(term)) == 0;
+	free(f);
+	return yes;
+}
+
+kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
+		       const kbs_suggest_opts *opts)
+{
+	kbs_status rc = KBS_OK;
+	kbs_err *err = kbs_kb__begin(kb);
+	kbs_ctx *ctx = NULL;
+	kbs_suggestions *s = NULL;
+	kbs_query__plan plan = { 0 };
+	kbs_store__result sr = { 0 };
+	kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
+	ptoks pt = { .n = 0 };
+	langs ls = { .n = 0 };
+	size_t bad;
+	char lang[8] = "";
+
+	if (out)
+		*out = NULL;
+	if (!out || !kb)
+		return kbs_err__set(err, KBS_EINVALID, "kbs_suggest needs out and kb");
+	if (opts) {
+		if (opts->version != KBS_SUGGEST_OPTS_VERSION)
+			return kbs_err__set(err, KBS_EINVALID, "unknown kbs_suggest_opts version %u",
+					    opts->version);
+		o = *opts;
+	}
+	if (!prefix)
+		prefix = "";
+	size_t len = strlen(prefix);
+	if (len > KBS_MAX_QUERY_BYTES)
+		return kbs_err__set(err, KBS_EINVALID, "prefix is %zu bytes long; the limit is %d", len,
+				    KBS_MAX_QUERY_BYTES);
+	if (!kbs_utf8_valid(prefix, len, &bad))
+		return kbs_err__set(err, KBS_EINVALID, "prefix is not valid UTF-8 (byte %zu)", bad);
+	if (o.limit == 0)
+		o.limit = SUGGEST_DEFAULT;
+	if (o.limit > SUGGEST_MAX)
+		o.limit = SUGGEST_MAX;
+	if (o.lang && *o.lang) {
+		size_t i = 0;
+		for (; o.lang[i] && i + 1 < sizeof lang; i++)
+			lang[i] = (char)(o.lang[i] >= 'A' && o.lang[i] <= 'Z' ? o.lang[i] + 32 : o.lang[i]);
+		lang[i] = '\0';
+		o.lang = lang;
+	} else {
+		o.lang = NULL;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((rc = kbs_kb__ctx_get(kb, &ctx, err)) != KBS_OK)
+		goto cleanup;
+
+	if (o.lang) {
+		snprintf(ls.v[0], sizeof ls.v[0], "%s", o.lang);
+		ls.n = 1;
+	} else if ((rc = kbs_store__each_term(ctx->reader, KBS_PFX_LANG, collect_lang, &ls, err)) != KBS_OK) {
+		goto cleanup;
+	}
+	size_t passes = ls.n ? ls.n : 1;
+	for (size_t p = 0; p < passes; p++) {
+		pt.pass = (unsigned)p;
+		pt.next = 0;
+		rc = kbs_text__analyze(ctx->an, prefix, len, ls.n ? ls.v[p] : NULL, collect, &pt, err);
+		if (rc != KBS_OK)
+			goto cleanup;
+	}
+	/* The query: complete words by title word or title stem, the last one
+	 * being typed as the beginning of a title word. */
+	kbs_query__arena *a = &plan.arena;
+	kbs_qnode *and = kbs_query__op(a, KBS_Q_AND, pt.n ? pt.n : 1);
+	bool typing = pt.n && !pt.more && pt.v[pt.n - 1].end == len;
+	for (size_t i = 0; i < pt.n; i++) {
+		const ptok *q = &pt.v[i];
+		if (i + 1 == pt.n && typing) {
+			kbs_qnode *w = kbs_query__term(a, KBS_PFX_TITLE_WORD, q->term);
+			if (w) {
+				w->op = KBS_Q_WILDCARD;
+				w->max_expansion = SUGGEST_EXPANSION;
+			}
+			kbs_query__add(and, w);
+			continue;
+		}
+		if (q->stop)
+			continue;
+		kbs_qnode *syn = kbs_query__op(a, KBS_Q_SYNONYM, passes + 1);
+		kbs_query__add(syn, kbs_query__term(a, KBS_PFX_TITLE_WORD, q->term));
+		for (size_t p = 0; p < passes; p++)
+			kbs_query__add(syn, kbs_query__term(a, KBS_PFX_TITLE, q->stem[p]));
+		kbs_query__add(and, syn);
+	}
+	kbs_search_opts so = KBS_SEARCH_OPTS_INIT;
+	so.lang = o.lang;
+	so.roles = o.roles;
+	so.nroles = o.nroles;
+	if ((rc = kbs_query__plan_filter(&plan, &so, err)) != KBS_OK)
+		goto cleanup;
+	if (a->oom) {
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	kbs_query__suggest_sink sink = { s };
+	if (and && and->nkids) {
+		kbs_store__search_req req = {
+			.query = and,
+			.filter = plan.filter,
+			.limit = SUGGEST_CANDIDATES,
+			.data_slot = KBS_SLOT_SUGGEST + 1,
+		};
+		if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
+			goto cleanup;
+		for (size_t i = 0; i < sr.nhits; i++) {
+			char *tab = memchr(sr.hits[i].data, '\t', sr.hits[i].data_len);
+			if (!tab) /* indexed before suggestions existed: re-index */
+				continue;
+			*tab = '\0';
+			const char *title = tab + 1;
+			size_t tl = strlen(title);
+			double rank = (title_starts(title, pt.v[0].term) ? 0 : 0.5) +
+				      (double)(tl < 400 ? tl : 400) / 1000.0;
+			if ((rc = kbs_query__suggest_add(&sink, title, sr.hits[i].data, rank)) != KBS_OK) {
+				rc = kbs_err__set(err, rc, "out of memory");
+				goto cleanup;
+			}
+		}
+	}
+	if (kb->suggest_source && pt.n &&
+	    (rc = kb->suggest_source(kb, prefix, &o, &sink, kb->suggest_payload)) != KBS_OK)
+		goto cleanup;
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, cmp_sug);
+	while (s->n > o.limit) {
+		s->n--;
+		free(s->v[s->n].text);
+		free(s->v[s->n].id);
+	}
+	*out = s;
+	s = NULL;
+cleanup:
+	kbs_store__result_free(&sr);
+	kbs_query__plan_free(&plan);
+	kbs_kb__ctx_put(kb, ctx);
+	kbs_suggestions_free(s);
+	return rc;
+}

@@ -1,0 +1,611 @@
+/*
+ * What the query side understands beyond plain words: close spellings
+ * (bounds that must and must not match, the first-letter rule) and the
+ * corrected query, the word being typed as a prefix, "phrases" and
+ * -exclusions, hostile text, the confidence flag, segment boosts, answer
+ * mode and suggestions.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+typedef struct mini {
+	char *dir;
+	kbs_kb *kb;
+} mini;
+
+static mini mini_kb(const char *jsonl)
+{
+	mini m = { tu_tmpdir(), NULL };
+	tu_write(m.dir, "src/a.jsonl", jsonl);
+	char *src = tu_path(m.dir, "src");
+	char *db = tu_path(m.dir, "kb");
+	const char *paths[] = { src };
+	tu_diags d = { 0 };
+	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
+	if (d.n)
+		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
+	free(src);
+	free(db);
+	return m;
+}
+
+static void mini_free(mini *m)
+{
+	kbs_close(m->kb);
+	tu_rmtree(m->dir);
+	free(m->dir);
+}
+
+static kbs_results *search(kbs_kb *kb, const char *q, const kbs_search_opts *o)
+{
+	kbs_results *r = NULL;
+	assert_kbs_ok(kb, kbs_search(&r, kb, q, o));
+	assert_non_null(r);
+	return r;
+}
+
+static long rank_of(const kbs_results *r, const char *id)
+{
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		if (strcmp(kbs_results_id(r, i), id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- close spellings ---- */
+
+/* One word per article, nothing else in common. */
+static const char *const WORDS =
+	"{\"id\":\"facture\",\"title\":\"Facture\",\"lang\":\"fr\",\"body\":\"Facture.\"}\n"
+	"{\"id\":\"gaz\",\"title\":\"Gaz\",\"lang\":\"fr\",\"body\":\"Gaz.\"}\n"
+	"{\"id\":\"linky\",\"title\":\"Linky\",\"lang\":\"fr\",\"body\":\"Linky.\"}\n"
+	"{\"id\":\"compteur\",\"title\":\"Compteur\",\"lang\":\"fr\",\"body\":\"Compteur.\"}\n"
+	"{\"id\":\"installation\",\"title\":\"Installation\",\"lang\":\"fr\",\"body\":\"Installation.\"}\n";
+
+static void typo_bounds(void **state)
+{
+	(void)state;
+	mini m = mini_kb(WORDS);
+	static const struct {
+		const char *q, *id; /* id NULL: nothing may match */
+		const char *why;
+	} rows[] = {
+		{ "facturr", "facture", "7 letters, 1 substitution" },
+		{ "fcture", "facture", "6 letters, 1 deletion" },
+		{ "factrue", "facture", "a transposition is one edit" },
+		{ "facturee", "facture", "1 insertion" },
+		{ "fxctuer", NULL, "7 letters, 2 edits: one too many" },
+		{ "vacture", NULL, "7 letters: the first letter never changes" },
+		{ "gax", NULL, "3 letters: no typo at all" },
+		{ "linkk", "linky", "5 letters, 1 edit" },
+		{ "lnkyy", NULL, "5 letters, 2 edits" },
+		{ "lonky", "linky", "4+ letters, 1 edit after the first" },
+		{ "conpteir", "compteur", "8 letters, 2 edits" },
+		{ "kompteur", "compteur", "8 letters: a first-letter edit, alone, is allowed" },
+		{ "konpteur", NULL, "8 letters: first letter plus another edit is too many" },
+		{ "instalation", "installation", "long word, 1 edit" },
+		{ "instalatoin", "installation", "long word, 2 edits" },
+		{ "instalatoinn", NULL, "long word, 3 edits" },
+	};
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		/* A trailing space: not a prefix being typed. */
+		char q[64];
+		snprintf(q, sizeof q, "%s ", rows[i].q);
+		kbs_results *r = search(m.kb, q, &o);
+		if (rows[i].id ? rank_of(r, rows[i].id) != 0 : kbs_results_count(r) != 0)
+			fail_msg("row %zu (%s): \"%s\" -> %zu hits, first %s", i, rows[i].why, rows[i].q,
+				 kbs_results_count(r), kbs_results_count(r) ? kbs_results_id(r, 0) : "none");
+		kbs_results_free(r);
+	}
+	mini_free(&m);
+}
+
+static void correction(void **state)
+{
+	(void)state;
+	mini m = mini_kb(WORDS);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	/* The only match is by a close spelling: the corrected query runs and
+	 * says so. */
+	kbs_results *r = search(m.kb, "ma facturr", &o);
+	assert_non_null(kbs_results_corrected_query(r));
+	assert_string_equal(kbs_results_corrected_query(r), "ma facture");
+	assert_string_equal(kbs_results_query(r), "ma facturr");
+	assert_int_equal(rank_of(r, "facture") >= 0, 1);
+	assert_true(kbs_results_confident(r));
+	kbs_results_free(r);
+	/* Spelt right: nothing to correct. */
+	r = search(m.kb, "facture", &o);
+	assert_null(kbs_results_corrected_query(r));
+	kbs_results_free(r);
+	/* Nothing close: nothing corrected, nothing found. */
+	r = search(m.kb, "xylophone", &o);
+	assert_null(kbs_results_corrected_query(r));
+	assert_int_equal(kbs_results_count(r), 0);
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+/* A word matched exactly ranks above a word matched by a close spelling
+ * (same rarity: one article each). */
+static void exact_above_typo(void **state)
+{
+	(void)state;
+	mini m = mini_kb(WORDS);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(m.kb, "facturr linky ", &o);
+	assert_int_equal(rank_of(r, "linky"), 0);
+	assert_int_equal(rank_of(r, "facture"), 1);
+	assert_true(kbs_results_score(r, 0) > kbs_results_score(r, 1));
+	kbs_results_free(r);
+	r = search(m.kb, "linky facturr ", &o);
+	assert_int_equal(rank_of(r, "linky"), 0);
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+/* ---- syntax ---- */
+
+static const char *const PHRASES =
+	"{\"id\":\"a\",\"title\":\"Mot de passe oublié\",\"lang\":\"fr\",\"body\":\"Choisissez un nouveau mot de passe.\"}\n"
+	"{\"id\":\"b\",\"title\":\"Un mot en passant\",\"lang\":\"fr\",\"body\":\"Il passe sans un mot.\"}\n"
+	"{\"id\":\"c\",\"title\":\"Résiliation\",\"lang\":\"fr\",\"body\":\"La résiliation du contrat est gratuite.\"}\n";
+
+static void phrase_and_exclusion(void **state)
+{
+	(void)state;
+	mini m = mini_kb(PHRASES);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	static const struct {
+		const char *q;
+		const char *ids; /* the hits, in any order, space-separated */
+		const char *why;
+	} rows[] = {
+		{ "mot passe", "a b", "plain words: both" },
+		{ "\"mot de passe\"", "a", "a phrase, word for word" },
+		{ "“Mot-de-Passe”", "a", "curly quotes, hyphens and case" },
+		{ "« mot de passe »", "a", "French quotes" },
+		{ "\"passe mot\"", "", "a phrase keeps its order" },
+		{ "mot -oublié", "b", "an exclusion" },
+		{ "mot -\"de passe\"", "b", "an excluded phrase" },
+		{ "mot - passe", "a b", "a lone minus is nothing" },
+		{ "e-mail mot", "a b", "a hyphen inside a word is no operator" },
+		{ "\"mot de passe", "a b", "an unbalanced quote is a character" },
+		{ "-oublié", "a", "only exclusions: searched as words" },
+		{ "résiliation -", "c", "a trailing minus" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_results *r = search(m.kb, rows[i].q, &o);
+		char got[64] = "";
+		for (size_t h = 0; h < kbs_results_count(r); h++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", h ? " " : "",
+				 kbs_results_id(r, h));
+		size_t want = 0;
+		bool ok = true;
+		for (const char *s = rows[i].ids; *s; s++)
+			if (*s != ' ') {
+				want++;
+				char id[2] = { *s, 0 };
+				ok &= rank_of(r, id) >= 0;
+			}
+		if (!ok || want != kbs_results_count(r))
+			fail_msg("row %zu (%s): \"%s\" -> [%s], expected [%s]", i, rows[i].why, rows[i].q, got,
+				 rows[i].ids);
+		kbs_results_free(r);
+	}
+	mini_free(&m);
+}
+
+static void prefix_as_you_type(void **state)
+{
+	(void)state;
+	mini m = mini_kb(PHRASES);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(m.kb, "resil", &o);
+	assert_int_equal(rank_of(r, "c"), 0);
+	assert_non_null(strstr(kbs_results_snippet(r, 0), "<mark>résiliation</mark>"));
+	kbs_results_free(r);
+	/* The last word only, and only while it is being typed. */
+	r = search(m.kb, "resil ", &o);
+	assert_int_equal(rank_of(r, "c"), -1);
+	kbs_results_free(r);
+	r = search(m.kb, "resil contrat", &o);
+	assert_int_equal(rank_of(r, "c"), 0);
+	kbs_results_free(r);
+	/* Too short to mean anything yet. */
+	r = search(m.kb, "re", &o);
+	assert_int_equal(kbs_results_count(r), 0);
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+/* ---- hostile text ---- */
+
+static char *corpus_dir;
+static kbs_kb *corpus;
+
+static int setup_corpus(void **state)
+{
+	(void)state;
+	corpus_dir = tu_tmpdir();
+	const char *paths[] = { KBS_CORPUS "/articles", KBS_CORPUS "/export.jsonl" };
+	kbs_index_summary s;
+	corpus = tu_kb_index(corpus_dir, paths, 2, &s, NULL);
+	if (kbs_synonyms_load_file(corpus, NULL, KBS_CORPUS "/synonyms.fr.txt") != KBS_OK ||
+	    kbs_synonyms_load_file(corpus, NULL, KBS_CORPUS "/synonyms.en.txt") != KBS_OK)
+		fail_msg("corpus synonyms: %s", kbs_errmsg(corpus));
+	return s.rejected == 0 ? 0 : -1;
+}
+
+static int teardown_corpus(void **state)
+{
+	(void)state;
+	kbs_close(corpus);
+	tu_rmtree(corpus_dir);
+	free(corpus_dir);
+	return 0;
+}
+
+static void hostile_text(void **state)
+{
+	(void)state;
+	static const char *const odd[] = {
+		"\"", "\"\"", "\"\"\"", "-", "--", "-\"", "-\"\"", "- - -", "\"-\"", "-\"mot",
+		"« »", "«", "“", "”mot“", "-- -facture", "----facture", "\"mot\" -", "*", "?",
+		"-a -b -c", "AND OR NOT", "\"de la\"", "-de", "l' -l'", "’’’", "\t\n", "\xc2\xa0",
+		"facture\"\"\"\"\"\"-", "mot \"de\" \"passe",
+	};
+	for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+		kbs_results *r = NULL;
+		if (kbs_search(&r, corpus, odd[i], NULL) != KBS_OK)
+			fail_msg("query \"%s\" failed: %s", odd[i], kbs_errmsg(corpus));
+		kbs_results_free(r);
+		kbs_suggestions *s = NULL;
+		if (kbs_suggest(&s, corpus, odd[i], NULL) != KBS_OK)
+			fail_msg("suggest \"%s\" failed: %s", odd[i], kbs_errmsg(corpus));
+		kbs_suggestions_free(s);
+	}
+	/* 10 000 characters: above KBS_MAX_QUERY_BYTES, a clear error. */
+	char *big = malloc(10001);
+	memset(big, '-', 10000);
+	big[10000] = '\0';
+	kbs_results *r = NULL;
+	assert_int_equal(kbs_search(&r, corpus, big, NULL), KBS_EINVALID);
+	assert_null(r);
+	assert_non_null(strstr(kbs_errmsg(corpus), "limit is 4096"));
+	assert_int_equal(kbs_answer(&r, corpus, big, NULL), KBS_EINVALID);
+	kbs_suggestions *s = NULL;
+	assert_int_equal(kbs_suggest(&s, corpus, big, NULL), KBS_EINVALID);
+	assert_null(s);
+	/* At the limit, every operator mixed with words and misspellings. */
+	static const char piece[] = "\"mot -fx \"fact -\"a « ";
+	for (size_t i = 0; i + sizeof piece - 1 <= KBS_MAX_QUERY_BYTES; i += sizeof piece - 1)
+		memcpy(big + i, piece, sizeof piece - 1);
+	big[KBS_MAX_QUERY_BYTES - (KBS_MAX_QUERY_BYTES % (sizeof piece - 1))] = '\0';
+	assert_kbs_ok(corpus, kbs_search(&r, corpus, big, NULL));
+	kbs_results_free(r);
+	for (size_t i = 0; i + 9 <= KBS_MAX_QUERY_BYTES; i += 9)
+		memcpy(big + i, "facturrr ", 9);
+	big[KBS_MAX_QUERY_BYTES - (KBS_MAX_QUERY_BYTES % 9)] = '\0';
+	assert_kbs_ok(corpus, kbs_search(&r, corpus, big, NULL));
+	kbs_results_free(r);
+	free(big);
+	/* Invalid UTF-8: a clear error everywhere. */
+	assert_int_equal(kbs_search(&r, corpus, "\"factur\xe9\"", NULL), KBS_EINVALID);
+	assert_non_null(strstr(kbs_errmsg(corpus), "UTF-8"));
+	assert_int_equal(kbs_answer(&r, corpus, "-\xff", NULL), KBS_EINVALID);
+	assert_int_equal(kbs_suggest(&s, corpus, "fac\xc3", NULL), KBS_EINVALID);
+	assert_non_null(strstr(kbs_errmsg(corpus), "UTF-8"));
+}
+
+/* ---- accents and languages ---- */
+
+static void accents_either_way(void **state)
+{
+	(void)state;
+	/* Snowball reads accents: "élevée" and "elevee" stem apart unless
+	 * both stems are indexed and queried. */
+	mini m = mini_kb(
+		"{\"id\":\"accented\",\"title\":\"Une facture élevée\",\"lang\":\"fr\",\"body\":\"Consommation élevée.\"}\n"
+		"{\"id\":\"plain\",\"title\":\"Relevés elevees\",\"lang\":\"fr\",\"body\":\"Sans accents.\"}\n"
+		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
+	static const struct {
+		const char *q, *lang, *top;
+		const char *why;
+	} rows[] = {
+		{ "elevee", "fr", "accented", "an inflected word typed without accents finds the accented text" },
+		{ "elevee", NULL, "accented", "the same without a query language" },
+		{ "facture elevee", NULL, "accented", "with another word" },
+		{ "élevées", "fr", "plain", "an accented query finds text written without accents" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = rows[i].lang;
+		kbs_results *r = search(m.kb, rows[i].q, &o);
+		if (rank_of(r, rows[i].top) != 0)
+			fail_msg("\"%s\": %s first, expected %s (%s)", rows[i].q,
+				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
+		kbs_results_free(r);
+	}
+	mini_free(&m);
+}
+
+/* A word of one language that another language's stemmer folds onto one
+ * of its own words ("log" / French "logement" -> "log") must not pull
+ * that language's articles up. */
+static const char *const LANGS =
+	"{\"id\":\"en-login\",\"title\":\"Trouble signing in\",\"lang\":\"en\",\"body\":\"If you cannot log in, reset your password.\"}\n"
+	"{\"id\":\"en-other\",\"title\":\"Paying by card\",\"lang\":\"en\",\"body\":\"Pay your bill by card in the app.\"}\n"
+	"{\"id\":\"fr-logement\",\"title\":\"Quitter son logement\",\"lang\":\"fr\",\"body\":\"Quand vous quittez votre logement, donnez le relevé du compteur.\"}\n"
+	"{\"id\":\"fr-other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Réglez votre facture par carte dans l'appli.\"}\n";
+
+static void language_preference(void **state)
+{
+	(void)state;
+	mini m = mini_kb(LANGS);
+	static const struct {
+		const char *q, *first, *below;
+		const char *why;
+	} rows[] = {
+		{ "I can't log in", "en-login", "fr-logement", "an English query: English stems and words" },
+		{ "log in", "en-login", "fr-logement", "stop word 'in' is English only: the English article first" },
+		{ "quitter mon logement", "fr-logement", "en-login", "a French query prefers the French article" },
+		{ "payer par carte", "fr-other", "en-other", "French words, French article first" },
+		{ "pay by card", "en-other", "fr-other", "English words, English article first" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_results *r = search(m.kb, rows[i].q, NULL);
+		long a = rank_of(r, rows[i].first), b = rank_of(r, rows[i].below);
+		if (a != 0 || (b >= 0 && b < a))
+			fail_msg("\"%s\": %s at %ld, %s at %ld (%s)", rows[i].q, rows[i].first, a, rows[i].below, b,
+				 rows[i].why);
+		kbs_results_free(r);
+	}
+	/* A preference, never a filter: "card" still finds the French article
+	 * through its own word when the query's language is unclear... */
+	kbs_results *r = search(m.kb, "carte", NULL);
+	assert_int_equal(rank_of(r, "fr-other"), 0);
+	kbs_results_free(r);
+	/* ...and a French article that another language's stem reaches is
+	 * still found. */
+	r = search(m.kb, "log", NULL);
+	assert_true(rank_of(r, "en-login") >= 0);
+	assert_true(rank_of(r, "fr-logement") >= 0);
+	kbs_results_free(r);
+	/* Re-ranking keeps pages consistent: page 2 of size 1 is hit 2. */
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	r = search(m.kb, "log in", &o);
+	assert_true(kbs_results_count(r) >= 2);
+	char *second = strdup(kbs_results_id(r, 1));
+	kbs_results_free(r);
+	o.limit = 1;
+	o.offset = 1;
+	r = search(m.kb, "log in", &o);
+	assert_int_equal(kbs_results_count(r), 1);
+	assert_string_equal(kbs_results_id(r, 0), second);
+	free(second);
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+/* ---- confidence ---- */
+
+static void confidence_flag(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *q, *lang;
+		bool confident;
+	} rows[] = {
+		/* Real questions, phrased loosely, misspelt, or in synonyms. */
+		{ "mot de passe oublié", NULL, true },
+		{ "comment je fais pour changer mon mot de passe", "fr", true },
+		{ "j'arrive plus a me connecter", "fr", true },
+		{ "ma facture est trop chere", "fr", true },
+		{ "annuler mon contrat", "fr", true },
+		{ "instaler l'appli", "fr", true },
+		{ "mdp oublié", "fr", true },
+		{ "i forgot my password", "en", true },
+		{ "how do i pay my bill", "en", true },
+		/* Loosely phrased: question framing words (dois, faire, need)
+		 * are not the topic; no language given. */
+		{ "que dois-je faire pour résilier mon contrat ?", NULL, true },
+		{ "est-ce que je peux payer ma facture par carte ?", NULL, true },
+		{ "I need to reset my password", NULL, true },
+		/* Nothing here answers these. */
+		{ "comment commander une pizza", NULL, false },
+		{ "my car won't start", NULL, false },
+		{ "recette tarte aux pommes", "fr", false },
+		{ "horaires de la piscine municipale", "fr", false },
+		{ "acheter une voiture électrique", "fr", false },
+		{ "best pizza in town", "en", false },
+		/* Words the corpus has (installation, contrat) around a topic
+		 * it does not cover. */
+		{ "installation d'une pompe à chaleur", NULL, false },
+		{ "réserver un billet de train", NULL, false },
+		{ "location de voiture", NULL, false },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = rows[i].lang;
+		kbs_results *r = search(corpus, rows[i].q, &o);
+		if (kbs_results_confident(r) != rows[i].confident)
+			fail_msg("\"%s\": confident %d, expected %d (top %s at %d)", rows[i].q,
+				 kbs_results_confident(r), rows[i].confident,
+				 kbs_results_count(r) ? kbs_results_id(r, 0) : "none",
+				 kbs_results_count(r) ? kbs_results_confidence(r, 0) : 0);
+		for (size_t h = 1; h < kbs_results_count(r); h++)
+			assert_true(kbs_results_confidence(r, h) <= kbs_results_confidence(r, h - 1));
+		kbs_results_free(r);
+	}
+}
+
+/* ---- segments ---- */
+
+static void segment_boost(void **state)
+{
+	(void)state;
+	/* The same article twice; only the second is written for "pro". */
+	mini m = mini_kb(
+		"{\"id\":\"all\",\"title\":\"Ouvrir un compteur\",\"lang\":\"fr\",\"body\":\"Demandez la mise en service.\"}\n"
+		"{\"id\":\"pro\",\"title\":\"Ouvrir un compteur\",\"lang\":\"fr\",\"segments\":[\"pro\"],"
+		"\"body\":\"Demandez la mise en service.\"}\n"
+		"{\"id\":\"other\",\"title\":\"Payer une facture\",\"lang\":\"fr\",\"segments\":[\"pro\"],"
+		"\"body\":\"Par carte.\"}\n");
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	kbs_results *r = search(m.kb, "ouvrir un compteur", &o);
+	assert_int_equal(kbs_results_count(r), 2);
+	assert_int_equal(rank_of(r, "all"), 0);
+	kbs_results_free(r);
+	const char *seg[] = { "Pro" };
+	o.segments = seg;
+	o.nsegments = 1;
+	r = search(m.kb, "ouvrir un compteur", &o);
+	/* The visitor's article first; a boost, not a filter: the other is
+	 * still there, and an unrelated "pro" article is not pulled in. */
+	assert_int_equal(kbs_results_count(r), 2);
+	assert_int_equal(rank_of(r, "pro"), 0);
+	assert_int_equal(rank_of(r, "all"), 1);
+	assert_true(kbs_results_confident(r));
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
+/* ---- answers ---- */
+
+static void answer_mode(void **state)
+{
+	(void)state;
+	kbs_results *r = NULL;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	assert_kbs_ok(corpus, kbs_answer(&r, corpus, "comment résilier mon contrat", &o));
+	assert_int_equal(kbs_results_count(r), 1);
+	assert_true(kbs_results_confident(r));
+	assert_string_equal(kbs_results_id(r, 0), "fr-resilier-contrat");
+	const char *p = kbs_results_passage(r, 0);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "résilier"));
+	assert_null(strstr(p, "\n\n\n"));
+	assert_null(kbs_results_passage(r, 1));
+	kbs_results_free(r);
+
+	/* A procedure comes whole, with its heading. */
+	o.lang = "en";
+	assert_kbs_ok(corpus, kbs_answer(&r, corpus, "how do I reset my password", &o));
+	assert_int_equal(kbs_results_count(r), 1);
+	p = kbs_results_passage(r, 0);
+	assert_non_null(strstr(p, "1. "));
+	assert_non_null(strstr(p, "2. "));
+	kbs_results_free(r);
+
+	/* Not confident: no answer at all. */
+	assert_kbs_ok(corpus, kbs_answer(&r, corpus, "comment commander une pizza", NULL));
+	assert_int_equal(kbs_results_count(r), 0);
+	assert_false(kbs_results_confident(r));
+	kbs_results_free(r);
+
+	/* Search results carry no passage. */
+	r = search(corpus, "résilier", NULL);
+	assert_null(kbs_results_passage(r, 0));
+	kbs_results_free(r);
+}
+
+/* ---- suggestions ---- */
+
+static bool suggests(const kbs_suggestions *s, const char *id)
+{
+	for (size_t i = 0; i < kbs_suggestions_count(s); i++)
+		if (kbs_suggestions_id(s, i) && strcmp(kbs_suggestions_id(s, i), id) == 0)
+			return true;
+	return false;
+}
+
+static void suggest_titles(void **state)
+{
+	(void)state;
+	kbs_suggestions *s = NULL;
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "resil", NULL));
+	assert_true(suggests(s, "fr-resilier-contrat"));
+	kbs_suggestions_free(s);
+
+	/* Complete words by stem, the last as a prefix. */
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "factures en li", NULL));
+	assert_true(suggests(s, "fr-facture-en-ligne"));
+	kbs_suggestions_free(s);
+	kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
+	o.limit = 2;
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "mot de pa", &o));
+	assert_int_equal(kbs_suggestions_count(s), 2);
+	/* The title that begins with the prefix first. */
+	assert_string_equal(kbs_suggestions_id(s, 0), "fr-mdp-oublie");
+	kbs_suggestions_free(s);
+
+	/* Never an agent-only title to the public; to agents, yes. */
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "procédure interne", NULL));
+	assert_int_equal(kbs_suggestions_count(s), 0);
+	kbs_suggestions_free(s);
+	const char *roles[] = { "agent" };
+	o = (kbs_suggest_opts)KBS_SUGGEST_OPTS_INIT;
+	o.roles = roles;
+	o.nroles = 1;
+	o.limit = 50;
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "proc", &o));
+	assert_true(suggests(s, "fr-agent-geste-commercial"));
+	kbs_suggestions_free(s);
+	o.roles = NULL;
+	o.nroles = 0;
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "p", &o));
+	for (size_t i = 0; i < kbs_suggestions_count(s); i++)
+		assert_null(strstr(kbs_suggestions_id(s, i), "agent"));
+	kbs_suggestions_free(s);
+
+	/* Language filter. */
+	o.lang = "en";
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "pass", &o));
+	assert_true(kbs_suggestions_count(s) > 0);
+	for (size_t i = 0; i < kbs_suggestions_count(s); i++)
+		assert_int_equal(strncmp(kbs_suggestions_id(s, i), "en-", 3), 0);
+	kbs_suggestions_free(s);
+
+	/* Nothing typed, nothing suggested. */
+	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "", NULL));
+	assert_int_equal(kbs_suggestions_count(s), 0);
+	assert_null(kbs_suggestions_text(s, 0));
+	kbs_suggestions_free(s);
+	o.version = 99;
+	assert_int_equal(kbs_suggest(&s, corpus, "a", &o), KBS_EINVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest mini_tests[] = {
+		cmocka_unit_test(typo_bounds),
+		cmocka_unit_test(correction),
+		cmocka_unit_test(exact_above_typo),
+		cmocka_unit_test(phrase_and_exclusion),
+		cmocka_unit_test(prefix_as_you_type),
+		cmocka_unit_test(segment_boost),
+		cmocka_unit_test(accents_either_way),
+		cmocka_unit_test(language_preference),
+	};
+	const struct CMUnitTest corpus_tests[] = {
+		cmocka_unit_test(hostile_text),
+		cmocka_unit_test(confidence_flag),
+		cmocka_unit_test(answer_mode),
+		cmocka_unit_test(suggest_titles),
+	};
+	int failed = cmocka_run_group_tests_name("query", mini_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);
+	return failed;
+}
