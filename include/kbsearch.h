@@ -106,7 +106,10 @@ typedef struct kbs_kb kbs_kb;
 enum kbs_open_flags {
 	/* Create the directory and an empty index when missing. Without it, a
 	 * missing knowledge base is KBS_ENOTFOUND. */
-	KBS_OPEN_CREATE = 1u << 0
+	KBS_OPEN_CREATE = 1u << 0,
+	/* Record nothing: searches with a session are not logged and the
+	 * event calls fail with KBS_ERROR (a read-only deployment, say). */
+	KBS_OPEN_NO_EVENTS = 1u << 1
 };
 
 #define KBS_OPEN_OPTS_VERSION 1
@@ -114,8 +117,15 @@ typedef struct kbs_open_opts {
 	unsigned version;
 	/* Bitwise OR of kbs_open_flags. */
 	unsigned flags;
+	/* Retention of the events log, in milliseconds: older events are
+	 * purged when the handle opens and then every hour while it stays
+	 * open. 0: keep everything. */
+	int64_t events_retention;
+	/* Most events waiting for the background writer (see kbs_event_log);
+	 * 0: 8192. */
+	size_t events_queue;
 } kbs_open_opts;
-#define KBS_OPEN_OPTS_INIT { KBS_OPEN_OPTS_VERSION, 0 }
+#define KBS_OPEN_OPTS_INIT { KBS_OPEN_OPTS_VERSION, 0, 0, 0 }
 
 /* Initialises *opts to defaults for the given version (every *_opts_init
  * works the same way). Returns KBS_EINVALID when version is unknown or opts
@@ -139,7 +149,8 @@ KBS_EXPORT kbs_status kbs_open(kbs_kb **out, const char *path,
 			       const kbs_open_opts *opts, char **errmsg);
 
 /* Closes the knowledge base and frees the handle. Every indexer and result
- * set made from it must be freed first. Accepts NULL. Not thread-safe with
+ * set made from it must be freed first. Events still queued for the log are
+ * written first (see kbs_events_flush). Accepts NULL. Not thread-safe with
  * any other call on the same handle. */
 KBS_EXPORT void kbs_close(kbs_kb *kb);
 
@@ -375,6 +386,121 @@ KBS_EXPORT uint64_t kbs_results_facet_value(const kbs_results *r, kbs_facet face
 KBS_EXPORT void kbs_results_free(kbs_results *r);
 
 /* ------------------------------------------------------------------------ */
+/* Suggestions, answers and synonyms                                         */
+/* ------------------------------------------------------------------------ */
+
+/* What kbs_search understands in the user's text, besides words:
+ * - "a quoted phrase" (straight, curly or « French » quotes) must appear
+ *   as written, word for word (accents and case aside);
+ * - -word (a minus at the start of a word) excludes articles with that
+ *   word; -"a phrase" excludes the phrase;
+ * - anything else is plain text: an unbalanced quote is ignored, a lone
+ *   minus is nothing, and a query of exclusions only is searched as words.
+ * Every word may also match:
+ * - its synonyms (kbs_synonyms_load), ranked a little below the word itself;
+ * - when it is not in the index, its close spellings: 1 edit from 4
+ *   letters, 2 from 8 (a transposition is one edit); the first letter only
+ *   changes as one of two edits, so short words keep it; ranked below
+ *   exact matches. When the query as typed finds little, or its best hit
+ *   only matched a word by a close spelling, the corrected query runs and
+ *   kbs_results_corrected_query() gives its text;
+ * - when it is the last word and the text does not end with a space or
+ *   punctuation (search as you type), any longer word it begins
+ *   ("resil" finds "résiliation").
+ * Articles written for one of kbs_search_opts.segments rise a little; the
+ * others are still found. */
+
+/* Synonyms, in the Solr synonyms.txt format, one set per language:
+ *
+ *   # comment
+ *   mot de passe, mdp, code d'accès   equivalent entries (several words allowed)
+ *   annuler, arrêter => résilier      one-way: the left finds the right only
+ *
+ * `\` escapes the next character ("\,"). Entries are analysed like queries
+ * (case, accents, plural, elision do not matter). Synonyms apply at query
+ * time, to the queries of that language (and to queries without a language
+ * on a knowledge base that has articles in it): loading never needs a
+ * re-index.
+ *
+ * Loads `text` (len bytes) as the set of language `lang` (ISO 639-1,
+ * e.g. "fr"), replacing the one in force; empty text removes the set. The
+ * set is kept in the knowledge-base directory (synonyms.LANG.txt, written
+ * whole then renamed into place): every handle on this knowledge base, in
+ * this process or another, uses the new set from its next search. Returns
+ * KBS_EINVALID (bad language code; a bad line, with "synonyms.LANG.txt:LINE:
+ * message" in kbs_errmsg: invalid UTF-8, an empty entry, a second "=>", a
+ * line with one entry, an entry with no word or more than 8, over 1 MiB),
+ * KBS_EIO (cannot write the directory), KBS_ENOMEM. Nothing changes on
+ * failure. Thread-safe. */
+KBS_EXPORT kbs_status kbs_synonyms_load(kbs_kb *kb, const char *lang, const char *text,
+					size_t len);
+
+/* The same from a file. lang NULL: taken from a file named synonyms.LANG.txt
+ * (KBS_EINVALID when the name does not say). Error lines name `path`.
+ * Also KBS_ENOTFOUND when there is no such file. */
+KBS_EXPORT kbs_status kbs_synonyms_load_file(kbs_kb *kb, const char *lang, const char *path);
+
+/* The synonyms in force as a JSON object, one array per language (lang
+ * NULL: every language that has a set), each rule with its line:
+ *   {"fr": [{"line": 2, "synonyms": ["mot de passe", "mdp"]},
+ *           {"line": 3, "from": ["annuler"], "to": ["résilier"]}]}
+ * malloc'd into *out (kbs_string_free). Returns KBS_EINVALID (bad language
+ * code, or a set file edited by hand into a bad one: the message says
+ * where), KBS_EIO, KBS_ENOMEM. Thread-safe. */
+KBS_EXPORT kbs_status kbs_synonyms_json(char **out, kbs_kb *kb, const char *lang);
+
+/* Completions of what a visitor is typing, for a search box. */
+#define KBS_SUGGEST_OPTS_VERSION 1
+typedef struct kbs_suggest_opts {
+	unsigned version;
+	const char *lang;         /* only this language; NULL: all */
+	const char *const *roles; /* caller's roles, as in kbs_search */
+	size_t nroles;
+	size_t limit;             /* 0: 5; at most 50 */
+} kbs_suggest_opts;
+#define KBS_SUGGEST_OPTS_INIT { KBS_SUGGEST_OPTS_VERSION, NULL, NULL, 0, 5 }
+
+/* Defaults for the given version; see kbs_open_opts_init. */
+KBS_EXPORT kbs_status kbs_suggest_opts_init(kbs_suggest_opts *opts, unsigned version);
+
+/* A list of suggestions. Opaque; read-only once made (any thread may read
+ * it); freed with kbs_suggestions_free. */
+typedef struct kbs_suggestions kbs_suggestions;
+
+/* Titles that complete `prefix`: every word of the prefix is in the title
+ * (the complete ones by their stem: "factures en li" finds "Recevoir sa
+ * facture en ligne"), the last one as the beginning of a title word.
+ * Titles that begin with the first word come first, then shorter ones.
+ * Articles the caller's roles may not see are never suggested. An empty
+ * prefix suggests nothing. Returns KBS_EINVALID (prefix longer than
+ * KBS_MAX_QUERY_BYTES, invalid UTF-8, bad options), KBS_ERETRY, KBS_EIO,
+ * KBS_ENOMEM. Thread-safe, like kbs_search. */
+KBS_EXPORT kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
+				  const kbs_suggest_opts *opts);
+KBS_EXPORT size_t kbs_suggestions_count(const kbs_suggestions *s);
+/* The text to show (a title); borrowed until kbs_suggestions_free. */
+KBS_EXPORT const char *kbs_suggestions_text(const kbs_suggestions *s, size_t i);
+/* The article it leads to; NULL for a suggested query (not an article). */
+KBS_EXPORT const char *kbs_suggestions_id(const kbs_suggestions *s, size_t i);
+/* Accepts NULL. */
+KBS_EXPORT void kbs_suggestions_free(kbs_suggestions *s);
+
+/* Answer mode, for a chatbot or a voice assistant: the single best article
+ * for `question` and its best passage, only when the engine is confident.
+ * *out is a result set (read with the kbs_results_* getters) with one hit
+ * and kbs_results_passage(r, 0) when confident, with no hit otherwise
+ * (kbs_results_confident(r) says which; a question that is not answered is
+ * not an error). opts as in kbs_search (limit and offset are ignored);
+ * errors as kbs_search. Thread-safe. */
+KBS_EXPORT kbs_status kbs_answer(kbs_results **out, kbs_kb *kb, const char *question,
+				 const kbs_search_opts *opts);
+
+/* The paragraph of hit i's body that best answers the question (a heading
+ * comes with the paragraph it introduces, a list whole), as plain text;
+ * NULL for results of kbs_search. Borrowed until kbs_results_free. */
+KBS_EXPORT const char *kbs_results_passage(const kbs_results *r, size_t i);
+
+/* ------------------------------------------------------------------------ */
 /* Reading the knowledge base                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -391,6 +517,215 @@ KBS_EXPORT kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id,
  * article whatever its audience: this is an administrator's view.
  * Thread-safe. */
 KBS_EXPORT kbs_status kbs_stats_json(char **out, kbs_kb *kb);
+
+/* ------------------------------------------------------------------------ */
+/* Events and reports                                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The events log (KB/events.sqlite) records what visitors searched, read,
+ * voted and whether they still opened a support ticket; the reports read it
+ * back as content gaps, deflection per article and a summary. The
+ * definitions are those of the design ("Events and metrics"); the README's
+ * "Analytics" section restates them.
+ *
+ * Writing never waits on the disk: a logged search or event is copied into
+ * a bounded in-memory queue that a background thread writes to the store
+ * in batches, one transaction each. When the queue is full (the disk is far
+ * behind), a search is still answered and its record is dropped and
+ * counted (kbs_events_dropped); kbs_event_log says KBS_ERETRY instead.
+ * Nothing is written when the handle was opened with KBS_OPEN_NO_EVENTS.
+ *
+ * Privacy: every stored text (query, vote comment) is redacted first
+ * (kbs_redact); session ids are stored only as keyed hashes, with a secret
+ * made for this knowledge base on first use (KB/events.key); reports show a
+ * query text only when enough distinct sessions typed it.
+ *
+ * Times are milliseconds since the Unix epoch, UTC; 0 means "now".
+ */
+
+/* Searches log themselves: a kbs_search whose options carry `session` is
+ * recorded, with `at` as its time. */
+
+typedef enum kbs_event_type {
+	KBS_EVENT_VIEW = 1,     /* an article was opened */
+	KBS_EVENT_VOTE = 2,     /* "was this helpful?" yes or no */
+	KBS_EVENT_TICKET = 3,   /* the visitor opened a support ticket */
+	KBS_EVENT_RESOLVED = 4  /* the visitor said an article solved it */
+} kbs_event_type;
+
+#define KBS_EVENT_VERSION 1
+typedef struct kbs_event {
+	unsigned version;
+	kbs_event_type type;
+	/* The visitor's session, as the host knows it: required. */
+	const char *session;
+	/* When it happened (ms since the epoch); 0: now. */
+	int64_t at;
+	/* The article: required for view, vote and resolved; optional for a
+	 * ticket. */
+	const char *article;
+	/* The search the visitor came from (kbs_results_search_id), when
+	 * any: it links a view to the hit that was shown. */
+	const char *search_id;
+	/* vote: 1 helpful, 0 not helpful. */
+	int helpful;
+	/* vote: optional free text; redacted before it is stored. */
+	const char *comment;
+} kbs_event;
+#define KBS_EVENT_INIT { KBS_EVENT_VERSION, KBS_EVENT_VIEW, NULL, 0, NULL, NULL, 0, NULL }
+
+/* Records one host event. Strings are copied: they are the caller's again
+ * when this returns. The event is queued, not yet on disk (kbs_events_flush).
+ *
+ * Returns KBS_EINVALID (no session, a missing or malformed article id, an
+ * unknown type or version, invalid UTF-8), KBS_ERETRY (the queue is full:
+ * nothing was recorded; try again later), KBS_ERROR (events are off for
+ * this handle), KBS_EIO (the events store cannot be opened), KBS_ENOMEM.
+ * Messages through kbs_errmsg(kb). Thread-safe; never waits on the disk. */
+KBS_EXPORT kbs_status kbs_event_log(kbs_kb *kb, const kbs_event *ev);
+
+/* Returns once everything queued before the call (searches and events, from
+ * any thread) is durable in the store: written and synced, so a crash of
+ * the process or of the machine afterwards loses none of it.
+ *
+ * Returns KBS_EIO when the writer failed since the last flush (disk full,
+ * read-only store; those records are lost and the message says how many),
+ * KBS_OK otherwise (also when events are off). Thread-safe. */
+KBS_EXPORT kbs_status kbs_events_flush(kbs_kb *kb);
+
+/* How many logged searches were dropped because the queue was full, since
+ * the handle was opened. Thread-safe. */
+KBS_EXPORT uint64_t kbs_events_dropped(const kbs_kb *kb);
+
+/* Deletes every search and event older than `before` (ms since the epoch;
+ * kept: at >= before), after flushing the queue. *out (may be NULL)
+ * receives how many rows went. Returns KBS_EIO, KBS_ELOCKED (another
+ * process held the store too long), KBS_ERROR (events off). Thread-safe. */
+KBS_EXPORT kbs_status kbs_events_purge(uint64_t *out, kbs_kb *kb, int64_t before);
+
+/* Erases every search and event of one session (as the host knows it), for
+ * a visitor who asks for it; flushes first. *out (may be NULL) receives how
+ * many rows went. Returns KBS_EINVALID (no session), as kbs_events_purge
+ * otherwise. Thread-safe. */
+KBS_EXPORT kbs_status kbs_events_erase(uint64_t *out, kbs_kb *kb, const char *session);
+
+/* The escalation trail of one session, for the support agent who picks up
+ * its ticket, as a JSON object malloc'd into *out (kbs_string_free):
+ *   {"session": "<hash>", "events": [
+ *     {"at": "2026-03-02T10:00:00Z", "type": "search", "query": "...",
+ *      "results": 3, "confident": false, "reason": "low_confidence"},
+ *     {"at": ..., "type": "view", "article": "id", "title": "..."},
+ *     {"at": ..., "type": "vote", "article": "id", "title": "...",
+ *      "helpful": false, "comment": "..."},
+ *     {"at": ..., "type": "ticket"}, ...]}
+ * oldest first; texts as stored (redacted). Titles are looked up whatever
+ * the article's audience: this is a support agent's view. An unknown
+ * session has an empty list. Flushes first. Thread-safe. */
+KBS_EXPORT kbs_status kbs_events_trail_json(char **out, kbs_kb *kb, const char *session);
+
+/* What an import did. */
+typedef struct kbs_events_import_summary {
+	uint64_t imported; /* lines recorded */
+	uint64_t rejected; /* bad lines, reported through diag and skipped */
+} kbs_events_import_summary;
+
+/* Imports events from a JSONL file, one object per line:
+ *   {"type": "view"|"vote"|"ticket"|"resolved", "session": "...",
+ *    "at": "2026-03-02T10:00:00Z", "article": "...", "search_id": "...",
+ *    "helpful": true, "comment": "..."}
+ *   {"type": "search", "session": "...", "at": ..., "query": "...",
+ *    "lang": "fr", "category": "...", "tags": [...], "kind": "...",
+ *    "roles": [...]}
+ * with the fields of kbs_event (and of kbs_search_opts for a search; "at"
+ * is ISO 8601, UTC unless it says otherwise; missing: now). A search line
+ * runs the search on the index as it is now, so that its results,
+ * confidence and unanswered reason are recorded as for a live one. Blank
+ * lines are skipped. A bad line is reported through diag as FILE:LINE and
+ * skipped. Waits for room in the queue rather than drop anything, and
+ * flushes before returning. *out may be NULL.
+ *
+ * Returns KBS_ENOTFOUND / KBS_EIO (the file), KBS_ERROR (events off),
+ * KBS_ENOMEM; rejected lines alone are not a failure. Thread-safe. */
+KBS_EXPORT kbs_status kbs_events_import(kbs_events_import_summary *out, kbs_kb *kb,
+					const char *path, kbs_diag_cb diag, void *payload);
+
+/* `text` with personal data replaced: emails by <email>; phone numbers
+ * (French: 06 12 34 56 78, 06.12.34.56.78, 0612345678, +33 6 12 34 56 78,
+ * 0033 6 12 34 56 78; international: + and 8 to 15 digits) by <phone>;
+ * Luhn-valid card numbers of 13 to 19 digits (spaces or dashes allowed) by
+ * <card>; IBANs with a valid mod-97 checksum (spaces allowed) by <iban>;
+ * what remains of 8 digits or more in a row by <number>. Shorter numbers
+ * stay ("commande 4521"). This is what the log stores. Malloc'd into *out
+ * (kbs_string_free). Returns KBS_EINVALID (NULL text), KBS_ENOMEM.
+ * Thread-safe. */
+KBS_EXPORT kbs_status kbs_redact(char **out, const char *text);
+
+typedef enum kbs_report_kind {
+	/* Unanswered searches by query key, most sessions first. */
+	KBS_REPORT_GAPS = 0,
+	/* Views, deflection, votes and click-through per article. */
+	KBS_REPORT_ARTICLES = 1,
+	/* The whole period in one object. */
+	KBS_REPORT_SUMMARY = 2
+} kbs_report_kind;
+
+typedef enum kbs_report_format {
+	KBS_FORMAT_JSON = 0,
+	KBS_FORMAT_TABLE = 1, /* aligned text for a terminal */
+	KBS_FORMAT_CSV = 2,   /* RFC 4180, a header line first */
+	/* One self-contained HTML page (inline CSS and SVG, no external
+	 * asset) with all three reports, whatever the kind asked: the
+	 * summary with its trends, the top gaps as a bar chart, deflection
+	 * per article with its interval. */
+	KBS_FORMAT_HTML = 3
+} kbs_report_format;
+
+#define KBS_REPORT_OPTS_VERSION 1
+typedef struct kbs_report_opts {
+	unsigned version;
+	/* The period [since, until), ms since the epoch. until 0: now;
+	 * since 0: 30 days before until. Trends compare it with the period
+	 * of the same length just before. */
+	int64_t since, until;
+	/* Deflection window W in ms; 0: 24 hours. */
+	int64_t window;
+	/* The reader's roles ("public" always holds): articles the reader
+	 * may not see, and searches made with roles the reader lacks, are
+	 * left out of what the report names. */
+	const char *const *roles;
+	size_t nroles;
+	/* A query text or key is shown only when at least this many
+	 * distinct sessions typed it; 0: 3. */
+	unsigned min_sessions;
+	/* Most rows of gaps or articles; 0: all. */
+	size_t limit;
+} kbs_report_opts;
+#define KBS_REPORT_OPTS_INIT { KBS_REPORT_OPTS_VERSION, 0, 0, 0, NULL, 0, 0, 0 }
+
+/* Defaults for the given version; see kbs_open_opts_init. */
+KBS_EXPORT kbs_status kbs_report_opts_init(kbs_report_opts *opts, unsigned version);
+
+/* Computes a report over the events log and renders it, malloc'd into *out
+ * (kbs_string_free). JSON shapes (times ISO 8601 UTC, rates in 0..1, null
+ * where a rate has no denominator):
+ *   gaps: [{key, sessions, searches, zero_results, unconfident,
+ *           reasons: {reason: count}, examples: [text], first_seen,
+ *           last_seen, trend: {previous_sessions, direction}}]
+ *         direction is "new", "up", "down" or "flat".
+ *   articles: [{id, title, views, viewer_sessions, ticketed_sessions,
+ *           pending_sessions, confirmed, potential, deflection,
+ *           deflection_low, deflection_high, insufficient_data, votes_up,
+ *           votes_down, resolved, ctr_impression}]
+ *   summary: {searches, intents, sessions, unanswered, no_result_rate,
+ *           abandoned, ctr_intent, views, tickets, self_service_ratio}
+ * Flushes the queue first, so the report includes everything logged
+ * before the call. opts may be NULL (defaults).
+ *
+ * Returns KBS_EINVALID (bad options, since >= until), KBS_EIO, KBS_ERROR
+ * (events off), KBS_ENOMEM. Thread-safe. */
+KBS_EXPORT kbs_status kbs_report(char **out, kbs_kb *kb, kbs_report_kind kind,
+				 kbs_report_format format, const kbs_report_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,6 @@
 #include "kb.h"
+#include "events/events.h"
+#include "query/synonyms.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -173,6 +175,8 @@ kbs_status kbs_open(kbs_kb **out, const char *path, const kbs_open_opts *opts, c
 		goto cleanup;
 	kbs_kb__ctx_put(kb, probe);
 	probe = NULL;
+	if ((rc = kbs_events__init(kb, opts, &err)) != KBS_OK)
+		goto cleanup;
 
 	*out = kb;
 	kb = NULL;
@@ -187,9 +191,11 @@ void kbs_close(kbs_kb *kb)
 {
 	if (!kb)
 		return;
+	kbs_events__close(kb);
 	for (size_t i = 0; i < kb->npool; i++)
 		ctx_free(kb->pool[i]);
 	free(kb->pool);
+	kbs_syn__cache_free(kb->synonyms);
 	pthread_mutex_destroy(&kb->lock);
 	free(kb->home);
 	free(kb->index_dir);

@@ -19,6 +19,8 @@ typedef struct kbs_ctx {
 	kbs_text__analyzer *an;
 } kbs_ctx;
 
+struct kbs_query__suggest_sink; /* lib/query/query.h */
+
 struct kbs_kb {
 	char *home;      /* the knowledge-base directory */
 	char *index_dir; /* home/index: the Xapian database */
@@ -26,6 +28,17 @@ struct kbs_kb {
 	kbs_ctx **pool;  /* idle contexts */
 	size_t npool, cappool;
 	bool has_indexer;
+	/* Synonym sets in force, per language (lib/query/synonyms.c); made
+	 * on first use, guarded by lock. */
+	struct kbs_syn__cache *synonyms;
+	/* A second source of suggestions after titles (popular answered
+	 * queries), for the analytics module to set; NULL: none. See
+	 * kbs_query__suggest_source in lib/query/query.h. */
+	kbs_status (*suggest_source)(struct kbs_kb *kb, const char *prefix,
+				     const struct kbs_suggest_opts *o,
+				     struct kbs_query__suggest_sink *sink, void *payload);
+	void *suggest_payload;
+	struct kbs_events *events; /* the analytics log (lib/events) */
 };
 
 /* Starts a call on kb from this thread: clears and returns the thread's

@@ -164,6 +164,24 @@ kbs_kb *cli_open(const char *db, bool create)
 	return kb;
 }
 
+int cli_search_opts(const args *a, kbs_search_opts *o)
+{
+	kbs_search_opts_init(o, KBS_SEARCH_OPTS_VERSION);
+	o->lang = a->lang;
+	o->category = a->category;
+	o->kind = a->kind;
+	o->tags = a->tags;
+	o->ntags = a->ntags;
+	o->roles = a->roles;
+	o->nroles = a->nroles;
+	o->segments = a->segments;
+	o->nsegments = a->nsegments;
+	o->limit = a->limit;
+	o->offset = a->offset;
+	o->session = a->session; /* analytics: the search is recorded */
+	return cli_parse_time("at", a->at, &o->at);
+}
+
 int cli_print_json(json_t *o)
 {
 	if (!o)

@@ -71,6 +71,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * make one when it is missing. NULL on failure (reported). */
 kbs_kb *cli_open(const char *db, bool create);
 
+/* Search options from the parsed arguments (options a command does not
+ * take are unset there, so they stay at their defaults). Returns 0, or the
+ * exit status of a bad --at (reported). The strings stay a's. */
+int cli_search_opts(const args *a, kbs_search_opts *o);
+
 /* Prints o (consumed) indented; returns 0, or 1 when out of memory. */
 int cli_print_json(json_t *o);
 
@@ -85,5 +90,17 @@ int cmd_delete(int argc, char **argv); /* cmd_index.c */
 int cmd_search(int argc, char **argv); /* cmd_search.c */
 int cmd_show(int argc, char **argv);   /* cmd_search.c */
 int cmd_stats(int argc, char **argv);  /* cmd_search.c */
+int cmd_synonyms(int argc, char **argv); /* cmd_query.c */
+int cmd_suggest(int argc, char **argv);  /* cmd_query.c */
+int cmd_answer(int argc, char **argv);   /* cmd_query.c */
+int cmd_event(int argc, char **argv);  /* cmd_events.c */
+int cmd_events(int argc, char **argv); /* cmd_events.c */
+int cmd_report(int argc, char **argv); /* cmd_events.c */
+
+/* --OPT TIME (ISO 8601, UTC unless it says otherwise) into ms since the
+ * epoch, and --OPT AGE (90d, 24h, 30m, 45s, 2w) into ms; NULL leaves 0.
+ * Returns 0, or the exit status of a usage error (reported). */
+int cli_parse_time(const char *opt, const char *s, int64_t *out);
+int cli_parse_age(const char *opt, const char *s, int64_t *out);
 
 #endif

@@ -52,7 +52,7 @@ static int on_progress(uint64_t done, uint64_t total, void *payload)
 
 int cmd_index(int argc, char **argv)
 {
-	static const int allowed[] = { O_DB, O_LANG, O_STRICT, O_PRUNE, 0 };
+	static const int allowed[] = { O_DB, O_LANG, O_STRICT, O_PRUNE, O_SYNONYMS, 0 };
 	args a = { 0 };
 	int rc = cli_parse(argc, argv, allowed, &a);
 	if (rc)
@@ -95,6 +95,14 @@ int cmd_index(int argc, char **argv)
 	       (unsigned long long)sum.rejected, cli_now_s() - t0);
 	if (sum.rejected)
 		rc = 1;
+	/* Synonyms apply at query time: loaded beside the index, not in it
+	 * (the language from a synonyms.LANG.txt name). */
+	if (a.synonyms) {
+		if (kbs_synonyms_load_file(kb, NULL, a.synonyms) != KBS_OK)
+			rc = cli_fail("%s", kbs_errmsg(kb));
+		else
+			printf("synonyms loaded from %s\n", a.synonyms);
+	}
 cleanup:
 	kbs_indexer_free(ix);
 	kbs_close(kb);

@@ -106,7 +106,7 @@ static void print_table(const kbs_results *r, bool browsing)
 int cmd_search(int argc, char **argv)
 {
 	static const int allowed[] = { O_DB, O_LANG, O_CATEGORY, O_TAG, O_KIND, O_ROLE,
-				       O_LIMIT, O_OFFSET, O_JSON, 0 };
+				       O_LIMIT, O_OFFSET, O_JSON, O_SESSION, O_AT, O_SEGMENT, 0 };
 	args a = { 0 };
 	int rc = cli_parse(argc, argv, allowed, &a);
 	if (rc)
@@ -120,16 +120,9 @@ int cmd_search(int argc, char **argv)
 		rc = 1;
 		goto cleanup;
 	}
-	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	o.lang = a.lang;
-	o.category = a.category;
-	o.kind = a.kind;
-	o.tags = a.tags;
-	o.ntags = a.ntags;
-	o.roles = a.roles;
-	o.nroles = a.nroles;
-	o.limit = a.limit;
-	o.offset = a.offset;
+	kbs_search_opts o;
+	if ((rc = cli_search_opts(&a, &o)) != 0)
+		goto cleanup;
 	kbs_status st = kbs_search(&r, kb, text, &o);
 	if (st != KBS_OK) {
 		rc = cli_fail("search: %s", kbs_errmsg(kb));

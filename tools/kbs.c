@@ -23,6 +23,22 @@ static void usage(FILE *f)
 		"  show   --db DIR [--role R]... [--json] ID\n"
 		"  stats  --db DIR [--json]\n"
 		"\n"
+		"  search ... [--segment S]...           articles for these visitors rise\n"
+		"  index  ... [--synonyms FILE]          also load synonyms (synonyms.LANG.txt)\n"
+		"  synonyms --db DIR load [--lang L] FILE | list [--lang L] [--json]\n"
+		"  suggest  --db DIR [--lang L] [--role R]... [--limit N] [--json] PREFIX\n"
+		"  answer   --db DIR [--lang L] [--role R]... [--segment S]... [--json] QUESTION\n"
+		"\n"
+		"  search ... --session S [--at TIME]      also records the search\n"
+		"  event  --db DIR view|vote|ticket|resolved --session S [--article ID]\n"
+		"         [--search-id X] [--helpful yes|no] [--comment TEXT] [--at TIME]\n"
+		"  events --db DIR import FILE.jsonl | purge --older-than AGE\n"
+		"         | erase --session S | trail --session S\n"
+		"  report --db DIR gaps|articles|summary [--since TIME] [--until TIME]\n"
+		"         [--window 24h] [--role R]... [--format table|csv|json|html]\n"
+		"         [--limit N] [--out FILE]\n"
+		"         TIME is ISO 8601 UTC (2026-03-01T09:30:00Z), AGE 90d, 24h, 30m\n"
+		"\n"
 		"  kbs --version | kbs --help\n");
 }
 
@@ -50,6 +66,12 @@ int main(int argc, char **argv)
 		{ "search", cmd_search },
 		{ "show", cmd_show },
 		{ "stats", cmd_stats },
+		{ "synonyms", cmd_synonyms },
+		{ "suggest", cmd_suggest },
+		{ "answer", cmd_answer },
+		{ "event", cmd_event },
+		{ "events", cmd_events },
+		{ "report", cmd_report },
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		if (!strcmp(cmd, cmds[i].name))

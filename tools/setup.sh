@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential g++ pkg-config meson ninja-build
   libxapian-dev libicu-dev libsqlite3-dev libjansson-dev libyaml-dev
-  libcmark-dev libcmocka-dev
+  libcmark-dev libcmocka-dev nettle-dev
   sqlite3 valgrind
 )
 

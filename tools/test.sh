@@ -44,7 +44,12 @@ meson test -C build-asan --print-errorlogs --num-processes "$jobs"
 echo "== TSan build: concurrency tests"
 [ -f build-tsan/build.ninja ] ||
   meson setup build-tsan -Db_sanitize=thread -Db_lundef=false --buildtype=debug
-ninja -C build-tsan tests/test_threads
+# Every test of suite 'concurrency', by the names meson gives them.
+ninja -C build-tsan $(meson introspect build-tsan --tests |
+  python3 -c 'import json, os, sys
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] == "concurrency" for s in t["suite"]):
+        print(os.path.relpath(t["cmd"][0], "build-tsan"))')
 logs+=(build-tsan/meson-logs/testlog.json)
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   meson test -C build-tsan --no-rebuild --print-errorlogs --suite concurrency
