@@ -422,6 +422,13 @@ static void confidence_flag(void **state)
 		{ "que dois-je faire pour résilier mon contrat ?", NULL, true },
 		{ "est-ce que je peux payer ma facture par carte ?", NULL, true },
 		{ "I need to reset my password", NULL, true },
+		/* A misspelt word whose stem is another language's word (French
+		 * "instaler" meets English "install"; "linki" meets "link")
+		 * still gets its close spellings, and the correction answers. */
+		{ "instaler l'appli", NULL, true },
+		{ "compteur linki", NULL, true },
+		/* The word being typed completes a title: still an answer. */
+		{ "resil", "fr", true },
 		/* Nothing here answers these. */
 		{ "comment commander une pizza", NULL, false },
 		{ "my car won't start", NULL, false },
@@ -434,6 +441,11 @@ static void confidence_flag(void **state)
 		{ "installation d'une pompe à chaleur", NULL, false },
 		{ "réserver un billet de train", NULL, false },
 		{ "location de voiture", NULL, false },
+		/* Every word found, but only in a body, the last one only as the
+		 * start of a longer word ("auto" in "automatiquement"): a
+		 * coincidence, not an answer. */
+		{ "contrat d'assurance auto", NULL, false },
+		{ "assurance auto", "fr", false },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;

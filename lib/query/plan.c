@@ -816,7 +816,11 @@ static kbs_status stop_at_first(const char *term, uint64_t freq, void *payload)
 static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__word *w,
 				  const langs *ls, kbs_err *err)
 {
-	if (w->kind != KBS_QW_TEXT || w->stop || w->syn || starts_with_digit(w->term) ||
+	/* A word with synonyms is looked up too when the index lacks it: its
+	 * synonyms may come from another language's stem ("instaler" stems
+	 * to English "instal", "linki" to "link") and say nothing of what
+	 * the visitor meant. */
+	if (w->kind != KBS_QW_TEXT || w->stop || starts_with_digit(w->term) ||
 	    chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
 		return KBS_OK;
 	kbs_status rc;
