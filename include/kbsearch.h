@@ -467,18 +467,37 @@ KBS_EXPORT kbs_status kbs_suggest_opts_init(kbs_suggest_opts *opts, unsigned ver
  * it); freed with kbs_suggestions_free. */
 typedef struct kbs_suggestions kbs_suggestions;
 
-/* Titles that complete `prefix`: every word of the prefix is in the title
- * (the complete ones by their stem: "factures en li" finds "Recevoir sa
- * facture en ligne"), the last one as the beginning of a title word.
- * Titles that begin with the first word come first, then shorter ones.
+/* Completions of `prefix` from two sources, merged without duplicates:
+ *
+ * - Titles: every word of the prefix is in the title (the complete ones by
+ *   their stem: "factures en li" finds "Recevoir sa facture en ligne"),
+ *   the last one as the beginning of a title word. Titles that begin with
+ *   the first word come first, then shorter ones. The id is the article's.
+ * - Popular answered queries, when the knowledge base has an events store:
+ *   texts visitors searched (the last search of a search intent, with
+ *   results and confident) that complete the prefix word by word, folded
+ *   like titles (case and accents). A text is suggested only when at least
+ *   3 distinct sessions typed it (the reports' k), counting only searches
+ *   made with roles the caller has (a text typed by agents is never
+ *   suggested to the public); never a text that held personal data. Its
+ *   id is NULL: a query to run, not an article to open. They take at most
+ *   half of the list, before the titles of their rank (texts that begin
+ *   with the first word, then the others), most sessions first; a query
+ *   that is an article's title shows once, as the title.
+ *
  * Articles the caller's roles may not see are never suggested. An empty
- * prefix suggests nothing. Returns KBS_EINVALID (prefix longer than
+ * prefix suggests nothing. The queries come from a table held in memory:
+ * built by the first suggest (which reads the store, when the file exists,
+ * and never creates one), refreshed by the events writer after it writes
+ * searches (before kbs_events_flush returns), or, on a handle that logs
+ * nothing, re-read at most once a minute. Returns KBS_EINVALID (prefix longer than
  * KBS_MAX_QUERY_BYTES, invalid UTF-8, bad options), KBS_ERETRY, KBS_EIO,
  * KBS_ENOMEM. Thread-safe, like kbs_search. */
 KBS_EXPORT kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 				  const kbs_suggest_opts *opts);
 KBS_EXPORT size_t kbs_suggestions_count(const kbs_suggestions *s);
-/* The text to show (a title); borrowed until kbs_suggestions_free. */
+/* The text to show (a title or a query); borrowed until
+ * kbs_suggestions_free. */
 KBS_EXPORT const char *kbs_suggestions_text(const kbs_suggestions *s, size_t i);
 /* The article it leads to; NULL for a suggested query (not an article). */
 KBS_EXPORT const char *kbs_suggestions_id(const kbs_suggestions *s, size_t i);

@@ -428,6 +428,16 @@ static void deflection(void **state)
 	/* the interval drawn inline: 71 % in [36 %, 92 %] */
 	assert_non_null(strstr(html, "<svg"));
 	assert_non_null(strstr(html, "<title>71% (95%: 36–92%)</title>"));
+	/* Trends per day as inline SVG, one point per day of the 9 with its
+	 * figures on hover: tickets v5, v6 on Mar 2, v1, v2 on Mar 3. */
+	assert_non_null(strstr(html, "<svg class=\"trend\" role=\"img\" aria-label=\"Tickets per day\""));
+	assert_non_null(strstr(html, "<title>2026-03-02: 2 tickets (previous period: 0)</title>"));
+	assert_non_null(strstr(html, "<title>2026-03-03: 2 tickets (previous period: 0)</title>"));
+	assert_non_null(strstr(html, "<title>2026-03-09: 0 tickets (previous period: 0)</title>"));
+	assert_null(strstr(html, "<title>2026-03-10:"));
+	/* No external assets. */
+	assert_null(strstr(html, "src="));
+	assert_null(strstr(html, "href="));
 	kbs_string_free(html);
 
 	json_t *b = find(j, "id", "a-resilier");

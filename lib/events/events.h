@@ -11,6 +11,7 @@
  *   import.c  JSONL import and the escalation trail of one session
  *   report.c  gaps, articles, summary: SQL over the store, then JSON,
  *             table, CSV or HTML
+ *   popular.c popular answered queries, kbs_suggest's second source
  *
  * Storage layout (SQLite, WAL, PRAGMA user_version = schema version):
  *
@@ -83,6 +84,35 @@ void kbs_events__set_blocking(bool block);
  * then not visible either). */
 kbs_status kbs_events__article(kbs_kb *kb, const char *id, const char *const *roles,
 			       size_t nroles, bool *visible, char **title, kbs_err *err);
+
+/* ---- popular answered queries (popular.c) ---- */
+
+/* The k of k-anonymity for texts outside reports (the reports' default):
+ * a query text is suggested only when this many sessions typed it. */
+#define KBS_EVENTS__K 3
+/* Query suggestions per call at most (half of kbs_suggest's 50). */
+#define KBS_EVENTS__MAX_SUGGEST 25
+
+/* An immutable, reference-counted snapshot of the popular answered
+ * queries (popular.c explains which searches count). */
+typedef struct kbs_events__popular kbs_events__popular;
+
+/* Builds a snapshot from the store db (NULL: an empty one, no store).
+ * Returns KBS_EIO (SQL), KBS_ENOMEM. *out has one reference. */
+kbs_status kbs_events__popular_build(kbs_events__popular **out, sqlite3 *db, kbs_err *err);
+/* Takes a reference (NULL is ignored). Thread-safe. */
+void kbs_events__popular_ref(kbs_events__popular *p);
+/* Whether p was built more than ms milliseconds ago. */
+bool kbs_events__popular_stale(const kbs_events__popular *p, int64_t ms);
+/* Drops a reference; the last frees it. NULL is ignored. Thread-safe. */
+void kbs_events__popular_unref(kbs_events__popular *p);
+/* Adds to sink the texts of p that complete prefix for the caller's roles
+ * and language (o normalized by kbs_suggest), at most (o->limit + 1) / 2,
+ * ranked before titles (query.h). KBS_ENOMEM. Reads p only: any number of
+ * threads may use one snapshot. */
+kbs_status kbs_events__popular_suggest(kbs_events__popular *p, const char *prefix,
+				       const kbs_suggest_opts *o, kbs_query__suggest_sink *sink,
+				       kbs_err *err);
 
 /* ---- redaction (redact.c) ---- */
 

@@ -47,6 +47,11 @@
 /* How long a writer or a report waits for another process's write lock. */
 #define BUSY_MS 10000
 #define HOUR_MS (3600 * 1000LL)
+/* Popular queries (popular.c): the writer rebuilds the table at most this
+ * often (at once for a flush); a handle without a writer re-reads the
+ * store when its table is older than STALE_MS. */
+#define REFRESH_MS 2000
+#define STALE_MS 60000
 
 enum { REC_SEARCH = 0 }; /* other records carry their kbs_event_type */
 
@@ -99,6 +104,14 @@ struct kbs_events {
 	char werr[KBS_ERRMSG_CAP];
 	int64_t retention;
 	int64_t last_purge;   /* CLOCK_MONOTONIC ms */
+	/* Popular answered queries for kbs_suggest: the current snapshot,
+	 * swapped under pq_mu (held only to copy the pointer and take a
+	 * reference); pq_load serializes loads by suggest threads. */
+	pthread_mutex_t pq_mu, pq_load;
+	kbs_events__popular *pq;
+	atomic_bool pq_wanted; /* a suggest asked: the writer keeps it fresh */
+	bool pq_dirty;         /* writer only: searches written since the build */
+	int64_t pq_built;      /* writer only: CLOCK_MONOTONIC ms */
 };
 
 static _Thread_local bool tls_block;
@@ -471,6 +484,94 @@ static int purge_before(sqlite3 *db, stmts *s, int64_t before, uint64_t *removed
 	return rc;
 }
 
+/* ---- popular queries ---- */
+
+/* Installs p (taking its reference) as the current table. */
+static void pq_set(kbs_events *e, kbs_events__popular *p)
+{
+	pthread_mutex_lock(&e->pq_mu);
+	kbs_events__popular *old = e->pq;
+	e->pq = p;
+	pthread_mutex_unlock(&e->pq_mu);
+	kbs_events__popular_unref(old);
+}
+
+/* The writer's rebuild, on its own connection. A failure keeps the old
+ * table (and tries again after REFRESH_MS). */
+static void pq_rebuild(kbs_events *e)
+{
+	kbs_events__popular *p = NULL;
+	kbs_err err;
+	e->pq_built = mono_ms();
+	if (kbs_events__popular_build(&p, e->db, &err) == KBS_OK) {
+		pq_set(e, p);
+		e->pq_dirty = false;
+	}
+}
+
+/* Builds a table on the calling thread from a read-only connection: none
+ * when the store does not exist (it is never created here). A store that
+ * cannot be read gives an empty table: suggestions go on from titles. */
+static kbs_events__popular *pq_load(kbs_events *e)
+{
+	kbs_events__popular *p = NULL;
+	sqlite3 *db = NULL;
+	kbs_err err;
+	if (access(e->path, F_OK) == 0 &&
+	    sqlite3_open_v2(e->path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 200);
+		if (kbs_events__popular_build(&p, db, &err) != KBS_OK)
+			p = NULL;
+	}
+	sqlite3_close(db);
+	if (!p)
+		kbs_events__popular_build(&p, NULL, &err); /* empty */
+	return p;
+}
+
+/* The current table with a reference (NULL only when out of memory). */
+static kbs_events__popular *pq_get(kbs_events *e)
+{
+	pthread_mutex_lock(&e->pq_mu);
+	kbs_events__popular *p = e->pq;
+	kbs_events__popular_ref(p);
+	pthread_mutex_unlock(&e->pq_mu);
+	if (p && (atomic_load(&e->ready) || !kbs_events__popular_stale(p, STALE_MS)))
+		return p;
+	/* None yet, or old with no writer here to refresh it: one thread
+	 * loads; the others go on with what there is (when there is one). */
+	if (p ? pthread_mutex_trylock(&e->pq_load) != 0 : pthread_mutex_lock(&e->pq_load) != 0)
+		return p;
+	atomic_store(&e->pq_wanted, true);
+	pthread_mutex_lock(&e->pq_mu);
+	bool fresh = e->pq && e->pq != p && !kbs_events__popular_stale(e->pq, STALE_MS);
+	pthread_mutex_unlock(&e->pq_mu);
+	if (!fresh) {
+		kbs_events__popular *n = pq_load(e);
+		if (n)
+			pq_set(e, n);
+	}
+	kbs_events__popular_unref(p);
+	pthread_mutex_lock(&e->pq_mu);
+	p = e->pq;
+	kbs_events__popular_ref(p);
+	pthread_mutex_unlock(&e->pq_mu);
+	pthread_mutex_unlock(&e->pq_load);
+	return p;
+}
+
+/* kb->suggest_source. */
+static kbs_status suggest_popular(kbs_kb *kb, const char *prefix, const kbs_suggest_opts *o,
+				  kbs_query__suggest_sink *sink, void *payload)
+{
+	kbs_events *e = payload;
+	kbs_err *err = kbs_kb__begin(kb);
+	kbs_events__popular *p = pq_get(e);
+	kbs_status rc = kbs_events__popular_suggest(p, prefix, o, sink, err);
+	kbs_events__popular_unref(p);
+	return rc;
+}
+
 static void *writer_main(void *arg)
 {
 	kbs_events *e = arg;
@@ -481,6 +582,23 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
 		while (!e->stop && (e->n == 0 || e->paused)) {
+			if (e->pq_dirty) {
+				/* Searches written since the last build: rebuild
+				 * when REFRESH_MS has passed, if nothing comes. */
+				int64_t left = e->pq_built + REFRESH_MS - mono_ms();
+				if (left <= 0)
+					break;
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_sec += left / 1000;
+				ts.tv_nsec += (left % 1000) * 1000000L;
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&e->wake, &e->mu, &ts);
+				continue;
+			}
 			if (!e->retention) {
 				pthread_cond_wait(&e->wake, &e->mu);
 				continue;
@@ -516,21 +634,31 @@ static void *writer_main(void *arg)
 		if (k == 0 && !purge && e->stop)
 			break;
 		int64_t retention = e->retention;
+		bool flushing = e->flushers > 0;
 		pthread_mutex_unlock(&e->mu);
 
 		int rc = prc;
-		if (rc == SQLITE_OK)
+		bool searches = false;
+		if (rc == SQLITE_OK && (k || purge))
 			rc = sqlite3_exec(e->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		for (size_t i = 0; i < k && rc == SQLITE_OK; i++)
+		for (size_t i = 0; i < k && rc == SQLITE_OK; i++) {
+			searches |= batch[i]->type == REC_SEARCH;
 			rc = write_rec(e, e->db, &s, batch[i]);
+		}
 		if (rc == SQLITE_OK && purge)
 			rc = purge_before(e->db, &s, kbs_events__now_ms() - retention, NULL);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK && (k || purge))
 			rc = sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
 		char msg[KBS_ERRMSG_CAP] = "";
 		if (rc != SQLITE_OK) {
 			snprintf(msg, sizeof msg, "%s", prc != SQLITE_OK ? sqlite3_errstr(prc) : sqlite3_errmsg(e->db));
 			sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		/* Before `written` moves: a flush returns with the table fresh. */
+		if (atomic_load(&e->pq_wanted)) {
+			e->pq_dirty |= (searches && rc == SQLITE_OK) || purge;
+			if (e->pq_dirty && (flushing || mono_ms() - e->pq_built >= REFRESH_MS))
+				pq_rebuild(e);
 		}
 		for (size_t i = 0; i < k; i++)
 			free(batch[i]);
@@ -951,8 +1079,18 @@ static kbs_status delete_rows(kbs_kb *kb, const char *const *sql, size_t n, int6
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = sql_fail(err, db, "commit");
+		goto cleanup;
+	}
+	/* An erased session or purged searches leave the suggestions now,
+	 * not at the next refresh. */
+	if (atomic_load(&kb->events->pq_wanted)) {
+		kbs_events__popular *p = NULL;
+		kbs_err perr;
+		if (kbs_events__popular_build(&p, db, &perr) == KBS_OK)
+			pq_set(kb->events, p);
+	}
 cleanup:
 	sqlite3_finalize(st);
 	if (db && rc != KBS_OK)
@@ -1007,7 +1145,11 @@ kbs_status kbs_events__init(kbs_kb *kb, const kbs_open_opts *opts, kbs_err *err)
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->wake, NULL);
 	pthread_cond_init(&e->done, NULL);
+	pthread_mutex_init(&e->pq_mu, NULL);
+	pthread_mutex_init(&e->pq_load, NULL);
 	kb->events = e;
+	kb->suggest_source = suggest_popular;
+	kb->suggest_payload = e;
 	e->off = opts && (opts->flags & KBS_OPEN_NO_EVENTS);
 	e->cap = opts && opts->events_queue ? opts->events_queue : DEFAULT_QUEUE;
 	e->retention = opts && opts->events_retention > 0 ? opts->events_retention : 0;
@@ -1045,6 +1187,11 @@ void kbs_events__close(kbs_kb *kb)
 		sqlite3_close(e->db);
 		free(e->q);
 	}
+	kbs_events__popular_unref(e->pq);
+	pthread_mutex_destroy(&e->pq_mu);
+	pthread_mutex_destroy(&e->pq_load);
+	kb->suggest_source = NULL;
+	kb->suggest_payload = NULL;
 	pthread_cond_destroy(&e->wake);
 	pthread_cond_destroy(&e->done);
 	pthread_mutex_destroy(&e->mu);

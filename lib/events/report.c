@@ -499,6 +499,78 @@ cleanup:
 	return rc;
 }
 
+/* ---- trends: per day, for the HTML report ---- */
+
+/* Buckets of a trend chart at most: a longer period gets wider ones
+ * (whole days). */
+#define TREND_BUCKETS 92
+enum { TR_SEARCHES, TR_UNANSWERED, TR_TICKETS, TR_N };
+
+typedef struct trend {
+	int64_t width;      /* bucket length, ms (a whole number of days) */
+	size_t n;           /* buckets per period */
+	int64_t *v[2][TR_N]; /* [0] this period, [1] the previous one */
+} trend;
+
+static void trend_free(trend *t)
+{
+	for (int p = 0; p < 2; p++)
+		for (int k = 0; k < TR_N; k++)
+			free(t->v[p][k]);
+}
+
+/* Searches (raw), unanswered intents (by their last search) and tickets
+ * per bucket of the period p, from s_<name>, i_<name> and events. */
+#define TREND_SQL \
+	"SELECT 0, (at - :a) / %2$lld, COUNT(*) FROM s_%1$s GROUP BY 2" \
+	" UNION ALL SELECT 1, (end - :a) / %2$lld, COUNT(*) FROM i_%1$s WHERE unanswered GROUP BY 2" \
+	" UNION ALL SELECT 2, (at - :a) / %2$lld, COUNT(*) FROM events" \
+	"  WHERE type = 'ticket' AND at >= :a AND at < :b GROUP BY 2"
+
+static kbs_status trends(report *r, trend *t)
+{
+	kbs_status rc = KBS_OK;
+	sqlite3_stmt *st = NULL;
+	char *sql = NULL;
+	int64_t span = r->cur.b - r->cur.a;
+	int64_t days = (span + DAY_MS - 1) / DAY_MS;
+	int64_t per = (days + TREND_BUCKETS - 1) / TREND_BUCKETS;
+	t->width = (per ? per : 1) * DAY_MS;
+	t->n = (size_t)((span + t->width - 1) / t->width);
+	for (int p = 0; p < 2; p++) {
+		for (int k = 0; k < TR_N; k++)
+			if (!(t->v[p][k] = calloc(t->n, sizeof **t->v[p]))) {
+				rc = kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		if (!(sql = kbs_sprintf(TREND_SQL, p ? "prev" : "cur", (long long)t->width))) {
+			rc = kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((rc = prep(r, &st, sql, p ? r->prev : r->cur)) != KBS_OK)
+			goto cleanup;
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			int k = sqlite3_column_int(st, 0);
+			int64_t i = sqlite3_column_int64(st, 1);
+			if (k >= 0 && k < TR_N && i >= 0 && (size_t)i < t->n)
+				t->v[p][k][i] = sqlite3_column_int64(st, 2);
+		}
+		if (step != SQLITE_DONE) {
+			rc = fail(r, "trends");
+			goto cleanup;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		free(sql);
+		sql = NULL;
+	}
+cleanup:
+	sqlite3_finalize(st);
+	free(sql);
+	return rc;
+}
+
 /* ---- rendering ---- */
 
 /* Pads to `width` characters (not bytes: "Déménagement" lines up). */
@@ -769,7 +841,69 @@ static void html_card(kbs_buf *b, const char *label, json_t *now, json_t *before
 		     label, v, good_up ? "good " : "", cls, arrow, w);
 }
 
-static void html(kbs_buf *b, const report *r, json_t *sum, json_t *prev, json_t *gl, json_t *al)
+/* One small line chart: series k of this period (a line with a point
+ * per bucket, each with a <title> for hover) over the previous period's
+ * (a faint dashed line), so a rise shows as the line leaving the shadow. */
+static void html_trend(kbs_buf *b, const report *r, const trend *t, int k, const char *label,
+		       const char *noun, const char *color)
+{
+	const int W = 340, H = 150, L = 44, R = 12, T = 30, B = 22;
+	const int pw = W - L - R, ph = H - T - B;
+	int64_t max = 1, tot[2] = { 0, 0 };
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < t->n; i++) {
+			if (t->v[p][k][i] > max)
+				max = t->v[p][k][i];
+			tot[p] += t->v[p][k][i];
+		}
+	const char *unit = t->width == DAY_MS ? "day" : "bucket";
+	kbs_buf_addf(b, "<svg class=\"trend\" role=\"img\" aria-label=\"%s per %s\" width=\"%d\" "
+			"height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\" "
+			"font-family=\"system-ui,sans-serif\" font-size=\"11\" fill=\"#6b7385\">\n"
+			"<text x=\"0\" y=\"13\" font-size=\"13\" font-weight=\"600\" fill=\"#1d2330\">%s "
+			"per %s</text><text x=\"%d\" y=\"13\" text-anchor=\"end\">%lld (previous %lld)"
+			"</text>\n",
+		     label, unit, W, H, W, H, label, unit, W - R, (long long)tot[0], (long long)tot[1]);
+	/* Axes: 0 and the maximum, the first and last day. */
+	kbs_buf_addf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e3e7ef\"/>"
+			"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eef0f5\" "
+			"stroke-dasharray=\"2 3\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>"
+			"<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%lld</text>\n",
+		     L, T + ph, L + pw, T + ph, L, T, L + pw, T, L - 6, T + ph + 4, L - 6, T + 4,
+		     (long long)max);
+	char d0[32], d1[32];
+	kbs_events__format_time(r->cur.a, d0);
+	kbs_events__format_time(r->cur.a + (int64_t)(t->n - 1) * t->width, d1);
+	kbs_buf_addf(b, "<text x=\"%d\" y=\"%d\">%.10s</text><text x=\"%d\" y=\"%d\" "
+			"text-anchor=\"end\">%.10s</text>\n",
+		     L, H - 4, d0, L + pw, H - 4, d1);
+	for (int p = 1; p >= 0; p--) {
+		kbs_buf_addf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" %s"
+				"stroke-linejoin=\"round\" points=\"",
+			     p ? "#9aa3b5" : color, p ? "1.5" : "2",
+			     p ? "stroke-dasharray=\"4 3\" opacity=\".6\" " : "");
+		for (size_t i = 0; i < t->n; i++) {
+			double x = L + (t->n > 1 ? (double)pw * (double)i / (double)(t->n - 1) : pw / 2.0);
+			double y = T + ph - (double)ph * (double)t->v[p][k][i] / (double)max;
+			kbs_buf_addf(b, "%s%.1f,%.1f", i ? " " : "", x, y);
+		}
+		kbs_buf_adds(b, "\"/>\n");
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		double x = L + (t->n > 1 ? (double)pw * (double)i / (double)(t->n - 1) : pw / 2.0);
+		double y = T + ph - (double)ph * (double)t->v[0][k][i] / (double)max;
+		char d[32];
+		kbs_events__format_time(r->cur.a + (int64_t)i * t->width, d);
+		kbs_buf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>%s%.10s: "
+				"%lld %s (previous period: %lld)</title></circle>\n",
+			     x, y, t->n > 45 ? "1.8" : "2.6", color, t->width == DAY_MS ? "" : "from ", d,
+			     (long long)t->v[0][k][i], noun, (long long)t->v[1][k][i]);
+	}
+	kbs_buf_adds(b, "</svg>\n");
+}
+
+static void html(kbs_buf *b, const report *r, json_t *sum, json_t *prev, json_t *gl, json_t *al,
+		 const trend *tr)
 {
 	char from[32], to[32], pfrom[32];
 	kbs_events__format_time(r->cur.a, from);
@@ -801,6 +935,14 @@ static void html(kbs_buf *b, const report *r, json_t *sum, json_t *prev, json_t 
 			  json_object_get(prev, cards[i].field), cards[i].percent, cards[i].good_up);
 	kbs_buf_adds(b, "</div>\n");
 
+	kbs_buf_adds(b, "<h2>Trends</h2>\n<p class=\"muted\">Per day over the period; the dashed "
+			"grey line is the previous period, day for day. Hover a point for its "
+			"figures.</p>\n<div class=\"cards\">\n");
+	html_trend(b, r, tr, TR_SEARCHES, "Searches", "searches", "#1f5fa8");
+	html_trend(b, r, tr, TR_UNANSWERED, "Unanswered intents", "unanswered intents", "#d9534f");
+	html_trend(b, r, tr, TR_TICKETS, "Tickets", "tickets", "#8a5cc2");
+	kbs_buf_adds(b, "</div>\n");
+
 	/* Top gaps: bar chart, then the table. */
 	kbs_buf_adds(b, "<h2>Content gaps</h2>\n<p class=\"muted\">Unanswered search intents by "
 			"query key, most sessions first. Reasons: <i>no_match</i> write an article; "
@@ -817,7 +959,7 @@ static void html(kbs_buf *b, const report *r, json_t *sum, json_t *prev, json_t 
 	if (n == 0) {
 		kbs_buf_adds(b, "<p>No content gap in this period.</p>\n");
 	} else {
-		int row = 26, left = 230, width = 560;
+		int row = 26, left = 300, width = 500;
 		kbs_buf_addf(b, "<svg role=\"img\" aria-label=\"Top content gaps\" width=\"%d\" height=\"%zu\" "
 				"viewBox=\"0 0 %d %zu\" xmlns=\"http://www.w3.org/2000/svg\" "
 				"font-family=\"system-ui,sans-serif\" font-size=\"13\">\n",
@@ -831,8 +973,19 @@ static void html(kbs_buf *b, const report *r, json_t *sum, json_t *prev, json_t 
 			/* What visitors typed reads better than a stemmed key; the
 			 * key stands in when no text passed the k threshold. */
 			json_t *ex = json_array_get(json_object_get(g, "examples"), 0);
-			html_esc(b, json_is_string(ex) ? json_string_value(ex)
-						       : json_string_value(json_object_get(g, "key")));
+			const char *label = json_is_string(ex) ? json_string_value(ex)
+							       : json_string_value(json_object_get(g, "key"));
+			/* At most 40 characters fit left of the bars; the table
+			 * below has the whole text. */
+			size_t cut = 0, chars = 0;
+			while (label[cut] && chars < 40)
+				if (((unsigned char)label[++cut] & 0xC0) != 0x80)
+					chars++;
+			char *shown = kbs_strndup(label, cut);
+			html_esc(b, shown ? shown : "");
+			free(shown);
+			if (label[cut])
+				kbs_buf_adds(b, "…");
 			kbs_buf_addf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" "
 					"fill=\"#d9534f\"/><text x=\"%d\" y=\"%d\">%lld</text>\n",
 				     left, y + 2, w > 1 ? w : 1, left + w + 6, y + 15, (long long)s);
@@ -946,6 +1099,7 @@ kbs_status kbs_report(char **out, kbs_kb *kb, kbs_report_kind kind, kbs_report_f
 	report r = { 0 };
 	json_t *data = NULL, *sum = NULL, *prev = NULL, *gl = NULL, *al = NULL;
 	kbs_buf b = { 0 };
+	trend tr = { 0 };
 
 	if (out)
 		*out = NULL;
@@ -989,6 +1143,8 @@ kbs_status kbs_report(char **out, kbs_kb *kb, kbs_report_kind kind, kbs_report_f
 	if ((format == KBS_FORMAT_HTML || kind == KBS_REPORT_ARTICLES) &&
 	    (rc = articles(&r, &al)) != KBS_OK)
 		goto cleanup;
+	if (format == KBS_FORMAT_HTML && (rc = trends(&r, &tr)) != KBS_OK)
+		goto cleanup;
 	data = kind == KBS_REPORT_SUMMARY ? sum : kind == KBS_REPORT_GAPS ? gl : al;
 
 	switch (format) {
@@ -1005,11 +1161,12 @@ kbs_status kbs_report(char **out, kbs_kb *kb, kbs_report_kind kind, kbs_report_f
 	}
 	case KBS_FORMAT_TABLE: table(&b, kind, data, prev); break;
 	case KBS_FORMAT_CSV: csv(&b, kind, data); break;
-	case KBS_FORMAT_HTML: html(&b, &r, sum, prev, gl, al); break;
+	case KBS_FORMAT_HTML: html(&b, &r, sum, prev, gl, al, &tr); break;
 	}
 	if (b.oom || !(*out = kbs_buf_steal(&b)))
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 cleanup:
+	trend_free(&tr);
 	kbs_buf_free(&b);
 	json_decref(sum);
 	json_decref(prev);

@@ -13,6 +13,12 @@
  * ordered here: titles whose first word the prefix's first word begins,
  * then shorter titles, then by id. Titles and ids come from one value slot
  * (KBS_SLOT_SUGGEST), never from the document data.
+ *
+ * The second source (lib/events/popular.c) adds popular answered queries,
+ * with no id (a query to run, not an article to open), ranked before the
+ * titles of their band, at most half of the list. A query whose folded
+ * text is a title already suggested is skipped: the title, which leads
+ * straight to the article, stays.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 
 typedef struct sug {
 	char *text, *id;
+	char *folded; /* made when a query is compared with it */
 	double rank;
 	size_t order;
 } sug;
@@ -58,6 +65,7 @@ void kbs_suggestions_free(kbs_suggestions *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].text);
 		free(s->v[i].id);
+		free(s->v[i].folded);
 	}
 	free(s->v);
 	free(s);
@@ -85,16 +93,36 @@ kbs_status kbs_query__suggest_add(kbs_query__suggest_sink *sink, const char *tex
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i].text, text) == 0)
 			return KBS_OK;
-	if (!kbs_grow(&s->v, &s->cap, s->n, sizeof *s->v, 16))
+	char *folded = NULL;
+	if (!id) { /* a query: the same words as anything suggested is a duplicate */
+		if (!(folded = kbs_text__fold(text, strlen(text))))
+			return KBS_ENOMEM;
+		for (size_t i = 0; i < s->n; i++) {
+			sug *o = &s->v[i];
+			if (!o->folded && !(o->folded = kbs_text__fold(o->text, strlen(o->text)))) {
+				free(folded);
+				return KBS_ENOMEM;
+			}
+			if (strcmp(o->folded, folded) == 0) {
+				free(folded);
+				return KBS_OK;
+			}
+		}
+	}
+	if (!kbs_grow(&s->v, &s->cap, s->n, sizeof *s->v, 16)) {
+		free(folded);
 		return KBS_ENOMEM;
+	}
 	sug *g = &s->v[s->n];
 	g->text = kbs_strdup(text);
 	g->id = id ? kbs_strdup(id) : NULL;
+	g->folded = folded;
 	g->rank = rank;
 	g->order = s->n;
 	if (!g->text || (id && !g->id)) {
 		free(g->text);
 		free(g->id);
+		free(g->folded);
 		return KBS_ENOMEM;
 	}
 	s->n++;
@@ -308,6 +336,7 @@ kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 		s->n--;
 		free(s->v[s->n].text);
 		free(s->v[s->n].id);
+		free(s->v[s->n].folded);
 	}
 	*out = s;
 	s = NULL;
