@@ -432,6 +432,16 @@ static void confidence_tells_answers_from_guesses(void **state)
 	}
 	kbs_results_free(r);
 
+	/* A real question with an everyday word this knowledge base never
+	 * uses ("agace"): that word weighs like a word of one article, not
+	 * more than any word the index holds, so the answer stays confident
+	 * (it was not, when an unknown word had idf log((N + 1) / 0.5)). */
+	r = search(corpus, "mot de passe oublié franchement ça m'agace", NULL);
+	if (!kbs_results_confident(r))
+		fail_msg("a question with one unknown word came back unsure (top %s at %d)",
+			 kbs_results_id(r, 0), kbs_results_confidence(r, 0));
+	kbs_results_free(r);
+
 	/* Nothing here is about pizza or cars: hits on "commander" alone are
 	 * no answer. */
 	static const char *const off_topic[] = { "comment commander une pizza",

@@ -2,7 +2,7 @@
  * Relevance of kbsearch beside SQLite FTS5, in the same run, on the same
  * articles and the same judged queries.
  *
- *   relevance CORPUS_DIR QUERIES_TSV [--verbose] [--failures]
+ *   relevance CORPUS_DIR QUERIES_TSV [--split tune|test|all] [--verbose] [--failures]
  *
  * CORPUS_DIR is indexed into a temporary knowledge base through the public
  * API only (so this keeps working while the engine changes), and every
@@ -25,7 +25,10 @@
  *   false alarm  answerable queries that come back confident == false;
  *   wrong & sure answerable queries confident == true whose top hit has
  *                rel == 0 (a confident wrong answer).
- * Everything is printed for the tune split, the test split and all queries.
+ * Everything is printed for the test split, the tune split and all queries;
+ * --split tune (or test, or all) prints only that split's table, and limits
+ * --verbose and --failures to its queries, so that work on the engine can
+ * look at the tune half alone.
  * --verbose prints every query (top 3 of each engine, grades, confident);
  * --failures only those where kbsearch misses (Success@1 fails, or it is
  * below FTS5 on nDCG@10, or its confidence flag is wrong).
@@ -454,12 +457,14 @@ static void print_top(const query *q, const run *r)
 		printf("%s%s[%d]", i ? ", " : "", r->ids[i], grade_of(q, r->ids[i]));
 }
 
-static void details(const queries *qs, int failures_only)
+static void details(const queries *qs, int split, int failures_only)
 {
 	printf("\n### Per query%s\n\n", failures_only ? ": kbsearch misses" : "");
 	printf("Top 3 of each engine, [grade] after each id; nDCG@10 kbsearch / FTS5.\n\n");
 	for (size_t i = 0; i < qs->n; i++) {
 		const query *q = &qs->v[i];
+		if (!in_split(q, split))
+			continue;
 		int answerable = q->type != UNANSWERABLE;
 		int miss = answerable ? (!q->k.success1 || q->k.ndcg < q->f.ndcg || !q->k.confident)
 				      : q->k.confident;
@@ -503,10 +508,22 @@ static void check_judgments(kbs_kb *kb, const queries *qs)
 int main(int argc, char **argv)
 {
 	int verbose = 0, failures = 0;
+	/* -2: every table (test, tune, all); -1: all queries only; else one split */
+	int split = -2;
 	const char *pos[2] = { 0 };
 	size_t npos = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+		if (!strcmp(argv[i], "--split") && i + 1 < argc) {
+			const char *s = argv[++i];
+			if (!strcmp(s, "tune"))
+				split = SPLIT_TUNE;
+			else if (!strcmp(s, "test"))
+				split = SPLIT_TEST;
+			else if (!strcmp(s, "all"))
+				split = -1;
+			else
+				npos = 3;
+		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
 			verbose = 1;
 		else if (!strcmp(argv[i], "--failures"))
 			failures = 1;
@@ -516,7 +533,8 @@ int main(int argc, char **argv)
 			npos = 3;
 	}
 	if (npos != 2) {
-		fprintf(stderr, "usage: relevance CORPUS_DIR QUERIES_TSV [--verbose] [--failures]\n");
+		fprintf(stderr, "usage: relevance CORPUS_DIR QUERIES_TSV [--split tune|test|all] "
+				"[--verbose] [--failures]\n");
 		return 2;
 	}
 	queries qs = read_queries(pos[1]);
@@ -552,11 +570,13 @@ int main(int argc, char **argv)
 	printf("nDCG@10: linear gain rel/log2(rank+1), ideal from the judgments. MRR@10: first hit with rel ≥ 1. "
 	       "Recall@5: of the articles with rel ≥ 1. Success@1: top hit has rel = 2.\n");
 
-	report(&qs, SPLIT_TEST, "Test split (report these)");
-	report(&qs, SPLIT_TUNE, "Tune split (tune on these only)");
-	int ok = report(&qs, -1, "All queries");
+	if (split == -2 || split == SPLIT_TEST)
+		report(&qs, SPLIT_TEST, "Test split (report these)");
+	if (split == -2 || split == SPLIT_TUNE)
+		report(&qs, SPLIT_TUNE, "Tune split (tune on these only)");
+	int ok = split < 0 ? report(&qs, -1, "All queries") : 0;
 	if (verbose || failures)
-		details(&qs, !verbose);
+		details(&qs, split < 0 ? -1 : split, !verbose);
 
 	sqlite3_close(db);
 	kbs_close(kb);

@@ -4,6 +4,7 @@
 #   ./bench/relevance/run.sh              tables: test split, tune split, all
 #   ./bench/relevance/run.sh --failures   + every query kbsearch gets wrong
 #   ./bench/relevance/run.sh --verbose    + every query
+#   ./bench/relevance/run.sh --split tune only the tune split (tables, queries)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./tools/setup.sh

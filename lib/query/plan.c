@@ -1105,9 +1105,12 @@ void kbs_query__plan_free(kbs_query__plan *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* idf from the commonest alternative: a word the index lacks altogether
- * weighs the most; a misspelt word weighs what its best spelling does. */
-static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, double N)
+/* idf from the commonest alternative; a misspelt word weighs what its best
+ * spelling does. *unknown: nothing in the index matches the word (no
+ * stem, synonym or close spelling); its idf here is then the highest
+ * there is, which the plan lowers (step 5). */
+static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, double N,
+		       bool *unknown)
 {
 	uint64_t df = 0;
 	char term[KBS_TEXT_MAX_TERM * 2 + 8];
@@ -1122,6 +1125,8 @@ static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, d
 				df = f;
 		}
 	}
+	*unknown = df == 0 && w->alt_words.n == 0 && w->alt_stems.n == 0 &&
+		   w->alt_phrases.n == 0;
 	double idf = log((N + 1.0) / ((double)df + 0.5));
 	return idf < 0.05 ? 0.05 : idf;
 }
@@ -1252,11 +1257,29 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	for (size_t i = 0; i < p->nwords; i++) {
 		kbs_query__word *w = &p->words[i];
 		if (w->used) {
-			w->idf = word_idf(ctx, w, p->stop_only, N);
-			idf_sum += w->idf;
+			w->idf = word_idf(ctx, w, p->stop_only, N, &w->unknown);
+			if (w->unknown && w->prefix) { /* unless it begins a word */
+				bool any = false;
+				if ((rc = kbs_store__each_term(ctx->reader, w->term, stop_at_first, &any,
+							       err)) != KBS_OK)
+					goto cleanup;
+				w->unknown = !any;
+			}
 		}
 		if (w->kind == KBS_QW_TEXT && w->used)
 			kbs_query__add(or, word_query(p, w));
+	}
+	/* A word the index lacks altogether would get the highest idf of all,
+	 * log((N + 1) / 0.5), and so dominate coverage and confidence. But an
+	 * index cannot tell a word it lacks from one it holds once: the
+	 * rarest word it can vouch for is in one article. An unknown word
+	 * weighs that, log((N + 1) / 1.5). */
+	for (size_t i = 0; i < p->nwords; i++) {
+		kbs_query__word *w = &p->words[i];
+		if (w->used && w->unknown && !p->stop_only)
+			w->idf = log((N + 1.0) / 1.5);
+		if (w->used)
+			idf_sum += w->idf;
 	}
 	/* Phrases and exclusions, one node per piece of syntax. */
 	for (size_t s = 0; s < sg.n; s++) {

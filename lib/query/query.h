@@ -29,6 +29,7 @@ typedef struct kbs_query__word {
 	kbs_query__kind kind;
 	bool prefix;        /* the word being typed: also matches longer words */
 	bool typo;          /* not in the index: matched by its close spellings */
+	bool unknown;       /* nothing in the index matches it in any way */
 	bool syn;           /* has synonyms */
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close

@@ -12,7 +12,9 @@
  *
  * Confidence of a hit: a logistic curve over two pieces of evidence
  * that the article answers the question (confidence_of):
- *   - coverage: the idf-weighted share of the query's words it holds. A
+ *   - coverage: the idf-weighted share of the query's words it holds (a
+ *     word nothing in the index matches weighs like a word of one
+ *     article: plan.c, step 5). A
  *     word matched only by a synonym counts for SYN_COVER of itself, by a
  *     close spelling for TYPO_COVER, by a longer word for PREFIX_COVER and
  *     then only in the title (a word the visitor may still be typing
