@@ -276,8 +276,10 @@ static void query_key(void **state)
 	(void)state;
 	mini m = mini_kb(KB_TEXT);
 	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", SYN_TEXT, strlen(SYN_TEXT)));
+	/* Each word by its shortest stem: "oublié" has "oubli" (accented
+	 * form) and "oubl" (the unaccented form's), and "oublie" only "oubl". */
 	char *k = key_of(m.kb, "Mot de passe oublié", "fr");
-	assert_string_equal(k, "mot oubli pass");
+	assert_string_equal(k, "mot oubl pass");
 	free(k);
 	k = key_of(m.kb, "", "fr");
 	assert_string_equal(k, "");

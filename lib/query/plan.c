@@ -1364,13 +1364,25 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	}
 	p->query = main ? main : or; /* words that build nothing still search */
 
-	/* The key: each used word by its first stem, unless a synonym rule
-	 * gave the words it covers their canonical entry. */
+	/* The key: each used word by its shortest stem (then the first in
+	 * byte order), unless a synonym rule gave the words it covers their
+	 * canonical entry. The shortest, not the first: stems come one per
+	 * language searched, plus the stem of the unaccented form, so any
+	 * fixed position would make "oublié" and "oublie", or one question
+	 * asked with and without a language, two keys — two gaps where the
+	 * content team should see one. */
 	for (size_t k = 0; k < t.n; k++) {
 		const kbs_query__word *w = &p->words[t.v[k].word];
 		if (!w->used || t.v[k].keyed)
 			continue;
-		if (!kbs_strlist_push(&p->key, w->stems.n ? w->stems.v[0] : w->term)) {
+		const char *stem = w->term;
+		for (size_t s = 0; s < w->stems.n; s++) {
+			const char *c = w->stems.v[s];
+			if (stem == w->term || strlen(c) < strlen(stem) ||
+			    (strlen(c) == strlen(stem) && strcmp(c, stem) < 0))
+				stem = c;
+		}
+		if (!kbs_strlist_push(&p->key, stem)) {
 			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
 		}
