@@ -252,6 +252,99 @@ static void fts_run(sqlite3 *db, const lines *q, int rounds, figures *f)
 	free(t);
 }
 
+/* ---- search as you type ---- */
+
+/* What a visitor has typed on the way to each query: its first 3 and 6
+ * characters and all but its last 2 (whole UTF-8 characters only). */
+static lines typed_prefixes(const lines *q)
+{
+	lines p = { 0 };
+	for (size_t i = 0; i < q->n; i++) {
+		size_t len = strlen(q->v[i]);
+		size_t cuts[3] = { 3, 6, len > 2 ? len - 2 : len };
+		for (int c = 0; c < 3; c++) {
+			size_t n = cuts[c] < len ? cuts[c] : len;
+			while (n < len && ((unsigned char)q->v[i][n] & 0xC0) == 0x80)
+				n++;
+			p.v = realloc(p.v, (p.n + 1) * sizeof *p.v);
+			p.v[p.n++] = strndup(q->v[i], n);
+		}
+	}
+	return p;
+}
+
+static void kbs_suggest_run(kbs_kb *kb, const lines *p, int rounds, figures *f)
+{
+	double *t = malloc(p->n * (size_t)rounds * sizeof *t);
+	size_t n = 0;
+	double total = 0;
+	for (int r = -1; r < rounds; r++) {
+		for (size_t i = 0; i < p->n; i++) {
+			kbs_suggestions *s = NULL;
+			double t0 = now_us();
+			if (kbs_suggest(&s, kb, p->v[i], NULL) != KBS_OK)
+				die(p->v[i], kbs_errmsg(kb));
+			double dt = now_us() - t0;
+			if (r >= 0) {
+				t[n++] = dt;
+				total += dt;
+				f->hits += kbs_suggestions_count(s);
+			}
+			kbs_suggestions_free(s);
+		}
+	}
+	percentiles(t, n, total, f);
+	free(t);
+}
+
+/* The FTS5 way to complete a title: the typed words on the title column,
+ * the last one as a prefix, five rows. */
+static void fts_suggest_run(sqlite3 *db, const lines *p, int rounds, figures *f)
+{
+	sqlite3_stmt *st = NULL;
+	sql_ok(db, sqlite3_prepare_v2(db, "SELECT id, title FROM a WHERE a MATCH ? ORDER BY rank LIMIT 5",
+				      -1, &st, NULL),
+	       "prepare");
+	double *t = malloc(p->n * (size_t)rounds * sizeof *t);
+	size_t n = 0;
+	double total = 0;
+	for (int r = -1; r < rounds; r++) {
+		for (size_t i = 0; i < p->n; i++) {
+			double t0 = now_us();
+			char *words = fts_query(p->v[i]);
+			/* "a" OR "b" -> title: ("a" "b"*) */
+			size_t cap = strlen(words) + 32;
+			char *m = malloc(cap);
+			size_t k = 0;
+			k += (size_t)snprintf(m + k, cap - k, "title: (");
+			for (const char *w = words; *w; w++)
+				if (strncmp(w, " OR ", 4) == 0) {
+					m[k++] = ' ';
+					w += 3;
+				} else {
+					m[k++] = *w;
+				}
+			k += (size_t)snprintf(m + k, cap - k, "%s)", *words ? "*" : "\"\"");
+			sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
+			size_t hits = 0;
+			while (sqlite3_step(st) == SQLITE_ROW)
+				hits++;
+			sqlite3_reset(st);
+			free(m);
+			free(words);
+			double dt = now_us() - t0;
+			if (r >= 0) {
+				t[n++] = dt;
+				total += dt;
+				f->hits += hits;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	percentiles(t, n, total, f);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -274,6 +367,10 @@ int main(int argc, char **argv)
 	sqlite3 *db = fts_build(kb, fts, &s);
 	kbs_run(kb, &q, rounds, &k);
 	fts_run(db, &q, rounds, &s);
+	lines pre = typed_prefixes(&q);
+	figures ks = { 0 }, ss = { 0 };
+	kbs_suggest_run(kb, &pre, rounds, &ks);
+	fts_suggest_run(db, &pre, rounds, &ss);
 
 	printf("Sample corpus (%s), %zu queries x %d rounds, top 10, one thread\n\n", argv[1], q.n,
 	       rounds);
@@ -286,6 +383,18 @@ int main(int argc, char **argv)
 	printf("| kbsearch / FTS5 | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | |\n", k.index_s / s.index_s,
 	       (double)k.bytes / (double)s.bytes, k.p50 / s.p50, k.p95 / s.p95, k.p99 / s.p99,
 	       k.qps / s.qps);
+	printf("\nSearch as you type: %zu prefixes typed on the way to those queries, 5 completions\n\n",
+	       pre.n);
+	printf("| engine | p50 µs | p95 µs | p99 µs | per second |\n|---|---:|---:|---:|---:|\n");
+	printf("| kbsearch suggest (titles, roles) | %.0f | %.0f | %.0f | %.0f |\n", ks.p50, ks.p95,
+	       ks.p99, ks.qps);
+	printf("| FTS5 title prefix query | %.0f | %.0f | %.0f | %.0f |\n", ss.p50, ss.p95, ss.p99,
+	       ss.qps);
+	printf("| kbsearch / FTS5 | %.2f | %.2f | %.2f | %.2f |\n", ks.p50 / ss.p50, ks.p95 / ss.p95,
+	       ks.p99 / ss.p99, ks.qps / ss.qps);
+	for (size_t i = 0; i < pre.n; i++)
+		free(pre.v[i]);
+	free(pre.v);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("\npeak RSS of the whole run: %ld KiB\n", ru.ru_maxrss);
