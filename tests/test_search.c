@@ -62,43 +62,13 @@ static void assert_top(kbs_kb *kb, const char *text, const kbs_search_opts *o, c
 	kbs_results_free(r);
 }
 
-/* ---- a small knowledge base built per test ---- */
-
-typedef struct mini {
-	char *dir;
-	kbs_kb *kb;
-} mini;
-
-static mini mini_kb(const char *jsonl)
-{
-	mini m = { tu_tmpdir(), NULL };
-	tu_write(m.dir, "src/a.jsonl", jsonl);
-	char *src = tu_path(m.dir, "src");
-	char *db = tu_path(m.dir, "kb");
-	const char *paths[] = { src };
-	tu_diags d = { 0 };
-	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
-	if (d.n)
-		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
-	free(src);
-	free(db);
-	return m;
-}
-
-static void mini_free(mini *m)
-{
-	kbs_close(m->kb);
-	tu_rmtree(m->dir);
-	free(m->dir);
-}
-
-/* ---- ranking ---- */
+/* ---- ranking (small knowledge bases built per test: tu_mini_kb) ---- */
 
 static void title_match_ranks_above_body_match(void **state)
 {
 	(void)state;
 	/* B says "facture" five times in its body; A has it once, in its title. */
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"b\",\"title\":\"Nos conseils\",\"lang\":\"fr\",\"body\":\"Une facture, la facture, "
 		"votre facture, chaque facture et toute facture arrive par courrier.\"}\n"
 		"{\"id\":\"a\",\"title\":\"Recevoir sa facture\",\"lang\":\"fr\",\"body\":\"Elle arrive par "
@@ -107,14 +77,14 @@ static void title_match_ranks_above_body_match(void **state)
 		"vendredi.\"}\n");
 	assert_top(m.kb, "facture", NULL, "a");
 	assert_top(m.kb, "factures", NULL, "a");
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void accented_query_prefers_accented_text(void **state)
 {
 	(void)state;
 	/* Same words; only the accents differ. */
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"plain\",\"title\":\"Desinstaller l'appli\",\"lang\":\"fr\",\"body\":\"Etapes pour "
 		"desinstaller.\"}\n"
 		"{\"id\":\"accent\",\"title\":\"Désinstaller l'appli\",\"lang\":\"fr\",\"body\":\"Étapes pour "
@@ -123,13 +93,13 @@ static void accented_query_prefers_accented_text(void **state)
 	kbs_results *r = search(m.kb, "desinstaller", NULL);
 	assert_int_equal(kbs_results_count(r), 2); /* folded: both match */
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void tags_and_category_words_count(void **state)
 {
 	(void)state;
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"t\",\"title\":\"Question A\",\"lang\":\"fr\",\"tags\":[\"linky\"],\"body\":\"Un texte "
 		"sans rapport.\"}\n"
 		"{\"id\":\"c\",\"title\":\"Question B\",\"lang\":\"fr\",\"category\":\"Compteur/Relevés\","
@@ -138,7 +108,7 @@ static void tags_and_category_words_count(void **state)
 	assert_top(m.kb, "linky", NULL, "t");
 	assert_top(m.kb, "relevés", NULL, "c");
 	assert_top(m.kb, "releve", NULL, "c");
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void corpus_answers_real_questions(void **state)
@@ -190,13 +160,13 @@ static void composed_and_decomposed_queries_agree(void **state)
 static void cjk_text_is_split_into_words(void **state)
 {
 	(void)state;
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"zh\",\"title\":\"如何重置密码\",\"lang\":\"zh\",\"body\":\"打开设置页面，然后点击重置密码。\"}\n"
 		"{\"id\":\"ja\",\"title\":\"パスワードを忘れました\",\"lang\":\"ja\",\"body\":\"設定画面を開いてください。\"}\n"
 		"{\"id\":\"en\",\"title\":\"Reset your password\",\"lang\":\"en\",\"body\":\"Open settings.\"}\n");
 	assert_top(m.kb, "密码", NULL, "zh");
 	assert_top(m.kb, "パスワード", NULL, "ja");
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- filters and access ---- */
@@ -388,7 +358,7 @@ static void snippets_mark_matched_words(void **state)
 	kbs_results_free(r);
 
 	/* Markup in an article is escaped: the snippet is safe HTML. */
-	mini m = mini_kb("{\"id\":\"x\",\"title\":\"Balises\",\"lang\":\"fr\",\"body\":\"<script>x</script> "
+	tu_mini m = tu_mini_kb("{\"id\":\"x\",\"title\":\"Balises\",\"lang\":\"fr\",\"body\":\"<script>x</script> "
 			 "compteur & validez.\"}\n");
 	r = search(m.kb, "compteur", NULL);
 	assert_int_equal(kbs_results_count(r), 1);
@@ -397,7 +367,7 @@ static void snippets_mark_matched_words(void **state)
 	assert_non_null(strstr(s, "&lt;script&gt;"));
 	assert_non_null(strstr(s, "<mark>compteur</mark> &amp;"));
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void facets_count_each_level(void **state)

@@ -79,34 +79,6 @@ static void parse_table(void **state)
 
 /* ---- a small knowledge base ---- */
 
-typedef struct mini {
-	char *dir;
-	kbs_kb *kb;
-} mini;
-
-static mini mini_kb(const char *jsonl)
-{
-	mini m = { tu_tmpdir(), NULL };
-	tu_write(m.dir, "src/a.jsonl", jsonl);
-	char *src = tu_path(m.dir, "src");
-	char *db = tu_path(m.dir, "kb");
-	const char *paths[] = { src };
-	tu_diags d = { 0 };
-	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
-	if (d.n)
-		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
-	free(src);
-	free(db);
-	return m;
-}
-
-static void mini_free(mini *m)
-{
-	kbs_close(m->kb);
-	tu_rmtree(m->dir);
-	free(m->dir);
-}
-
 static const char *const KB_TEXT =
 	"{\"id\":\"res\",\"title\":\"Résilier l'abonnement\",\"lang\":\"fr\",\"body\":\"La résiliation est "
 	"gratuite.\"}\n"
@@ -145,7 +117,7 @@ static bool finds(kbs_kb *kb, const char *q, const char *id, long *rank)
 static void expansion(void **state)
 {
 	(void)state;
-	mini m = mini_kb(KB_TEXT);
+	tu_mini m = tu_mini_kb(KB_TEXT);
 	/* Before: no synonyms. */
 	assert_false(finds(m.kb, "mdp", "mdp", NULL));
 	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", SYN_TEXT, strlen(SYN_TEXT)));
@@ -202,13 +174,13 @@ static void expansion(void **state)
 	assert_false(finds(m.kb, "rdv", "rdv", NULL));
 	kbs_close(other);
 	free(db);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void load_errors(void **state)
 {
 	(void)state;
-	mini m = mini_kb(KB_TEXT);
+	tu_mini m = tu_mini_kb(KB_TEXT);
 	const char *bad = "a, b\nc, , d\n";
 	assert_int_equal(kbs_synonyms_load(m.kb, "fr", bad, strlen(bad)), KBS_EINVALID);
 	assert_non_null(strstr(kbs_errmsg(m.kb), "synonyms.fr.txt:2: empty entry"));
@@ -239,7 +211,7 @@ static void load_errors(void **state)
 	free(anon);
 	free(badf);
 	free(none);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- the query key ---- */
@@ -274,7 +246,7 @@ static void assert_same_key(kbs_kb *kb, const char *a, const char *b, const char
 static void query_key(void **state)
 {
 	(void)state;
-	mini m = mini_kb(KB_TEXT);
+	tu_mini m = tu_mini_kb(KB_TEXT);
 	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", SYN_TEXT, strlen(SYN_TEXT)));
 	/* Each word by its shortest stem: "oublié" has "oubli" (accented
 	 * form) and "oubl" (the unaccented form's), and "oublie" only "oubl". */
@@ -298,7 +270,7 @@ static void query_key(void **state)
 	assert_same_key(m.kb, "Mot de passe oublié", "mdp oublié", NULL);
 	/* Excluded words and syntax are not part of the key. */
 	assert_same_key(m.kb, "mot de passe -oublié", "\"mot de passe\"", "fr");
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* Searches go on while the set is replaced under them: each search uses
@@ -323,7 +295,7 @@ static void *search_loop(void *arg)
 static void reload_while_searching(void **state)
 {
 	(void)state;
-	mini m = mini_kb(KB_TEXT);
+	tu_mini m = tu_mini_kb(KB_TEXT);
 	hammer h[4];
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++) {
@@ -339,7 +311,7 @@ static void reload_while_searching(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(h[i].failures, 0);
 	}
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 int main(void)

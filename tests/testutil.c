@@ -123,3 +123,27 @@ kbs_kb *tu_kb_index(const char *dir, const char *const *paths, size_t n,
 	tu_diags_free(&local);
 	return kb;
 }
+
+tu_mini tu_mini_kb(const char *jsonl)
+{
+	tu_mini m = { tu_tmpdir(), NULL };
+	tu_write(m.dir, "src/a.jsonl", jsonl);
+	char *src = tu_path(m.dir, "src");
+	char *db = tu_path(m.dir, "kb");
+	const char *paths[] = { src };
+	tu_diags d = { 0 };
+	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
+	if (d.n)
+		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
+	tu_diags_free(&d);
+	free(src);
+	free(db);
+	return m;
+}
+
+void tu_mini_free(tu_mini *m)
+{
+	kbs_close(m->kb);
+	tu_rmtree(m->dir);
+	free(m->dir);
+}

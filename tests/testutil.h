@@ -16,6 +16,15 @@
 /* Source tree root and sample corpus, from meson. */
 #ifndef KBS_SOURCE_ROOT
 #error "KBS_SOURCE_ROOT must be defined by the build"
+/* A small knowledge base of one JSONL text, in a temporary directory; any
+ * indexing diagnostic fails the test. */
+typedef struct tu_mini {
+	char *dir;
+	kbs_kb *kb;
+} tu_mini;
+tu_mini tu_mini_kb(const char *jsonl);
+void tu_mini_free(tu_mini *m);
+
 #endif
 #define KBS_CORPUS KBS_SOURCE_ROOT "/corpus"
 
@@ -52,5 +61,14 @@ void tu_diags_free(tu_diags *d);
  * fails the test on error. Returns the open KB. */
 kbs_kb *tu_kb_index(const char *dir, const char *const *paths, size_t n,
 		    kbs_index_summary *summary, tu_diags *diags);
+
+/* A small knowledge base of one JSONL text, in a temporary directory; any
+ * indexing diagnostic fails the test. */
+typedef struct tu_mini {
+	char *dir;
+	kbs_kb *kb;
+} tu_mini;
+tu_mini tu_mini_kb(const char *jsonl);
+void tu_mini_free(tu_mini *m);
 
 #endif
