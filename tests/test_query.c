@@ -493,6 +493,29 @@ static void segment_boost(void **state)
 	mini_free(&m);
 }
 
+/* ---- tags ---- */
+
+static void tag_boost(void **state)
+{
+	(void)state;
+	/* The same ranking weight (Z wdf 3) either way: a word three times in
+	 * the body, or once in the tags (wdf 3). An editor's keyword says
+	 * what the article is about, so the tagged article comes first,
+	 * though the body one is older (a tie goes to the lower docid). */
+	mini m = mini_kb(
+		"{\"id\":\"body\",\"title\":\"Aide\",\"lang\":\"fr\",\"body\":"
+		"\"Le remboursement arrive. Le remboursement est versé. Le remboursement suit.\"}\n"
+		"{\"id\":\"tagged\",\"title\":\"Aide\",\"lang\":\"fr\",\"tags\":[\"remboursement\"],"
+		"\"body\":\"Le virement arrive. Le virement est versé. Le virement suit.\"}\n");
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	kbs_results *r = search(m.kb, "remboursement", &o);
+	assert_int_equal(kbs_results_count(r), 2);
+	assert_int_equal(rank_of(r, "tagged"), 0);
+	assert_int_equal(rank_of(r, "body"), 1);
+	kbs_results_free(r);
+	mini_free(&m);
+}
+
 /* ---- answers ---- */
 
 static void answer_mode(void **state)
@@ -608,6 +631,7 @@ int main(void)
 		cmocka_unit_test(phrase_and_exclusion),
 		cmocka_unit_test(prefix_as_you_type),
 		cmocka_unit_test(segment_boost),
+		cmocka_unit_test(tag_boost),
 		cmocka_unit_test(accents_either_way),
 		cmocka_unit_test(language_preference),
 	};

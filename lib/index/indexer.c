@@ -17,7 +17,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-4"
+#define KBS_INDEX_FORMAT "kbs-index-5"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -95,6 +95,7 @@ typedef struct emit {
 	unsigned zwdf;     /* weight of the Z terms */
 	bool positional;   /* post <term> at pos_base + pos */
 	bool title;        /* also S terms */
+	bool tag;          /* also XG terms */
 	bool exact;        /* also XA terms */
 	unsigned pos_base;
 	unsigned npos;     /* positions used */
@@ -131,6 +132,10 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 			ok = add_prefixed(e->doc, KBS_PFX_STEM, t->stem2, t->stem2_len, e->zwdf);
 		if (ok && t->stem2 && e->title)
 			ok = add_prefixed(e->doc, KBS_PFX_TITLE, t->stem2, t->stem2_len, 1);
+		if (ok && e->tag)
+			ok = add_prefixed(e->doc, KBS_PFX_TAG_STEM, t->stem, t->stem_len, 1);
+		if (ok && t->stem2 && e->tag)
+			ok = add_prefixed(e->doc, KBS_PFX_TAG_STEM, t->stem2, t->stem2_len, 1);
 	}
 	/* Every title word, stop words too: suggestions complete "mot de pa". */
 	if (ok && e->title)
@@ -221,7 +226,7 @@ static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const 
 	emit summary = { .doc = d, .zwdf = W_BODY };
 	if ((rc = index_text(ix, &summary, a->summary, a->lang)) != KBS_OK)
 		goto cleanup;
-	emit tags = { .doc = d, .zwdf = W_TAGS };
+	emit tags = { .doc = d, .zwdf = W_TAGS, .tag = true };
 	for (size_t i = 0; i < a->tags.n; i++) {
 		if ((rc = index_text(ix, &tags, a->tags.v[i], a->lang)) != KBS_OK)
 			goto cleanup;

@@ -62,6 +62,8 @@
 /* A title match is worth this much more than the same word's stem weight:
  * an article whose title has the words is about them. */
 #define TITLE_BOOST 1.0
+/* A tag match: an editor's keyword for the article, less than its title. */
+#define TAG_BOOST 0.5
 /* An accented query word found with its accents in the text. */
 #define EXACT_BOOST 0.3
 /* A synonym ranks a little below the user's own word. */
@@ -944,13 +946,17 @@ static kbs_qnode *stems_query(kbs_query__arena *a, const kbs_strlist *stems)
 {
 	kbs_qnode *alts = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
 	kbs_qnode *titles = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
+	kbs_qnode *tags = kbs_query__op(a, KBS_Q_SYNONYM, stems->n);
 	for (size_t i = 0; i < stems->n; i++) {
 		kbs_query__add(alts, kbs_query__term(a, KBS_PFX_STEM, stems->v[i]));
 		kbs_query__add(titles, kbs_query__term(a, KBS_PFX_TITLE, stems->v[i]));
+		kbs_query__add(tags, kbs_query__term(a, KBS_PFX_TAG_STEM, stems->v[i]));
 	}
-	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2);
+	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 3);
 	kbs_query__add(or, alts);
 	kbs_query__add(or, kbs_query__scale(a, titles, TITLE_BOOST));
+	if (TAG_BOOST > 0)
+		kbs_query__add(or, kbs_query__scale(a, tags, TAG_BOOST));
 	return or;
 }
 

@@ -18,6 +18,10 @@
  *   S<stem>          folded stem(s) of title words only: the title boost, a
  *                    separate short posting list so a title match ranks
  *                    above a body match however often the body repeats it
+ *   XG<stem>         folded stem(s) of tag words only: a smaller boost than
+ *                    the title's, since an editor's keywords say what an
+ *                    article is about (kept out of the title lead that
+ *                    judges confidence: tags are many and loose)
  *   XA<exact>        case-folded accented word, only where it differs from
  *                    <word>: an accented query ranks accented text first
  *   L<lang>          language (boolean)
@@ -71,6 +75,7 @@ extern "C" {
 #define KBS_PFX_ROLE "XR"
 #define KBS_PFX_SEGMENT "XS"
 #define KBS_PFX_TITLE_WORD "XT"
+#define KBS_PFX_TAG_STEM "XG"
 
 enum {
 	KBS_SLOT_HASH = 0,
