@@ -178,12 +178,9 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 	 * (query.h per_lang): a French stem found in an English article is a
 	 * coincidence, not a match. */
 	int hl = -1;
-	for (size_t l = 0; w->per_lang && l < w->nlangs && hl < 0; l++) {
-		char lt[16];
-		snprintf(lt, sizeof lt, KBS_PFX_LANG "%s", w->langs[l]);
-		if (kbs_store__doc_has_prefix(ctx->reader, h->docid, lt))
+	for (size_t l = 0; w->per_lang && l < w->nlangs && hl < 0; l++)
+		if (has_term(h, KBS_PFX_LANG, w->langs[l])) /* probed by run_plan */
 			hl = (int)l;
-	}
 	for (size_t i = 0; i < w->nwords; i++) {
 		const kbs_query__word *qw = &w->words[i];
 		if (!qw->used)
@@ -275,13 +272,17 @@ static kbs_status parse_data(const char *data, size_t len, json_t **fields, cons
 	return KBS_OK;
 }
 
-static kbs_status fill_hit(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hit *sh, hit *h,
+static kbs_status fill_hit(kbs_ctx *ctx, const kbs_query__plan *w, kbs_store__hit *sh, hit *h,
 			   bool snippet, bool passage, kbs_err *err)
 {
 	json_t *o = NULL;
 	const char *body = NULL;
-	kbs_status rc = parse_data(sh->data, sh->data_len, &o, &body, err);
-	if (rc != KBS_OK)
+	kbs_status rc = KBS_OK;
+	/* Candidates are ranked without their data: only shown hits read it. */
+	if (!sh->data && (rc = kbs_store__hit_data(ctx->reader, sh->docid, &sh->data, &sh->data_len,
+						   err)) != KBS_OK)
+		return rc;
+	if ((rc = parse_data(sh->data, sh->data_len, &o, &body, err)) != KBS_OK)
 		return rc;
 	h->id = json_dup(o, "id");
 	h->title = json_dup(o, "title");
@@ -419,6 +420,13 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	size_t want = o->offset + o->limit;
 	if (plan->query && want < RERANK_WINDOW)
 		want = RERANK_WINDOW;
+	/* Each candidate's language comes back with its matching terms. */
+	char lterms[KBS_QUERY_MAX_LANGS][16];
+	const char *probe[KBS_QUERY_MAX_LANGS];
+	for (size_t l = 0; l < plan->nlangs; l++) {
+		snprintf(lterms[l], sizeof lterms[l], KBS_PFX_LANG "%s", plan->langs[l]);
+		probe[l] = lterms[l];
+	}
 	kbs_store__search_req req = {
 		.query = plan->query,
 		.filter = plan->filter,
@@ -427,7 +435,10 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 		.check_at_least = CHECK_AT_LEAST,
 		.facets = !(o->flags & KBS_SEARCH_NO_FACETS),
 		.matching_terms = plan->query != NULL,
+		.probe = probe,
+		.nprobe = plan->per_lang ? plan->nlangs : 0,
 		.sort_by_updated = plan->query == NULL,
+		.no_data = true,
 	};
 	if ((rc = kbs_store__search(ctx->reader, &req, &out->sr, err)) != KBS_OK)
 		return rc;

@@ -398,6 +398,65 @@ extern "C" void kbs_store__result_free(kbs_store__result *res)
 	std::memset(res, 0, sizeof *res);
 }
 
+namespace {
+
+// Each hit's terms among the query's and the probes, read from posting
+// lists: every term's list is walked once, in docid order, skipping to each
+// hit (see kbs_store__search_req.matching_terms).
+void matching_terms(const Xapian::Database &db, const Xapian::Query &q,
+		    const kbs_store__search_req *req, kbs_store__result *out)
+{
+	std::vector<std::string> terms(q.get_unique_terms_begin(), q.get_unique_terms_end());
+	for (size_t i = 0; i < req->nprobe; i++)
+		if (req->probe[i])
+			terms.emplace_back(req->probe[i]);
+	std::vector<size_t> order(out->nhits);
+	for (size_t i = 0; i < order.size(); i++)
+		order[i] = i;
+	std::sort(order.begin(), order.end(),
+		  [out](size_t a, size_t b) { return out->hits[a].docid < out->hits[b].docid; });
+	std::vector<std::vector<const std::string *>> found(out->nhits);
+	for (const std::string &t : terms) {
+		if (t.empty())
+			continue; // match-all
+		Xapian::PostingIterator p = db.postlist_begin(t), end = db.postlist_end(t);
+		for (size_t i : order) {
+			if (p == end)
+				break;
+			p.skip_to(out->hits[i].docid);
+			if (p != end && *p == out->hits[i].docid)
+				found[i].push_back(&t);
+		}
+	}
+	for (size_t i = 0; i < out->nhits; i++) {
+		kbs_store__hit *h = &out->hits[i];
+		if (found[i].empty())
+			continue;
+		h->terms = static_cast<char **>(std::calloc(found[i].size(), sizeof *h->terms));
+		if (!h->terms)
+			throw std::bad_alloc();
+		for (const std::string *t : found[i])
+			h->terms[h->nterms++] = dup_string(*t);
+	}
+}
+
+} // namespace
+
+extern "C" kbs_status kbs_store__hit_data(kbs_store__reader *r, uint32_t docid, char **out,
+					  size_t *len, kbs_err *err)
+{
+	*out = nullptr;
+	*len = 0;
+	try {
+		std::string data = r->db.get_document(docid).get_data();
+		*out = dup_string(data);
+		*len = data.size();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
 extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__search_req *req,
 					kbs_store__result *out, kbs_err *err)
 {
@@ -428,24 +487,16 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			kbs_store__hit *h = &out->hits[out->nhits++];
 			h->docid = *it;
 			h->weight = it.get_weight();
+			if (req->no_data)
+				continue;
 			std::string data = req->data_slot
 						   ? it.get_document().get_value(req->data_slot - 1)
 						   : it.get_document().get_data();
 			h->data = dup_string(data);
 			h->data_len = data.size();
-			if (req->matching_terms) {
-				std::vector<std::string> terms(enq.get_matching_terms_begin(it),
-							       enq.get_matching_terms_end(it));
-				if (!terms.empty()) {
-					h->terms = static_cast<char **>(
-						std::calloc(terms.size(), sizeof *h->terms));
-					if (!h->terms)
-						throw std::bad_alloc();
-					for (const std::string &t : terms)
-						h->terms[h->nterms++] = dup_string(t);
-				}
-			}
 		}
+		if (req->matching_terms && out->nhits)
+			matching_terms(r->db, q, req, out);
 		if (req->facets && !spy.counts.empty()) {
 			std::vector<std::pair<std::string, Xapian::doccount>> v(spy.counts.begin(),
 										 spy.counts.end());

@@ -154,6 +154,9 @@ uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a, const cha
  * *out, length in *len). KBS_ENOTFOUND when none. */
 kbs_status kbs_store__get_data(kbs_store__reader *r, const char *idterm, char **out,
 			       size_t *len, kbs_err *err);
+/* The document data of docid (malloc'd into *out, length in *len). */
+kbs_status kbs_store__hit_data(kbs_store__reader *r, uint32_t docid, char **out, size_t *len,
+			       kbs_err *err);
 /* Whether the document indexed by idterm also has `term`. */
 kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
 				   const char *term, bool *out, kbs_err *err);
@@ -176,11 +179,21 @@ typedef struct kbs_store__search_req {
 	 * exact below it. */
 	size_t check_at_least;
 	bool facets;
-	bool matching_terms;     /* fill hit.terms */
+	/* Fill hit.terms with the query's terms each hit has, plus those of
+	 * `probe` it has (e.g. its language term). Read from the terms'
+	 * posting lists, walked once in docid order over all hits: reading
+	 * each hit's term list instead (Xapian's get_matching_terms) inflates
+	 * every candidate's whole list and was a third of a search. */
+	bool matching_terms;
+	const char *const *probe;
+	size_t nprobe;
 	bool sort_by_updated;    /* newest first, then relevance */
 	/* 0: hit.data is the document data; n > 0: it is value slot n - 1
 	 * (cheaper, e.g. KBS_SLOT_SUGGEST + 1). */
 	unsigned data_slot;
+	/* Leave hit.data NULL: the caller fetches the data of the few hits it
+	 * shows (kbs_store__hit_data), not of every candidate it ranks. */
+	bool no_data;
 } kbs_store__search_req;
 
 typedef struct kbs_store__hit {
