@@ -30,6 +30,11 @@ typedef struct collect {
 	size_t nwords;
 	span *v;
 	size_t n, cap;
+	/* Used words of the query, and where to stop once a window holding
+	 * all of them was seen: no later window can beat the earliest full
+	 * one, so the rest of a long body need not be analysed. */
+	size_t want;
+	size_t stop_at;
 } collect;
 
 static bool worth_stemming(const collect *c, const kbs_text__token *t)
@@ -98,9 +103,26 @@ static int match_word(collect *c, const kbs_text__token *t, kbs_status *rc)
 	return -1;
 }
 
+/* Distinct query words among spans [i, j). */
+static size_t distinct_words(const span *v, size_t i, size_t j)
+{
+	size_t count = 0;
+	for (size_t k = i; k < j; k++) {
+		if (v[k].word < 0)
+			continue;
+		bool dup = false;
+		for (size_t l = i; l < k && !dup; l++)
+			dup = v[l].word == v[k].word;
+		count += !dup;
+	}
+	return count;
+}
+
 static kbs_status collect_token(const kbs_text__token *t, void *payload)
 {
 	collect *c = payload;
+	if (c->stop_at && t->start > c->stop_at)
+		return KBS_STOP;
 	if (!kbs_grow(&c->v, &c->cap, c->n, sizeof *c->v, 256))
 		return KBS_ENOMEM;
 	/* Read before stemming: kbs_text__stem invalidates the token. */
@@ -108,6 +130,13 @@ static kbs_status collect_token(const kbs_text__token *t, void *payload)
 	kbs_status rc = KBS_OK;
 	int word = match_word(c, t, &rc);
 	c->v[c->n++] = (span){ start, end, word };
+	if (word >= 0 && !c->stop_at && c->want) {
+		size_t i = c->n - 1;
+		while (i > 0 && end - c->v[i - 1].start <= KBS_SNIPPET_BYTES)
+			i--;
+		if (distinct_words(c->v, i, c->n) == c->want)
+			c->stop_at = start + KBS_SNIPPET_BYTES;
+	}
 	return rc;
 }
 
@@ -137,20 +166,6 @@ static void add_escaped(kbs_buf *b, const char *text, size_t from, size_t to)
 		kbs_buf_addc(b, ' ');
 }
 
-/* Distinct query words among spans [i, j). */
-static size_t distinct_words(const span *v, size_t i, size_t j)
-{
-	size_t count = 0;
-	for (size_t k = i; k < j; k++) {
-		if (v[k].word < 0)
-			continue;
-		bool dup = false;
-		for (size_t l = i; l < k && !dup; l++)
-			dup = v[l].word == v[k].word;
-		count += !dup;
-	}
-	return count;
-}
 
 kbs_status kbs_query__snippet(char **out, kbs_text__analyzer *an, const char *text,
 			      const char *lang, const kbs_query__word *words, size_t nwords,
@@ -158,6 +173,8 @@ kbs_status kbs_query__snippet(char **out, kbs_text__analyzer *an, const char *te
 {
 	kbs_status rc;
 	collect c = { .an = an, .lang = lang, .err = err, .words = words, .nwords = nwords };
+	for (size_t i = 0; i < nwords; i++)
+		c.want += words[i].used;
 	kbs_buf b = { 0 };
 	size_t len = strlen(text);
 
