@@ -12,34 +12,6 @@
 
 #include "testutil.h"
 
-typedef struct mini {
-	char *dir;
-	kbs_kb *kb;
-} mini;
-
-static mini mini_kb(const char *jsonl)
-{
-	mini m = { tu_tmpdir(), NULL };
-	tu_write(m.dir, "src/a.jsonl", jsonl);
-	char *src = tu_path(m.dir, "src");
-	char *db = tu_path(m.dir, "kb");
-	const char *paths[] = { src };
-	tu_diags d = { 0 };
-	m.kb = tu_kb_index(db, paths, 1, NULL, &d);
-	if (d.n)
-		fail_msg("mini corpus diagnostic: %s", d.lines[0]);
-	free(src);
-	free(db);
-	return m;
-}
-
-static void mini_free(mini *m)
-{
-	kbs_close(m->kb);
-	tu_rmtree(m->dir);
-	free(m->dir);
-}
-
 static kbs_results *search(kbs_kb *kb, const char *q, const kbs_search_opts *o)
 {
 	kbs_results *r = NULL;
@@ -69,7 +41,7 @@ static const char *const WORDS =
 static void typo_bounds(void **state)
 {
 	(void)state;
-	mini m = mini_kb(WORDS);
+	tu_mini m = tu_mini_kb(WORDS);
 	static const struct {
 		const char *q, *id; /* id NULL: nothing may match */
 		const char *why;
@@ -103,13 +75,13 @@ static void typo_bounds(void **state)
 				 kbs_results_count(r), kbs_results_count(r) ? kbs_results_id(r, 0) : "none");
 		kbs_results_free(r);
 	}
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void correction(void **state)
 {
 	(void)state;
-	mini m = mini_kb(WORDS);
+	tu_mini m = tu_mini_kb(WORDS);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
 	/* The only match is by a close spelling: the corrected query runs and
@@ -130,7 +102,7 @@ static void correction(void **state)
 	assert_null(kbs_results_corrected_query(r));
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* A word matched exactly ranks above a word matched by a close spelling
@@ -138,7 +110,7 @@ static void correction(void **state)
 static void exact_above_typo(void **state)
 {
 	(void)state;
-	mini m = mini_kb(WORDS);
+	tu_mini m = tu_mini_kb(WORDS);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
 	kbs_results *r = search(m.kb, "facturr linky ", &o);
@@ -149,7 +121,7 @@ static void exact_above_typo(void **state)
 	r = search(m.kb, "linky facturr ", &o);
 	assert_int_equal(rank_of(r, "linky"), 0);
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- syntax ---- */
@@ -162,7 +134,7 @@ static const char *const PHRASES =
 static void phrase_and_exclusion(void **state)
 {
 	(void)state;
-	mini m = mini_kb(PHRASES);
+	tu_mini m = tu_mini_kb(PHRASES);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
 	static const struct {
@@ -202,13 +174,13 @@ static void phrase_and_exclusion(void **state)
 				 rows[i].ids);
 		kbs_results_free(r);
 	}
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 static void prefix_as_you_type(void **state)
 {
 	(void)state;
-	mini m = mini_kb(PHRASES);
+	tu_mini m = tu_mini_kb(PHRASES);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
 	kbs_results *r = search(m.kb, "resil", &o);
@@ -226,7 +198,7 @@ static void prefix_as_you_type(void **state)
 	r = search(m.kb, "re", &o);
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- hostile text ---- */
@@ -315,7 +287,7 @@ static void accents_either_way(void **state)
 	(void)state;
 	/* Snowball reads accents: "élevée" and "elevee" stem apart unless
 	 * both stems are indexed and queried. */
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"accented\",\"title\":\"Une facture élevée\",\"lang\":\"fr\",\"body\":\"Consommation élevée.\"}\n"
 		"{\"id\":\"plain\",\"title\":\"Relevés elevees\",\"lang\":\"fr\",\"body\":\"Sans accents.\"}\n"
 		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
@@ -337,7 +309,7 @@ static void accents_either_way(void **state)
 				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
 		kbs_results_free(r);
 	}
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* A word of one language that another language's stemmer folds onto one
@@ -352,7 +324,7 @@ static const char *const LANGS =
 static void language_preference(void **state)
 {
 	(void)state;
-	mini m = mini_kb(LANGS);
+	tu_mini m = tu_mini_kb(LANGS);
 	static const struct {
 		const char *q, *first, *below;
 		const char *why;
@@ -395,7 +367,7 @@ static void language_preference(void **state)
 	assert_string_equal(kbs_results_id(r, 0), second);
 	free(second);
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- confidence ---- */
@@ -468,7 +440,7 @@ static void segment_boost(void **state)
 {
 	(void)state;
 	/* The same article twice; only the second is written for "pro". */
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"all\",\"title\":\"Ouvrir un compteur\",\"lang\":\"fr\",\"body\":\"Demandez la mise en service.\"}\n"
 		"{\"id\":\"pro\",\"title\":\"Ouvrir un compteur\",\"lang\":\"fr\",\"segments\":[\"pro\"],"
 		"\"body\":\"Demandez la mise en service.\"}\n"
@@ -490,7 +462,7 @@ static void segment_boost(void **state)
 	assert_int_equal(rank_of(r, "all"), 1);
 	assert_true(kbs_results_confident(r));
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- tags ---- */
@@ -502,7 +474,7 @@ static void tag_boost(void **state)
 	 * the body, or once in the tags (wdf 3). An editor's keyword says
 	 * what the article is about, so the tagged article comes first,
 	 * though the body one is older (a tie goes to the lower docid). */
-	mini m = mini_kb(
+	tu_mini m = tu_mini_kb(
 		"{\"id\":\"body\",\"title\":\"Aide\",\"lang\":\"fr\",\"body\":"
 		"\"Le remboursement arrive. Le remboursement est versé. Le remboursement suit.\"}\n"
 		"{\"id\":\"tagged\",\"title\":\"Aide\",\"lang\":\"fr\",\"tags\":[\"remboursement\"],"
@@ -513,7 +485,7 @@ static void tag_boost(void **state)
 	assert_int_equal(rank_of(r, "tagged"), 0);
 	assert_int_equal(rank_of(r, "body"), 1);
 	kbs_results_free(r);
-	mini_free(&m);
+	tu_mini_free(&m);
 }
 
 /* ---- answers ---- */

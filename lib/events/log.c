@@ -1204,49 +1204,22 @@ void kbs_events__close(kbs_kb *kb)
 kbs_status kbs_events__article(kbs_kb *kb, const char *id, const char *const *roles,
 			       size_t nroles, bool *visible, char **title, kbs_err *err)
 {
-	kbs_status rc;
-	kbs_ctx *ctx = NULL;
-	char *idterm = NULL, *data = NULL;
 	json_t *o = NULL;
-	size_t len = 0;
-	*visible = false;
+	char *body = NULL;
 	*title = NULL;
-	if (!(idterm = kbs_sprintf(KBS_PFX_ID "%s", id))) {
-		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
+	kbs_status rc = kbs_query__article(kb, id, roles, nroles, &o, &body, visible, err);
+	if (rc == KBS_ENOTFOUND || rc == KBS_EIO) {
+		/* Gone from the index (or unreadable): its audience is unknown,
+		 * so it is named to nobody. */
+		*visible = false;
+		return KBS_OK;
 	}
-	if ((rc = kbs_kb__ctx_get(kb, &ctx, err)) != KBS_OK)
-		goto cleanup;
-	rc = kbs_store__get_data(ctx->reader, idterm, &data, &len, err);
-	if (rc == KBS_ENOTFOUND) {
-		/* Gone from the index: its audience is unknown, so it is named
-		 * to nobody. */
-		rc = KBS_OK;
-		goto cleanup;
+	if (rc == KBS_OK) {
+		const char *t = json_string_value(json_object_get(o, "title"));
+		if (t && !(*title = kbs_strdup(t)))
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	}
-	if (rc != KBS_OK)
-		goto cleanup;
-	const char *nl = memchr(data, '\n', len);
-	json_error_t je;
-	o = json_loadb(data, nl ? (size_t)(nl - data) : len, 0, &je);
-	if (!json_is_object(o))
-		goto cleanup;
-	const char *audience[128];
-	size_t naud = 0, i;
-	json_t *v;
-	json_array_foreach(json_object_get(o, "audience"), i, v)
-	{
-		if (json_is_string(v) && naud < 128)
-			audience[naud++] = json_string_value(v);
-	}
-	*visible = kbs_kb__visible(audience, naud, roles, nroles);
-	const char *t = json_string_value(json_object_get(o, "title"));
-	if (t && !(*title = kbs_strdup(t)))
-		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-cleanup:
 	json_decref(o);
-	kbs_kb__ctx_put(kb, ctx);
-	free(idterm);
-	free(data);
+	free(body);
 	return rc;
 }

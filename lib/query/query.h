@@ -5,6 +5,8 @@
 #ifndef KBS_QUERY_H
 #define KBS_QUERY_H
 
+#include <jansson.h>
+
 #include "../kb.h"
 
 /* Languages one query is analysed in at most (the query's, or every
@@ -130,6 +132,13 @@ kbs_qnode *kbs_query__filter(kbs_query__plan *p, kbs_qnode *lang, kbs_qnode *fil
  * distinct, joined by spaces; "" for browsing. Malloc'd; NULL when out of
  * memory. */
 char *kbs_query__key(const kbs_query__plan *p);
+
+/* The stored article `id`: its fields as a JSON object (*fields, the
+ * caller's to json_decref), its body (*body, malloc'd), and whether a caller
+ * with these roles may see it. KBS_ENOTFOUND when there is none; KBS_EIO
+ * when its data is unreadable. Thread-safe. */
+kbs_status kbs_query__article(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
+			      json_t **fields, char **body, bool *visible, kbs_err *err);
 
 /* Longest snippet, in bytes of source text. */
 #define KBS_SNIPPET_BYTES 220

@@ -724,20 +724,18 @@ uint64_t kbs_results_facet_value(const kbs_results *r, kbs_facet f, size_t i)
 
 /* ---- reading articles and figures ---- */
 
-kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *const *roles,
-			    size_t nroles)
+kbs_status kbs_query__article(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
+			      json_t **fields, char **body, bool *visible, kbs_err *err)
 {
 	kbs_status rc;
-	kbs_err *err = kbs_kb__begin(kb);
 	kbs_ctx *ctx = NULL;
 	char *idterm = NULL, *data = NULL;
-	json_t *o = NULL;
+	const char *text = NULL;
 	size_t len = 0;
 
-	if (out)
-		*out = NULL;
-	if (!out || !kb || !id)
-		return kbs_err__set(err, KBS_EINVALID, "kbs_article_json needs out, kb and id");
+	*fields = NULL;
+	*body = NULL;
+	*visible = false;
 	if (!(idterm = kbs_sprintf(KBS_PFX_ID "%s", id))) {
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 		goto cleanup;
@@ -747,20 +745,46 @@ kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *
 	rc = kbs_store__get_data(ctx->reader, idterm, &data, &len, err);
 	if (rc == KBS_ENOTFOUND)
 		rc = kbs_err__set(err, KBS_ENOTFOUND, "no article with id '%s'", id);
-	if (rc != KBS_OK)
+	if (rc != KBS_OK || (rc = parse_data(data, len, fields, &text, err)) != KBS_OK)
 		goto cleanup;
-	const char *body;
-	if ((rc = parse_data(data, len, &o, &body, err)) != KBS_OK)
-		goto cleanup;
-	json_t *aud = json_object_get(o, "audience"), *v;
 	const char *audience[128];
 	size_t naud = 0, i;
-	json_array_foreach(aud, i, v)
+	json_t *v;
+	json_array_foreach(json_object_get(*fields, "audience"), i, v)
 	{
 		if (json_is_string(v) && naud < 128)
 			audience[naud++] = json_string_value(v);
 	}
-	if (!kbs_kb__visible(audience, naud, roles, nroles)) {
+	*visible = kbs_kb__visible(audience, naud, roles, nroles);
+	if (!(*body = kbs_strdup(text)))
+		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+cleanup:
+	if (rc != KBS_OK) {
+		json_decref(*fields);
+		*fields = NULL;
+	}
+	kbs_kb__ctx_put(kb, ctx);
+	free(idterm);
+	free(data);
+	return rc;
+}
+
+kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *const *roles,
+			    size_t nroles)
+{
+	kbs_status rc;
+	kbs_err *err = kbs_kb__begin(kb);
+	json_t *o = NULL;
+	char *body = NULL;
+	bool visible;
+
+	if (out)
+		*out = NULL;
+	if (!out || !kb || !id)
+		return kbs_err__set(err, KBS_EINVALID, "kbs_article_json needs out, kb and id");
+	if ((rc = kbs_query__article(kb, id, roles, nroles, &o, &body, &visible, err)) != KBS_OK)
+		goto cleanup;
+	if (!visible) {
 		/* Indistinguishable from a missing article: the caller must not
 		 * learn that it exists. */
 		rc = kbs_err__set(err, KBS_ENOTFOUND, "no article with id '%s'", id);
@@ -772,9 +796,7 @@ kbs_status kbs_article_json(char **out, kbs_kb *kb, const char *id, const char *
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 cleanup:
 	json_decref(o);
-	kbs_kb__ctx_put(kb, ctx);
-	free(idterm);
-	free(data);
+	free(body);
 	return rc;
 }
 
