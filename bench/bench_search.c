@@ -84,6 +84,31 @@ static void percentiles(double *t, size_t n, double total_us, figures *f)
 	f->qps = (double)n / (total_us / 1e6);
 }
 
+/* Runs one(ctx, i) for every item, a warm-up pass then `rounds` timed
+ * passes, each call timed alone; one() returns the hits it got. */
+typedef size_t (*one_fn)(void *ctx, const char *item);
+
+static void timed(const lines *items, int rounds, one_fn one, void *ctx, figures *f)
+{
+	double *t = malloc(items->n * (size_t)rounds * sizeof *t);
+	size_t n = 0;
+	double total = 0;
+	for (int r = -1; r < rounds; r++) {
+		for (size_t i = 0; i < items->n; i++) {
+			double t0 = now_us();
+			size_t hits = one(ctx, items->v[i]);
+			double dt = now_us() - t0;
+			if (r >= 0) {
+				t[n++] = dt;
+				total += dt;
+				f->hits += hits;
+			}
+		}
+	}
+	percentiles(t, n, total, f);
+	free(t);
+}
+
 static unsigned long long du(const char *path)
 {
 	char cmd[4200];
@@ -123,28 +148,14 @@ static kbs_kb *kbs_build(const char *dir, const char *corpus, figures *f)
 	return kb;
 }
 
-static void kbs_run(kbs_kb *kb, const lines *q, int rounds, figures *f)
+static size_t kbs_one(void *kb, const char *q)
 {
-	double *t = malloc(q->n * (size_t)rounds * sizeof *t);
-	size_t n = 0;
-	double total = 0;
-	for (int r = -1; r < rounds; r++) { /* round -1 warms up */
-		for (size_t i = 0; i < q->n; i++) {
-			kbs_results *res = NULL;
-			double t0 = now_us();
-			if (kbs_search(&res, kb, q->v[i], NULL) != KBS_OK)
-				die(q->v[i], kbs_errmsg(kb));
-			double dt = now_us() - t0;
-			if (r >= 0) {
-				t[n++] = dt;
-				total += dt;
-				f->hits += kbs_results_count(res);
-			}
-			kbs_results_free(res);
-		}
-	}
-	percentiles(t, n, total, f);
-	free(t);
+	kbs_results *res = NULL;
+	if (kbs_search(&res, kb, q, NULL) != KBS_OK)
+		die(q, kbs_errmsg(kb));
+	size_t n = kbs_results_count(res);
+	kbs_results_free(res);
+	return n;
 }
 
 /* ---- FTS5 ---- */
@@ -218,38 +229,30 @@ static char *fts_query(const char *text)
 	return q;
 }
 
-static void fts_run(sqlite3 *db, const lines *q, int rounds, figures *f)
+/* Runs one MATCH expression through the prepared statement; returns rows. */
+static size_t fts_step(sqlite3_stmt *st, const char *match)
+{
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_TRANSIENT);
+	size_t hits = 0;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		hits++;
+	sqlite3_reset(st);
+	return hits;
+}
+
+static size_t fts_one(void *st, const char *q)
+{
+	char *m = fts_query(q);
+	size_t hits = fts_step(st, m);
+	free(m);
+	return hits;
+}
+
+static sqlite3_stmt *fts_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db,
-				      "SELECT id, snippet(a, 2, '<mark>', '</mark>', '…', 24) FROM a "
-				      "WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10",
-				      -1, &st, NULL),
-	       "prepare");
-	double *t = malloc(q->n * (size_t)rounds * sizeof *t);
-	size_t n = 0;
-	double total = 0;
-	for (int r = -1; r < rounds; r++) {
-		for (size_t i = 0; i < q->n; i++) {
-			double t0 = now_us();
-			char *m = fts_query(q->v[i]);
-			sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
-			size_t hits = 0;
-			while (sqlite3_step(st) == SQLITE_ROW)
-				hits++;
-			sqlite3_reset(st);
-			free(m);
-			double dt = now_us() - t0;
-			if (r >= 0) {
-				t[n++] = dt;
-				total += dt;
-				f->hits += hits;
-			}
-		}
-	}
-	sqlite3_finalize(st);
-	percentiles(t, n, total, f);
-	free(t);
+	sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), "prepare");
+	return st;
 }
 
 /* ---- search as you type ---- */
@@ -273,76 +276,37 @@ static lines typed_prefixes(const lines *q)
 	return p;
 }
 
-static void kbs_suggest_run(kbs_kb *kb, const lines *p, int rounds, figures *f)
+static size_t kbs_suggest_one(void *kb, const char *prefix)
 {
-	double *t = malloc(p->n * (size_t)rounds * sizeof *t);
-	size_t n = 0;
-	double total = 0;
-	for (int r = -1; r < rounds; r++) {
-		for (size_t i = 0; i < p->n; i++) {
-			kbs_suggestions *s = NULL;
-			double t0 = now_us();
-			if (kbs_suggest(&s, kb, p->v[i], NULL) != KBS_OK)
-				die(p->v[i], kbs_errmsg(kb));
-			double dt = now_us() - t0;
-			if (r >= 0) {
-				t[n++] = dt;
-				total += dt;
-				f->hits += kbs_suggestions_count(s);
-			}
-			kbs_suggestions_free(s);
-		}
-	}
-	percentiles(t, n, total, f);
-	free(t);
+	kbs_suggestions *s = NULL;
+	if (kbs_suggest(&s, kb, prefix, NULL) != KBS_OK)
+		die(prefix, kbs_errmsg(kb));
+	size_t n = kbs_suggestions_count(s);
+	kbs_suggestions_free(s);
+	return n;
 }
 
 /* The FTS5 way to complete a title: the typed words on the title column,
- * the last one as a prefix, five rows. */
-static void fts_suggest_run(sqlite3 *db, const lines *p, int rounds, figures *f)
+ * the last one as a prefix: title: ("a" "b"*). */
+static size_t fts_suggest_one(void *st, const char *prefix)
 {
-	sqlite3_stmt *st = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db, "SELECT id, title FROM a WHERE a MATCH ? ORDER BY rank LIMIT 5",
-				      -1, &st, NULL),
-	       "prepare");
-	double *t = malloc(p->n * (size_t)rounds * sizeof *t);
-	size_t n = 0;
-	double total = 0;
-	for (int r = -1; r < rounds; r++) {
-		for (size_t i = 0; i < p->n; i++) {
-			double t0 = now_us();
-			char *words = fts_query(p->v[i]);
-			/* "a" OR "b" -> title: ("a" "b"*) */
-			size_t cap = strlen(words) + 32;
-			char *m = malloc(cap);
-			size_t k = 0;
-			k += (size_t)snprintf(m + k, cap - k, "title: (");
-			for (const char *w = words; *w; w++)
-				if (strncmp(w, " OR ", 4) == 0) {
-					m[k++] = ' ';
-					w += 3;
-				} else {
-					m[k++] = *w;
-				}
-			k += (size_t)snprintf(m + k, cap - k, "%s)", *words ? "*" : "\"\"");
-			sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
-			size_t hits = 0;
-			while (sqlite3_step(st) == SQLITE_ROW)
-				hits++;
-			sqlite3_reset(st);
-			free(m);
-			free(words);
-			double dt = now_us() - t0;
-			if (r >= 0) {
-				t[n++] = dt;
-				total += dt;
-				f->hits += hits;
-			}
+	char *words = fts_query(prefix);
+	size_t cap = strlen(words) + 32, k = 0;
+	char *m = malloc(cap);
+	k += (size_t)snprintf(m + k, cap - k, "title: (");
+	for (const char *w = words; *w; w++) {
+		if (strncmp(w, " OR ", 4) == 0) {
+			m[k++] = ' ';
+			w += 3;
+		} else {
+			m[k++] = *w;
 		}
 	}
-	sqlite3_finalize(st);
-	percentiles(t, n, total, f);
-	free(t);
+	snprintf(m + k, cap - k, "%s)", *words ? "*" : "\"\"");
+	size_t hits = fts_step(st, m);
+	free(m);
+	free(words);
+	return hits;
 }
 
 int main(int argc, char **argv)
@@ -365,12 +329,17 @@ int main(int argc, char **argv)
 	figures k = { 0 }, s = { 0 };
 	kbs_kb *kb = kbs_build(kbdir, argv[1], &k);
 	sqlite3 *db = fts_build(kb, fts, &s);
-	kbs_run(kb, &q, rounds, &k);
-	fts_run(db, &q, rounds, &s);
+	sqlite3_stmt *search_st = fts_prepare(db, "SELECT id, snippet(a, 2, '<mark>', '</mark>', '…', 24) "
+						  "FROM a WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10");
+	sqlite3_stmt *title_st = fts_prepare(db, "SELECT id, title FROM a WHERE a MATCH ? ORDER BY rank LIMIT 5");
+	timed(&q, rounds, kbs_one, kb, &k);
+	timed(&q, rounds, fts_one, search_st, &s);
 	lines pre = typed_prefixes(&q);
 	figures ks = { 0 }, ss = { 0 };
-	kbs_suggest_run(kb, &pre, rounds, &ks);
-	fts_suggest_run(db, &pre, rounds, &ss);
+	timed(&pre, rounds, kbs_suggest_one, kb, &ks);
+	timed(&pre, rounds, fts_suggest_one, title_st, &ss);
+	sqlite3_finalize(search_st);
+	sqlite3_finalize(title_st);
 
 	printf("Sample corpus (%s), %zu queries x %d rounds, top 10, one thread\n\n", argv[1], q.n,
 	       rounds);
