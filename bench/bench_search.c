@@ -11,8 +11,6 @@
  * text (Markdown already rendered), so both index the same words.
  * Latency is per query, in process, CLOCK_MONOTONIC, after a warm-up pass.
  */
-#include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,53 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kbsearch.h"
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what, const char *why)
-{
-	fprintf(stderr, "bench_search: %s: %s\n", what, why);
-	exit(1);
-}
-
-typedef struct lines {
-	char **v;
-	size_t n;
-} lines;
-
-static lines read_queries(const char *path)
-{
-	lines l = { 0 };
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die(path, "cannot open");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!len || line[0] == '#')
-			continue;
-		l.v = realloc(l.v, (l.n + 1) * sizeof *l.v);
-		l.v[l.n++] = strdup(line);
-	}
-	free(line);
-	fclose(f);
-	return l;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
+#include "common.h"
 
 typedef struct figures {
 	double index_s, p50, p95, p99, qps;
@@ -77,7 +29,7 @@ typedef struct figures {
 
 static void percentiles(double *t, size_t n, double total_us, figures *f)
 {
-	qsort(t, n, sizeof *t, cmp_double);
+	qsort(t, n, sizeof *t, bench_cmp_double);
 	f->p50 = t[n / 2];
 	f->p95 = t[(size_t)((double)n * 0.95)];
 	f->p99 = t[(size_t)((double)n * 0.99)];
@@ -88,16 +40,16 @@ static void percentiles(double *t, size_t n, double total_us, figures *f)
  * passes, each call timed alone; one() returns the hits it got. */
 typedef size_t (*one_fn)(void *ctx, const char *item);
 
-static void timed(const lines *items, int rounds, one_fn one, void *ctx, figures *f)
+static void timed(const bench_lines *items, int rounds, one_fn one, void *ctx, figures *f)
 {
 	double *t = malloc(items->n * (size_t)rounds * sizeof *t);
 	size_t n = 0;
 	double total = 0;
 	for (int r = -1; r < rounds; r++) {
 		for (size_t i = 0; i < items->n; i++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 			size_t hits = one(ctx, items->v[i]);
-			double dt = now_us() - t0;
+			double dt = bench_now_us() - t0;
 			if (r >= 0) {
 				t[n++] = dt;
 				total += dt;
@@ -123,111 +75,17 @@ static unsigned long long du(const char *path)
 	return kb * 1024;
 }
 
-/* ---- kbsearch ---- */
-
-static kbs_kb *kbs_build(const char *dir, const char *corpus, figures *f)
-{
-	char articles[4096], jsonl[4096];
-	snprintf(articles, sizeof articles, "%s/articles", corpus);
-	snprintf(jsonl, sizeof jsonl, "%s/export.jsonl", corpus);
-	const char *paths[] = { articles, jsonl };
-	kbs_kb *kb = NULL;
-	kbs_open_opts oo = KBS_OPEN_OPTS_INIT;
-	oo.flags = KBS_OPEN_CREATE;
-	char *msg = NULL;
-	if (kbs_open(&kb, dir, &oo, &msg) != KBS_OK)
-		die(dir, msg);
-	kbs_indexer *ix = NULL;
-	double t0 = now_us();
-	if (kbs_indexer_new(&ix, kb, NULL) != KBS_OK || kbs_indexer_add_paths(ix, paths, 2) != KBS_OK ||
-	    kbs_indexer_commit(ix, NULL) != KBS_OK)
-		die("indexing", ix ? kbs_indexer_errmsg(ix) : kbs_errmsg(kb));
-	f->index_s = (now_us() - t0) / 1e6;
-	kbs_indexer_free(ix);
-	f->bytes = du(dir);
-	return kb;
-}
-
 static size_t kbs_one(void *kb, const char *q)
 {
 	kbs_results *res = NULL;
 	if (kbs_search(&res, kb, q, NULL) != KBS_OK)
-		die(q, kbs_errmsg(kb));
+		bench_die(q, kbs_errmsg(kb));
 	size_t n = kbs_results_count(res);
 	kbs_results_free(res);
 	return n;
 }
 
 /* ---- FTS5 ---- */
-
-static void sql_ok(sqlite3 *db, int rc, const char *what)
-{
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		die(what, sqlite3_errmsg(db));
-}
-
-/* Every article kbsearch holds, as it stored it, into FTS5. */
-static sqlite3 *fts_build(kbs_kb *kb, const char *path, figures *f)
-{
-	sqlite3 *db = NULL;
-	sql_ok(db, sqlite3_open(path, &db), path);
-	sql_ok(db, sqlite3_exec(db,
-				"CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, title, body, "
-				"tokenize='unicode61 remove_diacritics 2')",
-				NULL, NULL, NULL),
-	       "create");
-	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	const char *roles[] = { "agent" };
-	o.roles = roles;
-	o.nroles = 1;
-	o.limit = KBS_MAX_LIMIT;
-	kbs_results *all = NULL;
-	if (kbs_search(&all, kb, "", &o) != KBS_OK)
-		die("browse", kbs_errmsg(kb));
-	sqlite3_stmt *ins = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db, "INSERT INTO a VALUES (?, ?, ?)", -1, &ins, NULL), "prepare");
-	double t0 = now_us();
-	sql_ok(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
-	for (size_t i = 0; i < kbs_results_count(all); i++) {
-		char *js = NULL;
-		if (kbs_article_json(&js, kb, kbs_results_id(all, i), roles, 1) != KBS_OK)
-			die("article", kbs_errmsg(kb));
-		json_t *a = json_loads(js, 0, NULL);
-		sqlite3_bind_text(ins, 1, json_string_value(json_object_get(a, "id")), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 2, json_string_value(json_object_get(a, "title")), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 3, json_string_value(json_object_get(a, "body")), -1, SQLITE_TRANSIENT);
-		sql_ok(db, sqlite3_step(ins), "insert");
-		sqlite3_reset(ins);
-		json_decref(a);
-		kbs_string_free(js);
-	}
-	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
-	f->index_s = (now_us() - t0) / 1e6;
-	sqlite3_finalize(ins);
-	kbs_results_free(all);
-	f->bytes = du(path);
-	return db;
-}
-
-/* The user's words, each quoted, OR-ed: FTS5's own syntax must not see
- * the visitor's punctuation. */
-static char *fts_query(const char *text)
-{
-	size_t cap = strlen(text) * 6 + 16, n = 0;
-	char *q = malloc(cap);
-	const unsigned char *s = (const unsigned char *)text;
-	while (*s) {
-		while (*s && *s < 0x80 && !((*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
-			s++;
-		const unsigned char *b = s;
-		while (*s && (*s >= 0x80 || (*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
-			s++;
-		if (s > b)
-			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? " OR " : "", (int)(s - b), (const char *)b);
-	}
-	q[n] = '\0';
-	return q;
-}
 
 /* Runs one MATCH expression through the prepared statement; returns rows. */
 static size_t fts_step(sqlite3_stmt *st, const char *match)
@@ -242,7 +100,7 @@ static size_t fts_step(sqlite3_stmt *st, const char *match)
 
 static size_t fts_one(void *st, const char *q)
 {
-	char *m = fts_query(q);
+	char *m = bench_fts_query(q);
 	size_t hits = fts_step(st, m);
 	free(m);
 	return hits;
@@ -251,7 +109,7 @@ static size_t fts_one(void *st, const char *q)
 static sqlite3_stmt *fts_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), "prepare");
+	bench_sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), "prepare");
 	return st;
 }
 
@@ -259,9 +117,9 @@ static sqlite3_stmt *fts_prepare(sqlite3 *db, const char *sql)
 
 /* What a visitor has typed on the way to each query: its first 3 and 6
  * characters and all but its last 2 (whole UTF-8 characters only). */
-static lines typed_prefixes(const lines *q)
+static bench_lines typed_prefixes(const bench_lines *q)
 {
-	lines p = { 0 };
+	bench_lines p = { 0 };
 	for (size_t i = 0; i < q->n; i++) {
 		size_t len = strlen(q->v[i]);
 		size_t cuts[3] = { 3, 6, len > 2 ? len - 2 : len };
@@ -280,7 +138,7 @@ static size_t kbs_suggest_one(void *kb, const char *prefix)
 {
 	kbs_suggestions *s = NULL;
 	if (kbs_suggest(&s, kb, prefix, NULL) != KBS_OK)
-		die(prefix, kbs_errmsg(kb));
+		bench_die(prefix, kbs_errmsg(kb));
 	size_t n = kbs_suggestions_count(s);
 	kbs_suggestions_free(s);
 	return n;
@@ -290,7 +148,7 @@ static size_t kbs_suggest_one(void *kb, const char *prefix)
  * the last one as a prefix: title: ("a" "b"*). */
 static size_t fts_suggest_one(void *st, const char *prefix)
 {
-	char *words = fts_query(prefix);
+	char *words = bench_fts_query(prefix);
 	size_t cap = strlen(words) + 32, k = 0;
 	char *m = malloc(cap);
 	k += (size_t)snprintf(m + k, cap - k, "title: (");
@@ -318,23 +176,28 @@ int main(int argc, char **argv)
 	int rounds = argc > 3 ? atoi(argv[3]) : 20;
 	if (rounds < 1)
 		rounds = 1;
-	lines q = read_queries(argv[2]);
+	bench_prog = "bench_search";
+	bench_lines q = bench_read_lines(argv[2]);
 	char dir[] = "/tmp/kbs-bench-XXXXXX";
 	if (!mkdtemp(dir))
-		die("mkdtemp", "failed");
+		bench_die("mkdtemp", "failed");
 	char kbdir[4096], fts[4096];
 	snprintf(kbdir, sizeof kbdir, "%s/kb", dir);
 	snprintf(fts, sizeof fts, "%s/fts5.sqlite", dir);
 
 	figures k = { 0 }, s = { 0 };
-	kbs_kb *kb = kbs_build(kbdir, argv[1], &k);
-	sqlite3 *db = fts_build(kb, fts, &s);
+	kbs_kb *kb = bench_kbs_build(kbdir, argv[1], NULL, &k.index_s, NULL);
+	k.bytes = du(kbdir);
+	/* Every article: the FTS5 side has no roles to filter with. */
+	const char *agent[] = { "agent" };
+	sqlite3 *db = bench_fts_build(kb, fts, agent, 1, &s.index_s, NULL);
+	s.bytes = du(fts);
 	sqlite3_stmt *search_st = fts_prepare(db, "SELECT id, snippet(a, 2, '<mark>', '</mark>', '…', 24) "
 						  "FROM a WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10");
 	sqlite3_stmt *title_st = fts_prepare(db, "SELECT id, title FROM a WHERE a MATCH ? ORDER BY rank LIMIT 5");
 	timed(&q, rounds, kbs_one, kb, &k);
 	timed(&q, rounds, fts_one, search_st, &s);
-	lines pre = typed_prefixes(&q);
+	bench_lines pre = typed_prefixes(&q);
 	figures ks = { 0 }, ss = { 0 };
 	timed(&pre, rounds, kbs_suggest_one, kb, &ks);
 	timed(&pre, rounds, fts_suggest_one, title_st, &ss);
@@ -361,18 +224,14 @@ int main(int argc, char **argv)
 	       ss.qps);
 	printf("| kbsearch / FTS5 | %.2f | %.2f | %.2f | %.2f |\n", ks.p50 / ss.p50, ks.p95 / ss.p95,
 	       ks.p99 / ss.p99, ks.qps / ss.qps);
-	for (size_t i = 0; i < pre.n; i++)
-		free(pre.v[i]);
-	free(pre.v);
+	bench_lines_free(&pre);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("\npeak RSS of the whole run: %ld KiB\n", ru.ru_maxrss);
 
 	sqlite3_close(db);
 	kbs_close(kb);
-	for (size_t i = 0; i < q.n; i++)
-		free(q.v[i]);
-	free(q.v);
+	bench_lines_free(&q);
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -43,16 +43,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kbsearch.h"
+#include "../common.h"
 
 #define TOPK 10
 #define MAXJ 32
-
-static void die(const char *what, const char *why)
-{
-	fprintf(stderr, "relevance: %s: %s\n", what, why ? why : "failed");
-	exit(1);
-}
 
 /* ---- queries ---- */
 
@@ -107,7 +101,7 @@ static queries read_queries(const char *path)
 	queries qs = { 0 };
 	FILE *fp = fopen(path, "r");
 	if (!fp)
-		die(path, strerror(errno));
+		bench_die(path, strerror(errno));
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -157,13 +151,13 @@ static queries read_queries(const char *path)
 			bad_line(path, lineno, "unanswerable queries, and only they, have no judgments");
 		qs.v = realloc(qs.v, (qs.n + 1) * sizeof *qs.v);
 		if (!qs.v)
-			die("realloc", "out of memory");
+			bench_die("realloc", "out of memory");
 		qs.v[qs.n++] = q;
 	}
 	free(line);
 	fclose(fp);
 	if (!qs.n)
-		die(path, "no queries");
+		bench_die(path, "no queries");
 	return qs;
 }
 
@@ -211,30 +205,6 @@ static void score(const query *q, run *r)
 
 /* ---- kbsearch ---- */
 
-static kbs_kb *kbs_build(const char *dir, const char *corpus)
-{
-	char articles[4096], jsonl[4096];
-	snprintf(articles, sizeof articles, "%s/articles", corpus);
-	snprintf(jsonl, sizeof jsonl, "%s/export.jsonl", corpus);
-	const char *paths[] = { articles, jsonl };
-	kbs_kb *kb = NULL;
-	kbs_open_opts oo = KBS_OPEN_OPTS_INIT;
-	oo.flags = KBS_OPEN_CREATE;
-	char *msg = NULL;
-	if (kbs_open(&kb, dir, &oo, &msg) != KBS_OK)
-		die(dir, msg);
-	kbs_indexer *ix = NULL;
-	kbs_index_summary sum = { 0 };
-	if (kbs_indexer_new(&ix, kb, NULL) != KBS_OK || kbs_indexer_add_paths(ix, paths, 2) != KBS_OK ||
-	    kbs_indexer_commit(ix, &sum) != KBS_OK)
-		die("indexing", ix ? kbs_indexer_errmsg(ix) : kbs_errmsg(kb));
-	kbs_indexer_free(ix);
-	printf("kbsearch %s: indexed %llu articles (%llu rejected)\n", kbs_version(),
-	       (unsigned long long)(sum.added + sum.updated + sum.unchanged),
-	       (unsigned long long)sum.rejected);
-	return kb;
-}
-
 /* Loads every CORPUS_DIR/synonyms.L.txt, as a help center would. */
 static void load_synonyms(kbs_kb *kb, const char *corpus)
 {
@@ -247,7 +217,7 @@ static void load_synonyms(kbs_kb *kb, const char *corpus)
 			continue;
 		found++;
 		if (kbs_synonyms_load_file(kb, langs[i], path) != KBS_OK)
-			die(path, kbs_errmsg(kb));
+			bench_die(path, kbs_errmsg(kb));
 		printf("synonyms: loaded %s\n", path);
 	}
 	if (!found)
@@ -280,79 +250,9 @@ static void kbs_run(kbs_kb *kb, query *q)
 
 /* ---- FTS5 ---- */
 
-static void sql_ok(sqlite3 *db, int rc, const char *what)
-{
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		die(what, sqlite3_errmsg(db));
-}
-
-/* Every article a public visitor may see, as kbsearch stored it. */
-static sqlite3 *fts_build(kbs_kb *kb)
-{
-	sqlite3 *db = NULL;
-	sql_ok(db, sqlite3_open(":memory:", &db), "sqlite3_open");
-	sql_ok(db, sqlite3_exec(db,
-				"CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, title, body, "
-				"tokenize='unicode61 remove_diacritics 2')",
-				NULL, NULL, NULL),
-	       "create");
-	kbs_search_opts o = KBS_SEARCH_OPTS_INIT; /* role public */
-	o.limit = KBS_MAX_LIMIT;
-	o.flags = KBS_SEARCH_NO_SNIPPETS | KBS_SEARCH_NO_FACETS;
-	kbs_results *all = NULL;
-	if (kbs_search(&all, kb, "", &o) != KBS_OK)
-		die("browse", kbs_errmsg(kb));
-	sqlite3_stmt *ins = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db, "INSERT INTO a VALUES (?, ?, ?)", -1, &ins, NULL), "prepare");
-	sql_ok(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
-	for (size_t i = 0; i < kbs_results_count(all); i++) {
-		char *js = NULL;
-		if (kbs_article_json(&js, kb, kbs_results_id(all, i), NULL, 0) != KBS_OK)
-			die("article", kbs_errmsg(kb));
-		json_t *a = json_loads(js, 0, NULL);
-		if (!a)
-			die("article", "kbs_article_json is not JSON");
-		sqlite3_bind_text(ins, 1, json_string_value(json_object_get(a, "id")), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 2, json_string_value(json_object_get(a, "title")), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 3, json_string_value(json_object_get(a, "body")), -1, SQLITE_TRANSIENT);
-		sql_ok(db, sqlite3_step(ins), "insert");
-		sqlite3_reset(ins);
-		json_decref(a);
-		kbs_string_free(js);
-	}
-	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
-	printf("SQLite %s FTS5: %zu public articles, as kbsearch stored them\n", sqlite3_libversion(),
-	       kbs_results_count(all));
-	sqlite3_finalize(ins);
-	kbs_results_free(all);
-	return db;
-}
-
-/* The user's words, each quoted, OR-ed: FTS5's own syntax must not see the
- * visitor's punctuation (same as bench/bench_search.c). */
-static char *fts_query(const char *text)
-{
-	size_t cap = strlen(text) * 6 + 16, n = 0;
-	char *q = malloc(cap);
-	if (!q)
-		die("malloc", "out of memory");
-	const unsigned char *s = (const unsigned char *)text;
-	while (*s) {
-		while (*s && *s < 0x80 && !((*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
-			s++;
-		const unsigned char *b = s;
-		while (*s && (*s >= 0x80 || (*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
-			s++;
-		if (s > b)
-			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? " OR " : "", (int)(s - b), (const char *)b);
-	}
-	q[n] = '\0';
-	return q;
-}
-
 static void fts_run(sqlite3 *db, sqlite3_stmt *st, query *q)
 {
-	char *m = fts_query(q->text);
+	char *m = bench_fts_query(q->text);
 	if (*m) {
 		sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
 		int rc;
@@ -502,11 +402,12 @@ static void check_judgments(kbs_kb *kb, const queries *qs)
 			kbs_string_free(js);
 		}
 	if (bad)
-		die("queries", "judgments name unknown or restricted articles");
+		bench_die("queries", "judgments name unknown or restricted articles");
 }
 
 int main(int argc, char **argv)
 {
+	bench_prog = "relevance";
 	int verbose = 0, failures = 0;
 	/* -2: every table (test, tune, all); -1: all queries only; else one split */
 	int split = -2;
@@ -540,17 +441,24 @@ int main(int argc, char **argv)
 	queries qs = read_queries(pos[1]);
 	char dir[] = "/tmp/kbs-relevance-XXXXXX";
 	if (!mkdtemp(dir))
-		die("mkdtemp", strerror(errno));
+		bench_die("mkdtemp", strerror(errno));
 	char kbdir[4096];
 	snprintf(kbdir, sizeof kbdir, "%s/kb", dir);
 
 	printf("## Relevance: kbsearch beside SQLite FTS5\n\n");
-	kbs_kb *kb = kbs_build(kbdir, pos[0]);
+	kbs_index_summary sum;
+	kbs_kb *kb = bench_kbs_build(kbdir, pos[0], NULL, NULL, &sum);
+	printf("kbsearch %s: indexed %llu articles (%llu rejected)\n", kbs_version(),
+	       (unsigned long long)(sum.added + sum.updated + sum.unchanged),
+	       (unsigned long long)sum.rejected);
 	load_synonyms(kb, pos[0]);
 	check_judgments(kb, &qs);
-	sqlite3 *db = fts_build(kb);
+	size_t narticles = 0;
+	sqlite3 *db = bench_fts_build(kb, ":memory:", NULL, 0, NULL, &narticles); /* public */
+	printf("SQLite %s FTS5: %zu public articles, as kbsearch stored them\n", sqlite3_libversion(),
+	       narticles);
 	sqlite3_stmt *st = NULL;
-	sql_ok(db, sqlite3_prepare_v2(db,
+	bench_sql_ok(db, sqlite3_prepare_v2(db,
 				      "SELECT id FROM a WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10",
 				      -1, &st, NULL),
 	       "prepare");
