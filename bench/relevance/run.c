@@ -340,7 +340,7 @@ static int report(const queries *qs, int split, const char *name)
 	       detected, unans, 100 * det, false_alarm, answ, 100 * fa, wrong_sure, answ,
 	       answ ? 100.0 * (double)wrong_sure / (double)answ : 0.0);
 	int ok = dk - df >= 0.15 && types_above && det >= 0.80 && fa <= 0.10;
-	printf("\nIssue 3 targets: nDCG@10 +%.3f over FTS5 (≥ +0.15: %s); above FTS5 on every type: %s; "
+	printf("\nTargets: nDCG@10 +%.3f over FTS5 (≥ +0.15: %s); above FTS5 on every type: %s; "
 	       "detection ≥ 80 %%: %s; false alarms ≤ 10 %%: %s.\n",
 	       dk - df, dk - df >= 0.15 ? "yes" : "NO", types_above ? "yes" : "NO", det >= 0.80 ? "yes" : "NO",
 	       fa <= 0.10 ? "yes" : "NO");
