@@ -418,6 +418,12 @@ static void confidence_flag(void **state)
 		 * coincidence, not an answer. */
 		{ "contrat d'assurance auto", NULL, false },
 		{ "assurance auto", "fr", false },
+		/* Either side of the boundary fitted on bench/relevance's tune
+		 * half (search.c CONF_MIDPOINT): an answered question whose
+		 * words all lie in its article's body, with no title lead, and
+		 * an off-topic one where a common word ("prix") meets bodies. */
+		{ "my account got locked", "en", true },
+		{ "prix du fioul cette semaine", NULL, false },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
