@@ -61,20 +61,6 @@ static void timed(const bench_lines *items, int rounds, one_fn one, void *ctx, f
 	free(t);
 }
 
-static unsigned long long du(const char *path)
-{
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "du -sk '%s'", path);
-	FILE *p = popen(cmd, "r");
-	unsigned long long kb = 0;
-	if (p) {
-		if (fscanf(p, "%llu", &kb) != 1)
-			kb = 0;
-		pclose(p);
-	}
-	return kb * 1024;
-}
-
 static size_t kbs_one(void *kb, const char *q)
 {
 	kbs_results *res = NULL;
@@ -148,19 +134,10 @@ static size_t kbs_suggest_one(void *kb, const char *prefix)
  * the last one as a prefix: title: ("a" "b"*). */
 static size_t fts_suggest_one(void *st, const char *prefix)
 {
-	char *words = bench_fts_query(prefix);
-	size_t cap = strlen(words) + 32, k = 0;
+	char *words = bench_fts_match(prefix, " ", 1);
+	size_t cap = strlen(words) + 32;
 	char *m = malloc(cap);
-	k += (size_t)snprintf(m + k, cap - k, "title: (");
-	for (const char *w = words; *w; w++) {
-		if (strncmp(w, " OR ", 4) == 0) {
-			m[k++] = ' ';
-			w += 3;
-		} else {
-			m[k++] = *w;
-		}
-	}
-	snprintf(m + k, cap - k, "%s)", *words ? "*" : "\"\"");
+	snprintf(m, cap, "title: (%s)", *words ? words : "\"\"");
 	size_t hits = fts_step(st, m);
 	free(m);
 	free(words);
@@ -187,11 +164,11 @@ int main(int argc, char **argv)
 
 	figures k = { 0 }, s = { 0 };
 	kbs_kb *kb = bench_kbs_build(kbdir, argv[1], NULL, &k.index_s, NULL);
-	k.bytes = du(kbdir);
+	k.bytes = bench_du_bytes(kbdir);
 	/* Every article: the FTS5 side has no roles to filter with. */
 	const char *agent[] = { "agent" };
 	sqlite3 *db = bench_fts_build(kb, fts, agent, 1, &s.index_s, NULL);
-	s.bytes = du(fts);
+	s.bytes = bench_du_bytes(fts);
 	sqlite3_stmt *search_st = fts_prepare(db, "SELECT id, snippet(a, 2, '<mark>', '</mark>', '…', 24) "
 						  "FROM a WHERE a MATCH ? ORDER BY bm25(a, 0.0, 4.0, 1.0) LIMIT 10");
 	sqlite3_stmt *title_st = fts_prepare(db, "SELECT id, title FROM a WHERE a MATCH ? ORDER BY rank LIMIT 5");

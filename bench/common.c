@@ -1,9 +1,15 @@
 #include "common.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 const char *bench_prog = "bench";
@@ -164,6 +170,227 @@ char *bench_fts_query(const char *text)
 		if (s > b)
 			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? " OR " : "", (int)(s - b), (const char *)b);
 	}
+	q[n] = '\0';
+	return q;
+}
+
+/* ---- the scale benchmark ---- */
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		bench_die("strdup", "out of memory");
+	return d;
+}
+
+bench_queries bench_read_queries(const char *path)
+{
+	bench_queries q = { 0 };
+	bench_lines l = bench_read_lines(path);
+	q.qid = calloc(l.n + 1, sizeof *q.qid);
+	q.text = calloc(l.n + 1, sizeof *q.text);
+	if (!q.qid || !q.text)
+		bench_die(path, "out of memory");
+	for (size_t i = 0; i < l.n; i++) {
+		char *tab = strchr(l.v[i], '\t');
+		q.text[i] = xstrdup(tab ? tab + 1 : l.v[i]);
+		if (tab)
+			*tab = '\0';
+		q.qid[i] = xstrdup(l.v[i]);
+	}
+	q.n = l.n;
+	bench_lines_free(&l);
+	const char *base = strrchr(path, '/');
+	q.name = xstrdup(base ? base + 1 : path);
+	size_t len = strlen(q.name);
+	if (len > 4 && strcmp(q.name + len - 4, ".txt") == 0)
+		q.name[len - 4] = '\0';
+	return q;
+}
+
+void bench_queries_free(bench_queries *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->qid[i]);
+		free(q->text[i]);
+	}
+	free(q->qid);
+	free(q->text);
+	free(q->name);
+	memset(q, 0, sizeof *q);
+}
+
+void bench_top_clear(bench_top *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->id[i]);
+	t->n = 0;
+	t->error = 0;
+}
+
+typedef struct run_state {
+	bench_query_fn fn;
+	void *ctx;
+	size_t n;
+	bench_top *tops;
+	double *lat;
+	atomic_size_t next;
+} run_state;
+
+typedef struct run_arg {
+	run_state *st;
+	unsigned thread;
+} run_arg;
+
+static void *run_thread(void *p)
+{
+	run_arg *a = p;
+	run_state *st = a->st;
+	size_t i;
+	while ((i = atomic_fetch_add(&st->next, 1)) < st->n) {
+		bench_top_clear(&st->tops[i]);
+		st->lat[i] = st->fn(st->ctx, a->thread, i, &st->tops[i]);
+	}
+	return NULL;
+}
+
+void bench_run_queries(bench_query_fn fn, void *ctx, size_t n, unsigned threads, bench_top *tops,
+		       bench_timing *out)
+{
+	memset(out, 0, sizeof *out);
+	if (threads < 1)
+		threads = 1;
+	for (size_t i = 0; i < n; i++)
+		fn(ctx, 0, i, NULL); /* warm-up */
+	run_state st = { .fn = fn, .ctx = ctx, .n = n, .tops = tops };
+	atomic_init(&st.next, 0);
+	st.lat = calloc(n + 1, sizeof *st.lat);
+	pthread_t *tid = calloc(threads, sizeof *tid);
+	run_arg *args = calloc(threads, sizeof *args);
+	if (!st.lat || !tid || !args)
+		bench_die("run", "out of memory");
+	double t0 = bench_now_us();
+	for (unsigned t = 0; t < threads; t++) {
+		args[t] = (run_arg){ &st, t };
+		if (pthread_create(&tid[t], NULL, run_thread, &args[t]) != 0)
+			bench_die("pthread_create", strerror(errno));
+	}
+	for (unsigned t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	out->wall_s = (bench_now_us() - t0) / 1e6;
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		sum += st.lat[i];
+		out->hits += tops[i].n;
+		out->errors += tops[i].error != 0;
+	}
+	if (n) {
+		qsort(st.lat, n, sizeof *st.lat, bench_cmp_double);
+		out->p50 = st.lat[n / 2];
+		out->p95 = st.lat[(size_t)((double)n * 0.95)];
+		out->p99 = st.lat[(size_t)((double)n * 0.99)];
+		out->mean = sum / (double)n;
+		out->qps = out->wall_s > 0 ? (double)n / out->wall_s : 0;
+	}
+	free(st.lat);
+	free(tid);
+	free(args);
+}
+
+void bench_write_trec(const char *path, const bench_queries *q, const bench_top *tops,
+		      const char *tag)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(path, strerror(errno));
+	for (size_t i = 0; i < q->n; i++)
+		for (size_t r = 0; r < tops[i].n; r++)
+			fprintf(f, "%s Q0 %s %zu %.6f %s\n", q->qid[i], tops[i].id[r], r + 1,
+				tops[i].score[r], tag);
+	if (fclose(f) != 0)
+		bench_die(path, strerror(errno));
+}
+
+static unsigned long long du_total;
+
+static int du_add(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	du_total += (unsigned long long)sb->st_blocks * 512u;
+	return 0;
+}
+
+unsigned long long bench_du_bytes(const char *path)
+{
+	du_total = 0;
+	if (nftw(path, du_add, 16, FTW_PHYS) != 0)
+		bench_die(path, strerror(errno));
+	return du_total;
+}
+
+long bench_peak_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+void bench_print_index(const char *peer, const char *corpus, unsigned long long docs,
+		       double index_s, unsigned long long index_bytes)
+{
+	printf("BENCH v=1 peer=%s phase=index corpus=%s docs=%llu index_s=%.3f docs_per_s=%.1f "
+	       "index_bytes=%llu peak_rss_kb=%ld\n",
+	       peer, corpus, docs, index_s, index_s > 0 ? (double)docs / index_s : 0.0, index_bytes,
+	       bench_peak_rss_kb());
+}
+
+void bench_print_query(const char *peer, const char *phase, const char *store,
+		       const bench_queries *q, int prefix, unsigned threads, const bench_timing *t,
+		       const char *extra)
+{
+	printf("BENCH v=1 peer=%s phase=%s store=%s qset=%s queries=%zu prefix=%d threads=%u "
+	       "p50_us=%.1f p95_us=%.1f p99_us=%.1f mean_us=%.1f qps=%.1f hits_total=%llu "
+	       "errors=%llu peak_rss_kb=%ld%s%s\n",
+	       peer, phase, store, q->name, q->n, prefix, threads, t->p50, t->p95, t->p99, t->mean,
+	       t->qps, t->hits, t->errors, bench_peak_rss_kb(), extra && *extra ? " " : "",
+	       extra ? extra : "");
+}
+
+void bench_parse_query_args(int argc, char **argv, int first, bench_query_args *a)
+{
+	*a = (bench_query_args){ .threads = 1 };
+	for (int i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+			a->lang = argv[++i];
+		else if (strcmp(argv[i], "--prefix") == 0)
+			a->prefix = 1;
+		else if (strcmp(argv[i], "--log") == 0)
+			a->log = 1;
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+			a->threads = (unsigned)atoi(argv[++i]);
+		else
+			bench_die(argv[i], "unknown option (--lang L, --prefix, --threads N, --log)");
+	}
+}
+
+char *bench_fts_match(const char *text, const char *op, int prefix_last)
+{
+	size_t cap = strlen(text) * (6 + strlen(op)) + 16, n = 0;
+	char *q = malloc(cap);
+	if (!q)
+		bench_die("query", "out of memory");
+	const unsigned char *s = (const unsigned char *)text;
+	while (*s) {
+		while (*s && !is_word_byte(*s))
+			s++;
+		const unsigned char *b = s;
+		while (*s && is_word_byte(*s))
+			s++;
+		if (s > b)
+			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? op : "", (int)(s - b), (const char *)b);
+	}
+	if (prefix_last && n)
+		q[n++] = '*';
 	q[n] = '\0';
 	return q;
 }

@@ -45,6 +45,79 @@ char *bench_fts_query(const char *text);
 /* Dies unless rc is SQLITE_OK, _DONE or _ROW. */
 void bench_sql_ok(sqlite3 *db, int rc, const char *what);
 
+/* ---- the scale benchmark: kbs-bench and its peers (see kbs_bench.c) ---- */
+
+/* A query file: one QID<TAB>text per line ('#' and blank lines skipped;
+ * a line without a tab is its own QID). */
+typedef struct bench_queries {
+	char **qid, **text;
+	size_t n;
+	char *name; /* the file's base name without ".txt": the BENCH qset */
+} bench_queries;
+bench_queries bench_read_queries(const char *path);
+void bench_queries_free(bench_queries *q);
+
+/* The top of one query's results, copied out for the RUN file. */
+#define BENCH_TOP 10
+typedef struct bench_top {
+	char *id[BENCH_TOP]; /* malloc'd */
+	double score[BENCH_TOP];
+	size_t n;
+	int error;
+} bench_top;
+/* Frees the ids, keeps the slot usable. */
+void bench_top_clear(bench_top *t);
+
+/* Runs one query: times itself (from before the text is analysed to after
+ * the top ids are in memory; bench_now_us), fills *top (may be NULL: a
+ * warm-up) and returns the microseconds. `thread` is the caller's thread
+ * number, for peers that need one connection per thread. */
+typedef double (*bench_query_fn)(void *ctx, unsigned thread, size_t i, bench_top *top);
+
+typedef struct bench_timing {
+	double p50, p95, p99, mean, qps, wall_s;
+	unsigned long long hits; /* sum of the hits returned (<= 10 a query) */
+	unsigned long long errors;
+} bench_timing;
+
+/* One untimed warm-up pass over the n queries on one thread, then one timed
+ * pass on `threads` threads taking the queries in turn from a shared
+ * counter; qps is n over the wall time of that pass. tops: n slots. */
+void bench_run_queries(bench_query_fn fn, void *ctx, size_t n, unsigned threads, bench_top *tops,
+		       bench_timing *out);
+
+/* Writes `qid Q0 docid rank score tag`, at most 10 lines a query. */
+void bench_write_trec(const char *path, const bench_queries *q, const bench_top *tops,
+		      const char *tag);
+
+/* Disk usage of a file or tree, in bytes, the way du counts it
+ * (allocated blocks). */
+unsigned long long bench_du_bytes(const char *path);
+/* Peak resident set of this process, KiB (getrusage). */
+long bench_peak_rss_kb(void);
+
+/* The BENCH lines: exactly one per call of a bench program, on stdout. */
+void bench_print_index(const char *peer, const char *corpus, unsigned long long docs,
+		       double index_s, unsigned long long index_bytes);
+void bench_print_query(const char *peer, const char *phase, const char *store,
+		       const bench_queries *q, int prefix, unsigned threads, const bench_timing *t,
+		       const char *extra);
+
+/* Options shared by the query commands of every peer:
+ *   [--lang fr|en] [--prefix] [--threads N] [--log]
+ * argv[first..] is parsed; dies on anything else. */
+typedef struct bench_query_args {
+	const char *lang;
+	int prefix, log;
+	unsigned threads;
+} bench_query_args;
+void bench_parse_query_args(int argc, char **argv, int first, bench_query_args *a);
+
+/* The user's words quoted, joined by `op` (" OR ", or " " for AND); when
+ * prefix_last, the last word as a prefix ("word"*). "" when there are no
+ * words. Malloc'd. */
+char *bench_fts_match(const char *text, const char *op, int prefix_last);
+
 /* Set by each program for bench_die's messages. */
 extern const char *bench_prog;
 
