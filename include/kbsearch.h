@@ -566,6 +566,13 @@ KBS_EXPORT kbs_status kbs_stats_json(char **out, kbs_kb *kb);
 /* Searches log themselves: a kbs_search whose options carry `session` is
  * recorded, with `at` as its time. */
 
+/* Reads an ISO 8601 date ("2026-03-01", midnight UTC) or date-time
+ * ("2026-03-01T09:30:00Z", "2026-03-01T10:30+01:00"; UTC when no zone is
+ * given) into milliseconds since the epoch, the unit of every time in this
+ * API. The date must exist (no 2026-02-30). Returns KBS_EINVALID otherwise.
+ * Thread-safe. */
+KBS_EXPORT kbs_status kbs_time_parse(int64_t *out, const char *text);
+
 typedef enum kbs_event_type {
 	KBS_EVENT_VIEW = 1,     /* an article was opened */
 	KBS_EVENT_VOTE = 2,     /* "was this helpful?" yes or no */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 kbs_status kbs_err__vset(kbs_err *err, kbs_status rc, const char *fmt, va_list ap)
 {
@@ -313,3 +314,64 @@ void kbs_strmap_free(kbs_strmap *m)
 	free(m->vals);
 	memset(m, 0, sizeof *m);
 }
+
+static bool digits_at(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool kbs_iso8601(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
+	if (!s || !digits_at(s, 4, &y) || s[4] != '-' || !digits_at(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits_at(s + 8, 2, &d))
+		return false;
+	s += 10;
+	if (*s == 'T') {
+		if (!digits_at(s + 1, 2, &h) || s[3] != ':' || !digits_at(s + 4, 2, &mi))
+			return false;
+		s += 6;
+		if (*s == ':') {
+			if (!digits_at(s + 1, 2, &sec))
+				return false;
+			s += 3;
+			if (*s == '.') {
+				int scale = 100;
+				if (s[1] < '0' || s[1] > '9')
+					return false;
+				for (s++; *s >= '0' && *s <= '9'; s++) {
+					ms += (*s - '0') * scale;
+					scale /= 10;
+				}
+			}
+		}
+		if (*s == 'Z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			int oh, om;
+			if (!digits_at(s + 1, 2, &oh) || s[3] != ':' || !digits_at(s + 4, 2, &om) || oh > 23 ||
+			    om > 59)
+				return false;
+			off = (oh * 60 + om) * (*s == '-' ? -1 : 1);
+			s += 6;
+		}
+	}
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+		return false;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+	time_t t = timegm(&tm);
+	if (tm.tm_mday != d) /* 2026-02-30 */
+		return false;
+	if (out)
+		*out = ((int64_t)t - (int64_t)off * 60) * 1000 + ms;
+	return true;
+}
+

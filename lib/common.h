@@ -80,6 +80,13 @@ bool kbs_strmap_set(kbs_strmap *m, const char *key, const char *val);
 const char *kbs_strmap_get(const kbs_strmap *m, const char *key);
 void kbs_strmap_free(kbs_strmap *m);
 
+/* Parses an ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time
+ * (YYYY-MM-DDTHH:MM[:SS[.frac]][Z|+HH:MM|-HH:MM], UTC when no zone) with a
+ * real calendar date and clock time, into milliseconds
+ * since the epoch (out may be NULL to only check). Article dates and event
+ * times are read by this one function. */
+bool kbs_iso8601(const char *s, int64_t *out);
+
 /* 64-bit FNV-1a, to fingerprint content. */
 uint64_t kbs_hash64(const void *data, size_t len, uint64_t seed);
 

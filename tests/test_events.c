@@ -924,6 +924,13 @@ static void times(void **state)
 	assert_false(kbs_events__parse_time("2026-02-30", &t));
 	assert_false(kbs_events__parse_time("2026-03-01T25:00Z", &t));
 	assert_false(kbs_events__parse_time("03/01/2026", &t));
+	/* The public form: one parser for article dates, event times and the
+	 * CLI's --at (three of them once drifted apart). */
+	assert_int_equal(kbs_time_parse(&t, "2026-03-01T09:30:00+02:00"), KBS_OK);
+	assert_int_equal(t, T("2026-03-01T07:30:00Z"));
+	assert_int_equal(kbs_time_parse(&t, "2026-03-01 09:30"), KBS_EINVALID);
+	assert_int_equal(t, 0);
+	assert_int_equal(kbs_time_parse(&t, NULL), KBS_EINVALID);
 	char s[32];
 	kbs_events__format_time(T("2026-03-01T09:30:00+02:00"), s);
 	assert_string_equal(s, "2026-03-01T07:30:00Z");

@@ -9,59 +9,11 @@
 
 /* ---- times and ages ---- */
 
-static bool two(const char *s, int *out)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return false;
-	*out = (s[0] - '0') * 10 + (s[1] - '0');
-	return true;
-}
-
 int cli_parse_time(const char *opt, const char *s, int64_t *out)
 {
-	int y1, y2, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
-	const char *p = s;
 	*out = 0;
-	if (!s)
+	if (!s || kbs_time_parse(out, s) == KBS_OK)
 		return 0;
-	if (!two(p, &y1) || !two(p + 2, &y2) || p[4] != '-' || !two(p + 5, &mo) || p[7] != '-' ||
-	    !two(p + 8, &d))
-		goto bad;
-	p += 10;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		if (!two(p + 1, &h) || p[3] != ':' || !two(p + 4, &mi))
-			goto bad;
-		p += 6;
-		if (*p == ':') {
-			if (!two(p + 1, &sec))
-				goto bad;
-			p += 3;
-			if (*p == '.') {
-				int scale = 100;
-				for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-					ms += (*p - '0') * scale;
-			}
-		}
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			int oh, om;
-			if (!two(p + 1, &oh) || p[3] != ':' || !two(p + 4, &om))
-				goto bad;
-			off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
-			p += 6;
-		}
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		goto bad;
-	struct tm tm = { .tm_year = y1 * 100 + y2 - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
-	time_t t = timegm(&tm);
-	if (tm.tm_mday != d)
-		goto bad;
-	*out = ((int64_t)t - (int64_t)off * 60) * 1000 + ms;
-	return 0;
-bad:
 	return cli_usage_error("--%s: '%s' is not an ISO 8601 time (e.g. 2026-03-01T09:30:00Z)", opt, s);
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages kbsearch needs to build, test and demo.
+# Installs the Debian packages kbsearch needs to build, test and demo, and
+# any extra ones named as arguments (bench/setup.sh adds its own).
 # Idempotent: packages already present are skipped, and apt is not touched at
 # all when nothing is missing (so a developer machine needs no root).
 set -euo pipefail
@@ -9,6 +10,7 @@ packages=(
   libxapian-dev libicu-dev libsqlite3-dev libjansson-dev libyaml-dev
   libcmark-dev libcmocka-dev nettle-dev
   sqlite3 valgrind
+  "$@"
 )
 
 missing=()

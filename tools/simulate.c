@@ -235,13 +235,7 @@ static void visit(kbs_kb *kb, int64_t t, int day, unsigned long n, counts *c)
 
 static bool parse_day(const char *s, int64_t *out)
 {
-	struct tm tm = { 0 };
-	if (sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = (int64_t)timegm(&tm) * 1000;
-	return true;
+	return kbs_time_parse(out, s) == KBS_OK;
 }
 
 int main(int argc, char **argv)

@@ -12,60 +12,16 @@
 
 /* ---- times ---- */
 
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 bool kbs_events__parse_time(const char *s, int64_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
-	if (!s || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d))
-		return false;
-	s += 10;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		if (!digits(s + 1, 2, &h) || s[3] != ':' || !digits(s + 4, 2, &mi))
-			return false;
-		s += 6;
-		if (*s == ':') {
-			if (!digits(s + 1, 2, &sec))
-				return false;
-			s += 3;
-			if (*s == '.' || *s == ',') {
-				int scale = 100;
-				for (s++; *s >= '0' && *s <= '9'; s++) {
-					ms += (*s - '0') * scale;
-					scale /= 10;
-				}
-			}
-		}
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-		} else if (*s == '+' || *s == '-') {
-			int oh, om;
-			if (!digits(s + 1, 2, &oh) || s[3] != ':' || !digits(s + 4, 2, &om))
-				return false;
-			off = (oh * 60 + om) * (*s == '-' ? -1 : 1);
-			s += 6;
-		}
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return false;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
-	time_t t = timegm(&tm);
-	if (tm.tm_mday != d) /* 2026-02-30 */
-		return false;
-	*out = ((int64_t)t - (int64_t)off * 60) * 1000 + ms;
-	return true;
+	return kbs_iso8601(s, out);
+}
+
+kbs_status kbs_time_parse(int64_t *out, const char *text)
+{
+	if (out)
+		*out = 0;
+	return out && text && kbs_iso8601(text, out) ? KBS_OK : KBS_EINVALID;
 }
 
 void kbs_events__format_time(int64_t ms, char out[32])

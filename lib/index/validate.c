@@ -624,64 +624,11 @@ static kbs_status check_list(const vctx *v, kbs_field f)
 	return rc;
 }
 
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* YYYY-MM-DD, optionally followed by THH:MM[:SS][.frac][Z|+HH:MM|-HH:MM],
- * with a real calendar date and clock time. */
-static bool iso8601(const char *s)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d, hh, mm, ss;
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d))
-		return false;
-	if (m < 1 || m > 12 || d < 1)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] + (m == 2 && leap))
-		return false;
-	s += 10;
-	if (*s == '\0')
-		return true;
-	if (*s != 'T' || !digits(s + 1, 2, &hh) || s[3] != ':' || !digits(s + 4, 2, &mm) ||
-	    hh > 23 || mm > 59)
-		return false;
-	s += 6;
-	if (*s == ':') {
-		if (!digits(s + 1, 2, &ss) || ss > 59)
-			return false;
-		s += 3;
-		if (*s == '.') {
-			s++;
-			if (*s < '0' || *s > '9')
-				return false;
-			while (*s >= '0' && *s <= '9')
-				s++;
-		}
-	}
-	if (*s == 'Z')
-		return s[1] == '\0';
-	if (*s == '+' || *s == '-')
-		return digits(s + 1, 2, &hh) && s[3] == ':' && digits(s + 4, 2, &mm) &&
-		       hh <= 23 && mm <= 59 && s[6] == '\0';
-	return *s == '\0';
-}
-
 static kbs_status check_updated(const vctx *v)
 {
 	kbs_index__article *a = v->a;
 	trim_optional(&a->updated);
-	if (a->updated && !iso8601(a->updated)) {
+	if (a->updated && !kbs_iso8601(a->updated, NULL)) {
 		char q[KBS_INDEX__EXCERPT];
 		return bad(v, KBS_F_UPDATED, "updated '%s' is not a valid ISO 8601 date",
 			   kbs_index__excerpt(q, sizeof q, a->updated, strlen(a->updated)));
