@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,3 +376,11 @@ bool kbs_iso8601(const char *s, int64_t *out)
 	return true;
 }
 
+
+json_t *kbs_strlist_json(const kbs_strlist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}

@@ -68,6 +68,10 @@ bool kbs_strlist_push(kbs_strlist *l, const char *s);     /* copies s */
 bool kbs_strlist_pushn(kbs_strlist *l, const char *s, size_t n);
 bool kbs_strlist_contains(const kbs_strlist *l, const char *s);
 void kbs_strlist_free(kbs_strlist *l);
+/* The list as a new JSON array of strings (jansson), NULL when out of
+ * memory. */
+struct json_t;
+struct json_t *kbs_strlist_json(const kbs_strlist *l);
 
 /* A string -> string map (open addressing), keys and values owned. */
 typedef struct kbs_strmap {

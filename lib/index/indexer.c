@@ -170,14 +170,6 @@ static kbs_status add_label(kbs_indexer *ix, kbs_store__doc *d, const char *pfx,
 	return rc;
 }
 
-static json_t *strlist_json(const kbs_strlist *l)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
 static void set_str(json_t *o, const char *key, const char *v)
 {
 	json_object_set_new(o, key, v ? json_string(v) : json_null());
@@ -196,9 +188,9 @@ static char *article_data(const kbs_index__article *a)
 	set_str(o, "kind", a->kind);
 	set_str(o, "lang", a->lang);
 	set_str(o, "category", a->category);
-	json_object_set_new(o, "tags", strlist_json(&a->tags));
-	json_object_set_new(o, "audience", strlist_json(&a->audience));
-	json_object_set_new(o, "segments", strlist_json(&a->segments));
+	json_object_set_new(o, "tags", kbs_strlist_json(&a->tags));
+	json_object_set_new(o, "audience", kbs_strlist_json(&a->audience));
+	json_object_set_new(o, "segments", kbs_strlist_json(&a->segments));
 	set_str(o, "updated", a->updated);
 	set_str(o, "url", a->url);
 	set_str(o, "summary", a->summary);

@@ -140,6 +140,10 @@ char *kbs_query__key(const kbs_query__plan *p);
 kbs_status kbs_query__article(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
 			      json_t **fields, char **body, bool *visible, kbs_err *err);
 
+/* Checks a user's text (query or prefix; `what` names it in the message):
+ * at most KBS_MAX_QUERY_BYTES, valid UTF-8. KBS_EINVALID otherwise. */
+kbs_status kbs_query__check_text(const char *text, const char *what, kbs_err *err);
+
 /* Longest snippet, in bytes of source text. */
 #define KBS_SNIPPET_BYTES 220
 

@@ -494,6 +494,17 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	return KBS_OK;
 }
 
+kbs_status kbs_query__check_text(const char *text, const char *what, kbs_err *err)
+{
+	size_t len = strlen(text), bad;
+	if (len > KBS_MAX_QUERY_BYTES)
+		return kbs_err__set(err, KBS_EINVALID, "%s is %zu bytes long; the limit is %d", what, len,
+				    KBS_MAX_QUERY_BYTES);
+	if (!kbs_utf8_valid(text, len, &bad))
+		return kbs_err__set(err, KBS_EINVALID, "%s is not valid UTF-8 (byte %zu)", what, bad);
+	return KBS_OK;
+}
+
 /* kbs_search and kbs_answer. */
 static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
 			 const kbs_search_opts *opts, bool answer)
@@ -505,7 +516,6 @@ static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
 	kbs_query__plan plan = { 0 }, fixed = { 0 };
 	run ran = { 0 }, ran2 = { 0 };
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	size_t bad;
 	double t0 = now_us();
 
 	if (out)
@@ -530,12 +540,8 @@ static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
 		o.limit = 10;
 	if (o.limit > KBS_MAX_LIMIT)
 		o.limit = KBS_MAX_LIMIT;
-	size_t len = strlen(text);
-	if (len > KBS_MAX_QUERY_BYTES)
-		return kbs_err__set(err, KBS_EINVALID, "query is %zu bytes long; the limit is %d", len,
-				    KBS_MAX_QUERY_BYTES);
-	if (!kbs_utf8_valid(text, len, &bad))
-		return kbs_err__set(err, KBS_EINVALID, "query is not valid UTF-8 (byte %zu)", bad);
+	if ((rc = kbs_query__check_text(text, "query", err)) != KBS_OK)
+		return rc;
 	if (o.offset > 100000)
 		return kbs_err__set(err, KBS_EINVALID, "offset %zu is too large", o.offset);
 	/* Languages are stored lower case ("FR" finds "fr" articles and stems). */

@@ -213,7 +213,6 @@ kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 	kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
 	ptoks pt = { .n = 0 };
 	langs ls = { .n = 0 };
-	size_t bad;
 	char lang[8] = "";
 
 	if (out)
@@ -228,12 +227,10 @@ kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 	}
 	if (!prefix)
 		prefix = "";
+	kbs_status rc0 = kbs_query__check_text(prefix, "prefix", err);
+	if (rc0 != KBS_OK)
+		return rc0;
 	size_t len = strlen(prefix);
-	if (len > KBS_MAX_QUERY_BYTES)
-		return kbs_err__set(err, KBS_EINVALID, "prefix is %zu bytes long; the limit is %d", len,
-				    KBS_MAX_QUERY_BYTES);
-	if (!kbs_utf8_valid(prefix, len, &bad))
-		return kbs_err__set(err, KBS_EINVALID, "prefix is not valid UTF-8 (byte %zu)", bad);
 	if (o.limit == 0)
 		o.limit = SUGGEST_DEFAULT;
 	if (o.limit > SUGGEST_MAX)

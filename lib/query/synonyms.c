@@ -583,14 +583,6 @@ kbs_status kbs_synonyms_load_file(kbs_kb *kb, const char *lang, const char *path
 	return rc;
 }
 
-static json_t *strlist_json(const kbs_strlist *l)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
 /* Adds the rules of one language's file to o[lang]. */
 static kbs_status list_one(json_t *o, const kbs_kb *kb, const char *lang, kbs_err *err)
 {
@@ -613,10 +605,10 @@ static kbs_status list_one(json_t *o, const kbs_kb *kb, const char *lang, kbs_er
 		json_t *e = json_object();
 		json_object_set_new(e, "line", json_integer(r->line));
 		if (r->oneway) {
-			json_object_set_new(e, "from", strlist_json(&r->from));
-			json_object_set_new(e, "to", strlist_json(&r->to));
+			json_object_set_new(e, "from", kbs_strlist_json(&r->from));
+			json_object_set_new(e, "to", kbs_strlist_json(&r->to));
 		} else {
-			json_object_set_new(e, "synonyms", strlist_json(&r->from));
+			json_object_set_new(e, "synonyms", kbs_strlist_json(&r->from));
 		}
 		json_array_append_new(a, e);
 	}
