@@ -164,7 +164,10 @@ kbs_kb *cli_open(const char *db, bool create)
 	return kb;
 }
 
-int cli_search_opts(const args *a, kbs_search_opts *o)
+/* Search options from the parsed arguments (options a command does not
+ * take are unset there, so they stay at their defaults). Returns 0, or the
+ * exit status of a bad --at (reported). The strings stay a's. */
+static int cli_search_opts(const args *a, kbs_search_opts *o)
 {
 	kbs_search_opts_init(o, KBS_SEARCH_OPTS_VERSION);
 	o->lang = a->lang;
@@ -180,6 +183,28 @@ int cli_search_opts(const args *a, kbs_search_opts *o)
 	o->offset = a->offset;
 	o->session = a->session; /* analytics: the search is recorded */
 	return cli_parse_time("at", a->at, &o->at);
+}
+
+int cli_run_query(int argc, char **argv, const int *allowed, bool answer, args *a,
+		  kbs_kb **kb, kbs_results **r, char **text)
+{
+	*kb = NULL;
+	*r = NULL;
+	*text = NULL;
+	int rc = cli_parse(argc, argv, allowed, a);
+	if (rc)
+		return rc;
+	if (!(*text = cli_join(a->rest, a->nrest)))
+		return cli_fail("out of memory");
+	if (!(*kb = cli_open(a->db, false)))
+		return 1;
+	kbs_search_opts o;
+	if ((rc = cli_search_opts(a, &o)) != 0)
+		return rc;
+	kbs_status st = answer ? kbs_answer(r, *kb, *text, &o) : kbs_search(r, *kb, *text, &o);
+	if (st != KBS_OK)
+		return cli_fail("%s: %s", answer ? "answer" : "search", kbs_errmsg(*kb));
+	return 0;
 }
 
 int cli_print_json(json_t *o)

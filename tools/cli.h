@@ -71,10 +71,12 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * make one when it is missing. NULL on failure (reported). */
 kbs_kb *cli_open(const char *db, bool create);
 
-/* Search options from the parsed arguments (options a command does not
- * take are unset there, so they stay at their defaults). Returns 0, or the
- * exit status of a bad --at (reported). The strings stay a's. */
-int cli_search_opts(const args *a, kbs_search_opts *o);
+/* What kbs search and kbs answer share: parses argv for the options in
+ * `allowed`, joins the rest into *text, opens the knowledge base and runs
+ * kbs_search (or kbs_answer). Returns 0 with *kb, *r and *text set (the
+ * caller frees them, also on failure), or an exit status (reported). */
+int cli_run_query(int argc, char **argv, const int *allowed, bool answer, args *a,
+		  kbs_kb **kb, kbs_results **r, char **text);
 
 /* Prints o (consumed) indented; returns 0, or 1 when out of memory. */
 int cli_print_json(json_t *o);

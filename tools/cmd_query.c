@@ -163,25 +163,12 @@ int cmd_answer(int argc, char **argv)
 {
 	static const int allowed[] = { O_DB, O_LANG, O_ROLE, O_SEGMENT, O_JSON, 0 };
 	args a = { 0 };
-	int rc = cli_parse(argc, argv, allowed, &a);
+	kbs_kb *kb;
+	kbs_results *r;
+	char *q;
+	int rc = cli_run_query(argc, argv, allowed, true, &a, &kb, &r, &q);
 	if (rc)
-		return rc;
-	char *q = cli_join(a.rest, a.nrest);
-	if (!q)
-		return cli_fail("out of memory");
-	kbs_kb *kb = cli_open(a.db, false);
-	kbs_results *r = NULL;
-	if (!kb) {
-		rc = 1;
 		goto cleanup;
-	}
-	kbs_search_opts o;
-	if ((rc = cli_search_opts(&a, &o)) != 0)
-		goto cleanup;
-	if (kbs_answer(&r, kb, q, &o) != KBS_OK) {
-		rc = cli_fail("answer: %s", kbs_errmsg(kb));
-		goto cleanup;
-	}
 	bool found = kbs_results_count(r) > 0;
 	const char *corrected = kbs_results_corrected_query(r);
 	if (a.json) {

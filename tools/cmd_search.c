@@ -108,26 +108,12 @@ int cmd_search(int argc, char **argv)
 	static const int allowed[] = { O_DB, O_LANG, O_CATEGORY, O_TAG, O_KIND, O_ROLE,
 				       O_LIMIT, O_OFFSET, O_JSON, O_SESSION, O_AT, O_SEGMENT, 0 };
 	args a = { 0 };
-	int rc = cli_parse(argc, argv, allowed, &a);
+	kbs_kb *kb;
+	kbs_results *r;
+	char *text;
+	int rc = cli_run_query(argc, argv, allowed, false, &a, &kb, &r, &text);
 	if (rc)
-		return rc;
-	char *text = cli_join(a.rest, a.nrest);
-	if (!text)
-		return cli_fail("out of memory");
-	kbs_kb *kb = cli_open(a.db, false);
-	kbs_results *r = NULL;
-	if (!kb) {
-		rc = 1;
 		goto cleanup;
-	}
-	kbs_search_opts o;
-	if ((rc = cli_search_opts(&a, &o)) != 0)
-		goto cleanup;
-	kbs_status st = kbs_search(&r, kb, text, &o);
-	if (st != KBS_OK) {
-		rc = cli_fail("search: %s", kbs_errmsg(kb));
-		goto cleanup;
-	}
 	if (a.json)
 		rc = cli_print_json(results_json(r));
 	else
