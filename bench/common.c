@@ -156,22 +156,7 @@ static int is_word_byte(unsigned char c)
 
 char *bench_fts_query(const char *text)
 {
-	size_t cap = strlen(text) * 6 + 16, n = 0;
-	char *q = malloc(cap);
-	if (!q)
-		bench_die("query", "out of memory");
-	const unsigned char *s = (const unsigned char *)text;
-	while (*s) {
-		while (*s && !is_word_byte(*s))
-			s++;
-		const unsigned char *b = s;
-		while (*s && is_word_byte(*s))
-			s++;
-		if (s > b)
-			n += (size_t)sprintf(q + n, "%s\"%.*s\"", n ? " OR " : "", (int)(s - b), (const char *)b);
-	}
-	q[n] = '\0';
-	return q;
+	return bench_fts_match(text, " OR ", 0);
 }
 
 /* ---- the scale benchmark ---- */
