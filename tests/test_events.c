@@ -48,14 +48,9 @@ typedef struct fx {
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	f->dir = tu_tmpdir();
-	tu_write(f->dir, "src/articles.jsonl", ARTICLES);
-	char *src = tu_path(f->dir, "src/articles.jsonl");
-	char *home = tu_path(f->dir, "kb");
-	const char *paths[] = { src };
-	f->kb = tu_kb_index(home, paths, 1, NULL, NULL);
-	free(src);
-	free(home);
+	tu_mini m = tu_mini_kb(ARTICLES); /* the knowledge base is f->dir/kb */
+	f->dir = m.dir;
+	f->kb = m.kb;
 	*state = f;
 	return 0;
 }

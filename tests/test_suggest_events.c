@@ -39,15 +39,10 @@ typedef struct fx {
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	f->dir = tu_tmpdir();
-	tu_write(f->dir, "src/articles.jsonl", ARTICLES);
-	char *src = tu_path(f->dir, "src/articles.jsonl");
-	char *home = tu_path(f->dir, "kb");
-	const char *paths[] = { src };
-	f->kb = tu_kb_index(home, paths, 1, NULL, NULL);
+	tu_mini m = tu_mini_kb(ARTICLES); /* the knowledge base is f->dir/kb */
+	f->dir = m.dir;
+	f->kb = m.kb;
 	f->t = 1772323200000LL; /* 2026-03-01 */
-	free(src);
-	free(home);
 	*state = f;
 	return 0;
 }
