@@ -5,9 +5,11 @@
 #   ./bench/relevance/run.sh --failures   + every query kbsearch gets wrong
 #   ./bench/relevance/run.sh --verbose    + every query
 #   ./bench/relevance/run.sh --split tune only the tune split (tables, queries)
+# KBS_REL_BUILD names the build directory (build-rel).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./tools/setup.sh
-[ -f build-rel/build.ninja ] || meson setup build-rel --buildtype=release -Dtests=false >/dev/null
-ninja -C build-rel bench/relevance/relevance >/dev/null
-./build-rel/bench/relevance/relevance corpus bench/relevance/queries.tsv "$@"
+b=${KBS_REL_BUILD:-build-rel}
+[ -f "$b/build.ninja" ] || meson setup "$b" --buildtype=release -Dtests=false >/dev/null
+ninja -C "$b" bench/relevance/relevance >/dev/null
+"./$b/bench/relevance/relevance" corpus bench/relevance/queries.tsv "$@"
