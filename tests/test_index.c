@@ -1,6 +1,7 @@
 /*
  * Indexing on disk: both formats, replace, delete, unchanged skip, prune,
- * strict all-or-nothing, and batches that are only ever seen whole.
+ * strict all-or-nothing, batches that are only ever seen whole, and bulk
+ * loading of an empty index (shards compacted into place).
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -417,6 +418,232 @@ static void each_file_is_read_once(void **state)
 	kbs_close(kb);
 }
 
+/* ---- bulk loading (an empty index is filled through shards) ---- */
+
+/* Whether the knowledge base's folder holds a leftover of bulk loading. */
+static bool has_bulk_leftover(const char *db)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q '^index\\.bulk-'", db);
+	return system(cmd) == 0;
+}
+
+static kbs_results *search_as_agent(kbs_kb *kb, const char *q, size_t limit, size_t offset)
+{
+	kbs_results *r = NULL;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	const char *roles[] = { "agent" };
+	o.roles = roles;
+	o.nroles = 1;
+	o.limit = limit;
+	o.offset = offset;
+	assert_kbs_ok(kb, kbs_search(&r, kb, q, &o));
+	return r;
+}
+
+/* Guards the bulk path against ranking otherwise than one article at a time:
+ * the same corpus loaded into an empty index (shards, compaction) and into
+ * one that already had an article (the transaction) gives the same hits in
+ * the same order with the same scores. */
+static void bulk_load_ranks_as_one_by_one(void **state)
+{
+	fixture *f = *state;
+	const char *paths[] = { f->src };
+	kbs_index_summary s;
+	tu_diags d = { 0 };
+	kbs_kb *bulk = open_kb(f->db);
+	assert_int_equal(batch(bulk, paths, 1, 0, 0, &s, &d), KBS_OK);
+	assert_int_equal(s.added, 72);
+
+	char *db2 = tu_path(f->dir, "kb2");
+	kbs_kb *serial = open_kb(db2);
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(serial, kbs_indexer_new(&ix, serial, NULL));
+	kbs_article seed = KBS_ARTICLE_INIT;
+	seed.id = "seed";
+	seed.title = "Graine";
+	seed.body = "Un article pour que l'index ne soit pas vide.";
+	assert_kbs_ok(serial, kbs_indexer_add(ix, &seed));
+	assert_kbs_ok(serial, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	assert_kbs_ok(serial, kbs_indexer_new(&ix, serial, NULL));
+	assert_kbs_ok(serial, kbs_indexer_add_paths(ix, paths, 1));
+	assert_kbs_ok(serial, kbs_indexer_delete(ix, "seed"));
+	assert_kbs_ok(serial, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	assert_int_equal(count_articles(serial), 72);
+
+	static const char *const queries[] = {
+		"mot de passe oublié", "facture", "résilier contrat", "download invoice",
+		"compteur", "\"espace client\"", "", "password reset", "déménagement",
+	};
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+		kbs_results *a = search_as_agent(bulk, queries[q], 50, 0);
+		kbs_results *b = search_as_agent(serial, queries[q], 50, 0);
+		assert_int_equal(kbs_results_count(a), kbs_results_count(b));
+		assert_int_equal(kbs_results_total(a), kbs_results_total(b));
+		for (size_t i = 0; i < kbs_results_count(a); i++) {
+			if (strcmp(kbs_results_id(a, i), kbs_results_id(b, i)) != 0)
+				fail_msg("\"%s\" hit %zu: %s in bulk, %s one by one", queries[q], i,
+					 kbs_results_id(a, i), kbs_results_id(b, i));
+			assert_float_equal(kbs_results_score(a, i), kbs_results_score(b, i), 1e-9);
+		}
+		kbs_results_free(a);
+		kbs_results_free(b);
+	}
+	assert_false(has_bulk_leftover(f->db));
+	kbs_close(serial);
+	kbs_close(bulk);
+	tu_rmtree(db2);
+	free(db2);
+	tu_diags_free(&d);
+}
+
+/* Guards the order of documents across shards: articles that rank alike
+ * come out in the order they were added, as they would one at a time,
+ * however many runs (shards) the batch took. */
+static void bulk_load_keeps_batch_order(void **state)
+{
+	fixture *f = *state;
+	enum { N = 1500 }; /* several runs of the bulk workers */
+	kbs_kb *kb = open_kb(f->db);
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	for (unsigned i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "a%04u", i);
+		kbs_article a = KBS_ARTICLE_INIT;
+		a.id = id;
+		a.title = "Identical twins";
+		a.body = "Every article of this batch has the same words.";
+		a.lang = "en";
+		assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	}
+	kbs_index_summary s;
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, &s));
+	kbs_indexer_free(ix);
+	assert_int_equal(s.added, N);
+	assert_int_equal(count_articles(kb), N);
+	static const size_t offsets[] = { 0, 500, 511, 1020, 1490 };
+	for (size_t k = 0; k < sizeof offsets / sizeof *offsets; k++) {
+		kbs_results *r = search_as_agent(kb, "identical twins", 10, offsets[k]);
+		assert_int_equal(kbs_results_total(r), N);
+		assert_int_equal(kbs_results_count(r), 10);
+		for (size_t i = 0; i < 10; i++) {
+			char id[16];
+			snprintf(id, sizeof id, "a%04zu", offsets[k] + i);
+			assert_string_equal(kbs_results_id(r, i), id);
+		}
+		kbs_results_free(r);
+	}
+	kbs_close(kb);
+}
+
+/* Guards deletes inside a bulk batch: the article is in a shard, not in
+ * the index yet. */
+static void bulk_delete_within_the_batch(void **state)
+{
+	fixture *f = *state;
+	kbs_kb *kb = open_kb(f->db);
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	static const char *const ids[] = { "a", "b", "c" };
+	kbs_article a = KBS_ARTICLE_INIT;
+	a.title = "Changer d'adresse";
+	a.body = "Mettez votre adresse à jour.";
+	for (size_t i = 0; i < 3; i++) {
+		a.id = ids[i];
+		assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	}
+	assert_kbs_ok(kb, kbs_indexer_delete(ix, "b"));
+	assert_int_equal(kbs_indexer_delete(ix, "nope"), KBS_ENOTFOUND);
+	a.id = "d";
+	assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	kbs_index_summary s;
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, &s));
+	kbs_indexer_free(ix);
+	assert_int_equal(s.added, 4);
+	assert_int_equal(s.removed, 1);
+	assert_true(has_article(kb, "a"));
+	assert_false(has_article(kb, "b"));
+	assert_true(has_article(kb, "c"));
+	assert_true(has_article(kb, "d"));
+	assert_int_equal(hits(kb, "adresse"), 3);
+	kbs_close(kb);
+}
+
+/* Guards the shards' folder: a failed, dropped or crashed bulk batch
+ * leaves the index empty and nothing beside it (a crash's leftover goes
+ * with the next writer). */
+static void bulk_leaves_nothing_behind(void **state)
+{
+	fixture *f = *state;
+	kbs_kb *kb = open_kb(f->db);
+	tu_write(f->src, "bad.jsonl",
+		 "{\"id\":\"ok-1\",\"title\":\"Bon\",\"body\":\"Un bon article.\"}\n"
+		 "{\"id\":\"bad 2\",\"title\":\"Mauvais\",\"body\":\"Un id invalide.\"}\n");
+	char *bad = tu_path(f->src, "bad.jsonl");
+	const char *paths[] = { f->src };
+	kbs_index_summary s;
+	tu_diags d = { 0 };
+	assert_int_equal(batch(kb, paths, 1, 1, 0, &s, &d), KBS_EINVALID);
+	assert_int_equal(count_articles(kb), 0);
+	assert_false(has_bulk_leftover(f->db));
+
+	/* Dropped without a commit. */
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	assert_true(has_bulk_leftover(f->db));
+	assert_kbs_ok(kb, kbs_indexer_add_paths(ix, paths, 1));
+	kbs_indexer_free(ix);
+	assert_int_equal(count_articles(kb), 0);
+	assert_false(has_bulk_leftover(f->db));
+
+	/* What a killed writer left is removed by the next one. */
+	char *stale = tu_path(f->db, "index.bulk-Zx81q0");
+	tu_write(stale, "s00000000/postlist.glass", "partial");
+	assert_true(has_bulk_leftover(f->db));
+	unlink(bad);
+	assert_int_equal(batch(kb, paths, 1, 1, 0, &s, &d), KBS_OK);
+	assert_int_equal(count_articles(kb), 72);
+	assert_false(has_bulk_leftover(f->db));
+	free(stale);
+	free(bad);
+	tu_diags_free(&d);
+	kbs_close(kb);
+}
+
+/* Guards the swap of an empty index: searches on an open handle must see
+ * the new one even when both were made by a bulk batch (the first one's
+ * only article deleted within it), since readers notice a new index by its
+ * revision alone. */
+static void bulk_batch_after_an_empty_bulk_batch(void **state)
+{
+	fixture *f = *state;
+	kbs_kb *kb = open_kb(f->db);
+	kbs_indexer *ix = NULL;
+	kbs_article a = KBS_ARTICLE_INIT;
+	a.id = "gone";
+	a.title = "Article fantôme";
+	a.body = "Ajouté puis retiré dans le même lot.";
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	assert_kbs_ok(kb, kbs_indexer_delete(ix, "gone"));
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	assert_int_equal(hits(kb, "fantôme"), 0);
+
+	a.id = "here";
+	a.title = "Article présent";
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	assert_int_equal(hits(kb, "présent"), 1);
+	assert_int_equal(count_articles(kb), 1);
+	kbs_close(kb);
+}
+
 static void one_writer_at_a_time(void **state)
 {
 	fixture *f = *state;
@@ -450,6 +677,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(uncommitted_batch_leaves_no_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_file_is_read_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_writer_at_a_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_load_ranks_as_one_by_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_load_keeps_batch_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_delete_within_the_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_leaves_nothing_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_batch_after_an_empty_bulk_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

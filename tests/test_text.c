@@ -317,6 +317,13 @@ static kbs_status stem_cb(const kbs_text__token *t, void *payload)
 	return KBS_STOP;
 }
 
+static kbs_status term_count_cb(const kbs_text__token *t, void *payload)
+{
+	(void)t;
+	(void)payload;
+	return KBS_OK;
+}
+
 static char *stem_of(kbs_text__analyzer *a, const char *word, const char *lang)
 {
 	kbs_buf b = { 0 };
@@ -350,6 +357,70 @@ static void test_stems_agree(void **state)
 		free(x);
 		free(y);
 	}
+}
+
+/* The analyzer remembers stems (a bounded cache by language and exact
+ * word): a word must stem the same however often, in whichever language
+ * order, and after the cache filled up and started over. Each row: a
+ * language and a word whose stems (stem and stem2) a fresh analyzer gives. */
+static kbs_status stems_cb(const kbs_text__token *t, void *payload)
+{
+	kbs_buf *b = payload;
+	kbs_buf_addf(b, "%s|%s", t->stem, t->stem2 ? t->stem2 : "");
+	return KBS_STOP;
+}
+
+static char *stems_of(kbs_text__analyzer *a, const char *word, const char *lang)
+{
+	kbs_buf b = { 0 };
+	kbs_err err = { { 0 } };
+	kbs_buf_add(&b, "", 0);
+	assert_int_equal(kbs_text__analyze(a, word, strlen(word), lang, stems_cb, &b, &err), KBS_OK);
+	return kbs_buf_steal(&b);
+}
+
+static void test_stem_cache(void **state)
+{
+	kbs_text__analyzer *shared = *state;
+	static const char *const words[][2] = {
+		{ "fr", "élevée" },   /* stem2: the folded word stems otherwise */
+		{ "en", "élevée" },   /* same word, another language */
+		{ "fr", "running" },
+		{ "en", "running" },  /* same word, another stem */
+		{ "de", "Rechnungen" },
+		{ "fr", "factures" },
+		{ "", "factures" },   /* no language: no stemming */
+	};
+	enum { N = sizeof words / sizeof *words };
+	char *want[N];
+	for (size_t i = 0; i < N; i++) {
+		kbs_text__analyzer *fresh = NULL;
+		kbs_err err = { { 0 } };
+		assert_int_equal(kbs_text__analyzer_new(&fresh, &err), KBS_OK);
+		want[i] = stems_of(fresh, words[i][1], words[i][0]);
+		kbs_text__analyzer_free(fresh);
+	}
+	/* More distinct words than the cache holds, so it starts over. */
+	kbs_buf many = { 0 };
+	for (unsigned i = 0; i < 12000; i++)
+		kbs_buf_addf(&many, "mot%uaison ", i);
+	kbs_err err = { { 0 } };
+	for (int round = 0; round < 3; round++) {
+		for (size_t k = 0; k < 2 * N; k++) {
+			size_t i = (k * 5 + (size_t)round) % N;
+			char *got = stems_of(shared, words[i][1], words[i][0]);
+			if (strcmp(got, want[i]) != 0)
+				fail_msg("round %d: [%s] %s stems to %s, a fresh analyzer says %s", round,
+					 words[i][0], words[i][1], got, want[i]);
+			free(got);
+		}
+		assert_int_equal(kbs_text__analyze(shared, many.data, many.len, "fr", term_count_cb,
+						   NULL, &err),
+				 KBS_OK);
+	}
+	kbs_buf_free(&many);
+	for (size_t i = 0; i < N; i++)
+		free(want[i]);
 }
 
 /* kbs_text__stem on a token found without a language gives the stem the
@@ -741,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_cjk),
 		cmocka_unit_test(test_stems_agree),
+		cmocka_unit_test(test_stem_cache),
 		cmocka_unit_test(test_stem_later),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_long_word),

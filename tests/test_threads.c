@@ -1,7 +1,8 @@
 /*
- * Many threads searching one handle at once while a writer commits: every
- * search succeeds and sees one whole committed state. Run under
- * ThreadSanitizer by tools/test.sh.
+ * Many threads searching one handle at once while a writer commits, or
+ * while a batch fills an empty index in bulk (the indexer's own worker
+ * threads): every search succeeds and sees one whole committed state. Run
+ * under ThreadSanitizer by tools/test.sh.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -97,10 +98,78 @@ static void concurrent_searches_while_committing(void **state)
 	free(dir);
 }
 
+/* Searches of an empty knowledge base while a batch fills it in bulk
+ * (worker threads build shards; commit swaps the compacted index in):
+ * every search succeeds and sees none of the batch or all of it. */
+#define BULK_ARTICLES 700 /* more than one run of the bulk workers */
+
+static void *bulk_reader(void *arg)
+{
+	(void)arg;
+	for (int i = 0; !atomic_load(&writer_done) || i < 20; i++) {
+		kbs_results *r = NULL;
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		if (kbs_search(&r, kb, "zorglub", &o) != KBS_OK) {
+			fprintf(stderr, "search during bulk load: %s\n", kbs_errmsg(kb));
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		uint64_t n = kbs_results_total(r);
+		if (n != 0 && n != BULK_ARTICLES) {
+			fprintf(stderr, "saw a partial bulk batch: %llu\n", (unsigned long long)n);
+			atomic_fetch_add(&failures, 1);
+		}
+		kbs_results_free(r);
+		if (i > 100000)
+			break;
+	}
+	return NULL;
+}
+
+static void searches_while_an_empty_index_fills(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	kb = tu_open(dir, KBS_OPEN_CREATE);
+	atomic_store(&writer_done, false);
+	atomic_store(&failures, 0);
+
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, bulk_reader, NULL), 0);
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(kb, kbs_indexer_new(&ix, kb, NULL));
+	for (int i = 0; i < BULK_ARTICLES; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "z-%d", i);
+		kbs_article a = KBS_ARTICLE_INIT;
+		a.id = id;
+		a.title = "Zorglub";
+		a.body = i % 2 ? "Le zorglub est arrivé." : "The zorglub has landed.";
+		a.lang = i % 2 ? "fr" : "en";
+		assert_kbs_ok(kb, kbs_indexer_add(ix, &a));
+	}
+	assert_kbs_ok(kb, kbs_indexer_commit(ix, NULL));
+	kbs_indexer_free(ix);
+	atomic_store(&writer_done, true);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&failures), 0);
+
+	kbs_results *r = NULL;
+	assert_kbs_ok(kb, kbs_search(&r, kb, "zorglub", NULL));
+	assert_int_equal(kbs_results_total(r), BULK_ARTICLES);
+	kbs_results_free(r);
+	kbs_close(kb);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(concurrent_searches_while_committing),
+		cmocka_unit_test(searches_while_an_empty_index_fills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

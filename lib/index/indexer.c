@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../kb.h"
 #include "article.h"
@@ -29,10 +31,56 @@ enum { W_TITLE = 3, W_TAGS = 3, W_CATEGORY = 2, W_BODY = 1 };
 /* Folder walks stop this deep: a symlink loop or a hostile tree. */
 #define KBS_MAX_WALK_DEPTH 32
 
+/* A batch into an empty index loads in bulk (store.h): articles are read,
+ * checked and prepared here, in the caller's thread, and analysed and
+ * written by worker threads, each building the shard of one run of
+ * consecutive articles at a time. Runs start short, so that a small batch
+ * still keeps every worker busy, and grow with the batch, since every
+ * shard costs index size (compaction keeps each shard's postings of a
+ * term as a separate chunk); they stop growing at RUN_MAX because a
+ * shard's commits get dearer as it grows (100 000 articles: runs of 8192
+ * took 130 s of CPU, of 2048 110 s, for a 2 % larger index). A worker's
+ * queue holds a whole run, so the reader can fill one worker's run while
+ * the other works through its own: memory stays flat. */
+#define RUN_MIN 512
+#define RUN_MAX 2048
+#define WORKERS_MAX 4
+
+typedef struct ix_job ix_job;
+
+typedef struct ix_worker {
+	struct kbs_indexer *ix;
+	pthread_t thread;
+	pthread_cond_t wake;     /* a job, or the end */
+	ix_job *head, *tail;     /* its queue, FIFO */
+	size_t queued;
+	kbs_text__analyzer *an;  /* its own: analyzers are per thread */
+	kbs_store__shard *shard; /* of run shard_run, while open */
+	unsigned shard_run;
+	kbs_err err;             /* its failure, until the pool takes it */
+} ix_worker;
+
+typedef struct ix_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t room;     /* the reader waits for a queue to shrink */
+	ix_worker w[WORKERS_MAX];
+	size_t n;
+	bool running, stop, failed;
+	bool drop;               /* the batch is abandoned: skip the jobs left */
+	kbs_status rc;           /* the first failure of a worker */
+	kbs_err err;
+	unsigned run;            /* run of the next job */
+	size_t run_left;         /* jobs still to give to this run */
+	uint64_t jobs;           /* given out so far */
+} ix_pool;
+
 struct kbs_indexer {
 	kbs_kb *kb;
 	kbs_store__writer *w;
 	kbs_text__analyzer *an;
+	bool bulk;    /* loading an empty index through shards */
+	bool pool_ok; /* pool.lock and pool.room exist */
+	ix_pool pool;
 	kbs_err err;
 	kbs_index_opts opts;
 	char *default_lang;
@@ -147,25 +195,64 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 	return ok ? KBS_OK : KBS_ENOMEM;
 }
 
-static kbs_status index_text(kbs_indexer *ix, emit *e, const char *text, const char *lang)
+static kbs_status index_text(kbs_text__analyzer *an, emit *e, const char *text, const char *lang,
+			     kbs_err *err)
 {
 	if (!text || !*text)
 		return KBS_OK;
-	return kbs_text__analyze(ix->an, text, strlen(text), lang, emit_token, e, &ix->err);
+	return kbs_text__analyze(an, text, strlen(text), lang, emit_token, e, err);
 }
 
-/* A boolean term of a folded label; false when it does not fit a term. */
-static kbs_status add_label(kbs_indexer *ix, kbs_store__doc *d, const char *pfx,
-			    const char *label, size_t len)
+/* An article ready to become a document: everything but the analysis of
+ * its text, which is most of the work and may run in another thread. */
+struct ix_job {
+	ix_job *next;
+	unsigned run;         /* bulk: the shard it goes to */
+	char *idterm;
+	char *data;           /* the document data: JSON line, '\n', body */
+	const char *body;     /* in data */
+	char *title, *summary, *category, *lang;
+	kbs_strlist tags;
+	kbs_strlist booleans; /* boolean terms, prefixed */
+	char *values[KBS_SLOT_SUGGEST + 1];
+};
+
+static void job_free(ix_job *j)
+{
+	if (!j)
+		return;
+	free(j->idterm);
+	free(j->data);
+	free(j->title);
+	free(j->summary);
+	free(j->category);
+	free(j->lang);
+	kbs_strlist_free(&j->tags);
+	kbs_strlist_free(&j->booleans);
+	for (size_t i = 0; i < sizeof j->values / sizeof *j->values; i++)
+		free(j->values[i]);
+	free(j);
+}
+
+/* The boolean term of a folded label. KBS_EINVALID when it does not fit a
+ * term (the caller reports it). */
+static kbs_status add_label(kbs_indexer *ix, ix_job *j, const char *pfx, const char *label,
+			    size_t len)
 {
 	char *f = kbs_text__fold(label, len);
 	if (!f)
 		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 	kbs_status rc = KBS_OK;
-	if (strlen(pfx) + strlen(f) > KBS_MAX_TERM_BYTES)
+	size_t p = strlen(pfx), n = strlen(f);
+	if (p + n > KBS_MAX_TERM_BYTES) {
 		rc = KBS_EINVALID;
-	else if (!add_prefixed(d, pfx, f, strlen(f), 0))
-		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	} else {
+		char t[KBS_MAX_TERM_BYTES + 1];
+		memcpy(t, pfx, p);
+		memcpy(t + p, f, n + 1);
+		if (!kbs_strlist_push(&j->booleans, t))
+			rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+	}
 	free(f);
 	return rc;
 }
@@ -196,46 +283,53 @@ static char *article_data(const kbs_index__article *a)
 	set_str(o, "summary", a->summary);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	char *data = s ? kbs_sprintf("%s\n%s", s, a->body) : NULL;
-	free(s);
+	if (!s)
+		return NULL;
+	/* Not through printf: the body is most of the article. */
+	size_t n = strlen(s), b = strlen(a->body);
+	char *data = realloc(s, n + 1 + b + 1);
+	if (!data) {
+		free(s);
+		return NULL;
+	}
+	data[n] = '\n';
+	memcpy(data + n + 1, a->body, b + 1);
 	return data;
 }
 
-static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const char *data,
-			    const char *hash, kbs_store__doc *d)
+/* Fills j from a: copies of the analysed fields, the boolean terms, the
+ * values. Takes data and idterm. KBS_EINVALID: a label too long for a term,
+ * reported. */
+static kbs_status prepare_job(kbs_indexer *ix, const kbs_index__article *a, char *data,
+			      char *idterm, const char *hash, ix_job *j)
 {
-	kbs_status rc;
+	kbs_status rc = KBS_OK;
 	const char *file = a->file ? a->file : "<api>";
 	kbs_buf facets = { 0 };
 
-	emit title = { .doc = d, .zwdf = W_TITLE, .positional = true, .title = true, .exact = true };
-	if ((rc = index_text(ix, &title, a->title, a->lang)) != KBS_OK)
-		goto cleanup;
-	emit body = { .doc = d, .zwdf = W_BODY, .positional = true, .exact = true,
-		      .pos_base = title.npos + KBS_BODY_POS_BASE };
-	if ((rc = index_text(ix, &body, a->body, a->lang)) != KBS_OK)
-		goto cleanup;
-	emit summary = { .doc = d, .zwdf = W_BODY };
-	if ((rc = index_text(ix, &summary, a->summary, a->lang)) != KBS_OK)
-		goto cleanup;
-	emit tags = { .doc = d, .zwdf = W_TAGS, .tag = true };
+	j->data = data;
+	j->idterm = idterm;
+	j->body = strchr(data, '\n') + 1;
+	j->title = kbs_strdup(a->title);
+	j->summary = kbs_strdup(a->summary);
+	j->category = kbs_strdup(a->category);
+	j->lang = kbs_strdup(a->lang);
+	if (!j->title || !j->lang || (a->summary && !j->summary) || (a->category && !j->category))
+		goto nomem;
 	for (size_t i = 0; i < a->tags.n; i++) {
-		if ((rc = index_text(ix, &tags, a->tags.v[i], a->lang)) != KBS_OK)
-			goto cleanup;
-		if ((rc = add_label(ix, d, KBS_PFX_TAG, a->tags.v[i], strlen(a->tags.v[i]))) != KBS_OK)
+		if (!kbs_strlist_push(&j->tags, a->tags.v[i]))
+			goto nomem;
+		if ((rc = add_label(ix, j, KBS_PFX_TAG, a->tags.v[i], strlen(a->tags.v[i]))) != KBS_OK)
 			goto bad_label;
 		kbs_buf_addf(&facets, "t:%s\n", a->tags.v[i]);
 	}
 	if (a->category) {
-		emit cat = { .doc = d, .zwdf = W_CATEGORY };
-		if ((rc = index_text(ix, &cat, a->category, a->lang)) != KBS_OK)
-			goto cleanup;
 		/* Every level, so that a filter on "Compte" is one term lookup
 		 * that also finds "Compte/Connexion". */
 		for (const char *s = a->category;; s++) {
 			if (*s == '/' || *s == '\0') {
 				size_t n = (size_t)(s - a->category);
-				if ((rc = add_label(ix, d, KBS_PFX_CATEGORY, a->category, n)) != KBS_OK)
+				if ((rc = add_label(ix, j, KBS_PFX_CATEGORY, a->category, n)) != KBS_OK)
 					goto bad_label;
 				kbs_buf_addf(&facets, "c:%.*s\n", (int)n, a->category);
 				if (*s == '\0')
@@ -244,29 +338,27 @@ static kbs_status build_doc(kbs_indexer *ix, const kbs_index__article *a, const 
 		}
 	}
 	for (size_t i = 0; i < a->audience.n; i++)
-		if ((rc = add_label(ix, d, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
+		if ((rc = add_label(ix, j, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
 			goto bad_label;
 	for (size_t i = 0; i < a->segments.n; i++)
-		if ((rc = add_label(ix, d, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
+		if ((rc = add_label(ix, j, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
 			goto bad_label;
-	if ((rc = add_label(ix, d, KBS_PFX_LANG, a->lang, strlen(a->lang))) != KBS_OK ||
-	    (rc = add_label(ix, d, KBS_PFX_KIND, a->kind, strlen(a->kind))) != KBS_OK)
+	if ((rc = add_label(ix, j, KBS_PFX_LANG, a->lang, strlen(a->lang))) != KBS_OK ||
+	    (rc = add_label(ix, j, KBS_PFX_KIND, a->kind, strlen(a->kind))) != KBS_OK)
 		goto bad_label;
 
-	const char *updated = a->updated ? a->updated : "";
-	const char *source = ix->cur_abs ? ix->cur_abs : "";
-	char *suggest = kbs_sprintf("%s\t%s", a->id, a->title);
-	bool suggest_ok = suggest && kbs_store__doc_value(d, KBS_SLOT_SUGGEST, suggest, strlen(suggest));
-	free(suggest);
-	if (!suggest_ok || facets.oom || !kbs_store__doc_value(d, KBS_SLOT_HASH, hash, strlen(hash)) ||
-	    !kbs_store__doc_value(d, KBS_SLOT_UPDATED, updated, strlen(updated)) ||
-	    !kbs_store__doc_value(d, KBS_SLOT_SOURCE, source, strlen(source)) ||
-	    !kbs_store__doc_value(d, KBS_SLOT_FACETS, facets.data ? facets.data : "", facets.len) ||
-	    !kbs_store__doc_data(d, data, strlen(data))) {
-		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
-	}
+	j->values[KBS_SLOT_SUGGEST] = kbs_sprintf("%s\t%s", a->id, a->title);
+	j->values[KBS_SLOT_HASH] = kbs_strdup(hash);
+	j->values[KBS_SLOT_UPDATED] = kbs_strdup(a->updated ? a->updated : "");
+	j->values[KBS_SLOT_SOURCE] = kbs_strdup(ix->cur_abs ? ix->cur_abs : "");
+	j->values[KBS_SLOT_FACETS] = facets.oom ? NULL : kbs_strdup(facets.data ? facets.data : "");
+	for (size_t i = 0; i < sizeof j->values / sizeof *j->values; i++)
+		if (!j->values[i])
+			goto nomem;
 	rc = KBS_OK;
+	goto cleanup;
+nomem:
+	rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 	goto cleanup;
 bad_label:
 	if (rc == KBS_EINVALID)
@@ -277,6 +369,220 @@ cleanup:
 	return rc;
 }
 
+/* Makes the document of j: one analysis per text field, each token giving
+ * every term family at once (emit_token). Any thread, with its analyzer. */
+static kbs_status fill_doc(kbs_text__analyzer *an, const ix_job *j, kbs_store__doc *d,
+			   kbs_err *err)
+{
+	kbs_status rc;
+	emit title = { .doc = d, .zwdf = W_TITLE, .positional = true, .title = true, .exact = true };
+	if ((rc = index_text(an, &title, j->title, j->lang, err)) != KBS_OK)
+		return rc;
+	emit body = { .doc = d, .zwdf = W_BODY, .positional = true, .exact = true,
+		      .pos_base = title.npos + KBS_BODY_POS_BASE };
+	if ((rc = index_text(an, &body, j->body, j->lang, err)) != KBS_OK)
+		return rc;
+	emit summary = { .doc = d, .zwdf = W_BODY };
+	if ((rc = index_text(an, &summary, j->summary, j->lang, err)) != KBS_OK)
+		return rc;
+	emit tags = { .doc = d, .zwdf = W_TAGS, .tag = true };
+	for (size_t i = 0; i < j->tags.n; i++)
+		if ((rc = index_text(an, &tags, j->tags.v[i], j->lang, err)) != KBS_OK)
+			return rc;
+	emit cat = { .doc = d, .zwdf = W_CATEGORY };
+	if ((rc = index_text(an, &cat, j->category, j->lang, err)) != KBS_OK)
+		return rc;
+	for (size_t i = 0; i < j->booleans.n; i++)
+		if (!kbs_store__doc_boolean(d, j->booleans.v[i]))
+			return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	for (unsigned slot = 0; slot < sizeof j->values / sizeof *j->values; slot++)
+		if (!kbs_store__doc_value(d, slot, j->values[slot], strlen(j->values[slot])))
+			return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	if (!kbs_store__doc_data(d, j->data, strlen(j->data)))
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return KBS_OK;
+}
+
+/* ---- bulk workers ---- */
+
+/* Adds j to its run's shard, opening the shard at the run's first job. */
+static kbs_status work(ix_worker *wk, const ix_job *j)
+{
+	kbs_status rc;
+	if (wk->shard && wk->shard_run != j->run) {
+		rc = kbs_store__shard_close(wk->shard, &wk->err);
+		kbs_store__shard_free(wk->shard);
+		wk->shard = NULL;
+		if (rc != KBS_OK)
+			return rc;
+	}
+	if (!wk->shard) {
+		if ((rc = kbs_store__shard_new(&wk->shard, wk->ix->w, j->run, &wk->err)) != KBS_OK)
+			return rc;
+		wk->shard_run = j->run;
+	}
+	kbs_store__doc *d = kbs_store__doc_new();
+	if (!d)
+		return kbs_err__set(&wk->err, KBS_ENOMEM, "out of memory");
+	if ((rc = fill_doc(wk->an, j, d, &wk->err)) == KBS_OK)
+		rc = kbs_store__shard_add(wk->shard, j->idterm, d, &wk->err);
+	kbs_store__doc_free(d);
+	return rc;
+}
+
+/* Takes the first failure of a worker for the pool (lock held). */
+static void note_failure(ix_pool *p, ix_worker *wk, kbs_status rc)
+{
+	if (!p->failed) {
+		p->failed = true;
+		p->rc = rc;
+		p->err = wk->err;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	ix_worker *wk = arg;
+	ix_pool *p = &wk->ix->pool;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!wk->head && !p->stop)
+			pthread_cond_wait(&wk->wake, &p->lock);
+		ix_job *j = wk->head;
+		if (!j)
+			break;
+		wk->head = j->next;
+		if (!wk->head)
+			wk->tail = NULL;
+		wk->queued--;
+		pthread_cond_signal(&p->room);
+		/* After a failure the batch will not commit: drop the rest. */
+		bool skip = p->failed || p->drop;
+		pthread_mutex_unlock(&p->lock);
+		kbs_status rc = skip ? KBS_OK : work(wk, j);
+		job_free(j);
+		pthread_mutex_lock(&p->lock);
+		if (rc != KBS_OK)
+			note_failure(p, wk, rc);
+	}
+	bool keep = !p->failed && !p->drop;
+	pthread_mutex_unlock(&p->lock);
+	if (wk->shard) {
+		kbs_status rc = keep ? kbs_store__shard_close(wk->shard, &wk->err) : KBS_OK;
+		kbs_store__shard_free(wk->shard);
+		wk->shard = NULL;
+		if (rc != KBS_OK) {
+			pthread_mutex_lock(&p->lock);
+			note_failure(p, wk, rc);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+/* Stops the workers once their queues are done (abandon: drops the jobs
+ * left) and joins them. Their shards are then closed. */
+static void pool_stop(kbs_indexer *ix, bool abandon)
+{
+	ix_pool *p = &ix->pool;
+	if (!p->running)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	p->drop = p->drop || abandon;
+	for (size_t i = 0; i < p->n; i++)
+		pthread_cond_signal(&p->w[i].wake);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < p->n; i++) {
+		pthread_join(p->w[i].thread, NULL);
+		pthread_cond_destroy(&p->w[i].wake);
+	}
+	p->running = p->stop = false;
+	/* Jobs given after this go to new runs: closed shards stay closed. */
+	p->run_left = 0;
+}
+
+static kbs_status pool_start(kbs_indexer *ix)
+{
+	ix_pool *p = &ix->pool;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	p->n = cpus < 1 ? 1 : cpus > WORKERS_MAX ? WORKERS_MAX : (size_t)cpus;
+	for (size_t i = 0; i < p->n; i++) {
+		ix_worker *wk = &p->w[i];
+		wk->ix = ix;
+		kbs_status rc;
+		if (!wk->an && (rc = kbs_text__analyzer_new(&wk->an, &ix->err)) != KBS_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		ix_worker *wk = &p->w[i];
+		pthread_cond_init(&wk->wake, NULL);
+		int e = pthread_create(&wk->thread, NULL, worker_main, wk);
+		if (e != 0) {
+			pthread_cond_destroy(&wk->wake);
+			p->n = i;
+			p->running = i > 0;
+			pool_stop(ix, true);
+			p->failed = true;
+			p->rc = kbs_err__set(&p->err, KBS_ERROR, "cannot start a thread: %s",
+					     strerror(e));
+			return kbs_err__set(&ix->err, p->rc, "%s", p->err.msg);
+		}
+	}
+	p->running = true;
+	return KBS_OK;
+}
+
+/* Hands j over to the worker of its run (blocks while that queue holds a
+ * whole run). Takes j in every case. */
+static kbs_status pool_give(kbs_indexer *ix, ix_job *j)
+{
+	ix_pool *p = &ix->pool;
+	kbs_status rc = KBS_OK;
+	if (!p->running && (rc = pool_start(ix)) != KBS_OK) {
+		job_free(j);
+		return rc;
+	}
+	if (p->run_left == 0) {
+		p->run_left = (size_t)(p->jobs / 2);
+		p->run_left = p->run_left < RUN_MIN ? RUN_MIN : p->run_left > RUN_MAX ? RUN_MAX : p->run_left;
+		if (p->jobs)
+			p->run++;
+	}
+	p->run_left--;
+	p->jobs++;
+	j->run = p->run;
+	ix_worker *wk = &p->w[p->run % p->n];
+	pthread_mutex_lock(&p->lock);
+	while (wk->queued >= RUN_MAX && !p->failed)
+		pthread_cond_wait(&p->room, &p->lock);
+	if (p->failed) {
+		rc = kbs_err__set(&ix->err, p->rc, "%s", p->err.msg);
+		pthread_mutex_unlock(&p->lock);
+		job_free(j);
+		return rc;
+	}
+	if (wk->tail)
+		wk->tail->next = j;
+	else
+		wk->head = j;
+	wk->tail = j;
+	wk->queued++;
+	pthread_cond_signal(&wk->wake);
+	pthread_mutex_unlock(&p->lock);
+	return KBS_OK;
+}
+
+/* Waits for every job given so far to be in a closed shard. */
+static kbs_status pool_finish(kbs_indexer *ix)
+{
+	ix_pool *p = &ix->pool;
+	pool_stop(ix, false);
+	if (p->failed)
+		return kbs_err__set(&ix->err, p->rc, "%s", p->err.msg);
+	return KBS_OK;
+}
+
 /* Adds one validated article to the batch. Returns an error only when the
  * batch cannot go on (memory, disk); a bad article is reported and skipped. */
 static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
@@ -284,6 +590,7 @@ static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
 	kbs_status rc = KBS_OK;
 	const char *file = a->file ? a->file : "<api>";
 	char *data = NULL, *idterm = NULL, *old = NULL;
+	ix_job *j = NULL;
 	kbs_store__doc *d = NULL;
 	char hash[64], where[PATH_MAX + 32];
 
@@ -312,10 +619,31 @@ static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
 	h = kbs_hash64(KBS_INDEX_FORMAT, strlen(KBS_INDEX_FORMAT), h);
 	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)h);
 
-	if ((rc = kbs_store__writer_value(ix->w, idterm, KBS_SLOT_HASH, &old, &ix->err)) != KBS_OK)
+	/* In bulk the index is empty: nothing to compare with. */
+	if (!ix->bulk &&
+	    (rc = kbs_store__writer_value(ix->w, idterm, KBS_SLOT_HASH, &old, &ix->err)) != KBS_OK)
 		goto cleanup;
 	if (old && strcmp(old, hash) == 0) {
 		ix->sum.unchanged++;
+		goto cleanup;
+	}
+	if (!(j = calloc(1, sizeof *j))) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = prepare_job(ix, a, data, idterm, hash, j);
+	data = idterm = NULL; /* the job's now */
+	if (rc == KBS_EINVALID) { /* reported */
+		rc = KBS_OK;
+		goto cleanup;
+	}
+	if (rc != KBS_OK)
+		goto cleanup;
+	if (ix->bulk) {
+		rc = pool_give(ix, j);
+		j = NULL;
+		if (rc == KBS_OK)
+			ix->sum.added++;
 		goto cleanup;
 	}
 	d = kbs_store__doc_new();
@@ -323,15 +651,10 @@ static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
 		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = build_doc(ix, a, data, hash, d);
-	if (rc == KBS_EINVALID) { /* reported */
-		rc = KBS_OK;
-		goto cleanup;
-	}
-	if (rc != KBS_OK)
+	if ((rc = fill_doc(ix->an, j, d, &ix->err)) != KBS_OK)
 		goto cleanup;
 	bool existed = false;
-	if ((rc = kbs_store__writer_replace(ix->w, idterm, d, &existed, &ix->err)) != KBS_OK)
+	if ((rc = kbs_store__writer_replace(ix->w, j->idterm, d, &existed, &ix->err)) != KBS_OK)
 		goto cleanup;
 	if (existed)
 		ix->sum.updated++;
@@ -339,6 +662,7 @@ static kbs_status add_article(kbs_indexer *ix, const kbs_index__article *a)
 		ix->sum.added++;
 cleanup:
 	kbs_store__doc_free(d);
+	job_free(j);
 	free(data);
 	free(idterm);
 	free(old);
@@ -544,6 +868,13 @@ void kbs_indexer_free(kbs_indexer *ix)
 {
 	if (!ix)
 		return;
+	if (ix->pool_ok) {
+		pool_stop(ix, true);
+		for (size_t i = 0; i < WORKERS_MAX; i++)
+			kbs_text__analyzer_free(ix->pool.w[i].an);
+		pthread_cond_destroy(&ix->pool.room);
+		pthread_mutex_destroy(&ix->pool.lock);
+	}
 	kbs_store__writer_free(ix->w);
 	kbs_text__analyzer_free(ix->an);
 	if (ix->kb)
@@ -594,6 +925,21 @@ kbs_status kbs_indexer_new(kbs_indexer **out, kbs_kb *kb, const kbs_index_opts *
 		goto cleanup;
 	if ((rc = kbs_text__analyzer_new(&ix->an, err)) != KBS_OK)
 		goto cleanup;
+	if (kbs_store__writer_is_empty(ix->w)) {
+		if (pthread_mutex_init(&ix->pool.lock, NULL) != 0) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (pthread_cond_init(&ix->pool.room, NULL) != 0) {
+			pthread_mutex_destroy(&ix->pool.lock);
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		ix->pool_ok = true;
+		if ((rc = kbs_store__writer_bulk_begin(ix->w, err)) != KBS_OK)
+			goto cleanup;
+		ix->bulk = true;
+	}
 	*out = ix;
 	ix = NULL;
 cleanup:
@@ -748,7 +1094,13 @@ kbs_status kbs_indexer_delete(kbs_indexer *ix, const char *id)
 	if (!idterm)
 		return kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
 	bool existed = false;
-	kbs_status rc = kbs_store__writer_delete(ix->w, idterm, &existed, &ix->err);
+	kbs_status rc;
+	/* In bulk, only this batch's shards can have it. Rare enough to wait
+	 * for the workers to close them. */
+	if (!ix->bulk)
+		rc = kbs_store__writer_delete(ix->w, idterm, &existed, &ix->err);
+	else if ((rc = pool_finish(ix)) == KBS_OK)
+		rc = kbs_store__writer_bulk_delete(ix->w, idterm, &existed, &ix->err);
 	free(idterm);
 	if (rc != KBS_OK)
 		return rc;
@@ -803,7 +1155,10 @@ kbs_status kbs_indexer_commit(kbs_indexer *ix, kbs_index_summary *summary)
 		rc = kbs_err__set(&ix->err, KBS_ERROR, "indexing cancelled; nothing was committed");
 		goto cleanup;
 	}
-	if (ix->opts.prune && ix->roots.n &&
+	/* In bulk the index was empty: nothing to prune. */
+	if (ix->bulk && (rc = pool_finish(ix)) != KBS_OK)
+		goto cleanup;
+	if (!ix->bulk && ix->opts.prune && ix->roots.n &&
 	    (rc = kbs_store__writer_each(ix->w, KBS_SLOT_SOURCE, prune_one, ix, &ix->err)) != KBS_OK)
 		goto cleanup;
 	rc = kbs_store__writer_commit(ix->w, &ix->err);
@@ -812,7 +1167,9 @@ cleanup:
 		ix->sum.added = ix->sum.updated = ix->sum.removed = ix->sum.unchanged = 0;
 	if (summary)
 		*summary = ix->sum;
-	/* Release the lock now: the batch is over either way. */
+	/* Release the lock now: the batch is over either way (the workers
+	 * first: they write beside the index). */
+	pool_stop(ix, true);
 	kbs_store__writer_free(ix->w);
 	ix->w = NULL;
 	return rc;

@@ -9,11 +9,14 @@
 #include <xapian.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <map>
 #include <new>
@@ -596,7 +599,44 @@ extern "C" bool kbs_store__doc_data(kbs_store__doc *d, const char *v, size_t len
 struct kbs_store__writer {
 	Xapian::WritableDatabase db;
 	bool in_transaction = false;
+	std::string dir;
+	std::string bulk_dir; // set in bulk mode: where the shards are
 };
+
+namespace {
+
+int remove_entry(const char *path, const struct stat *, int type, struct FTW *)
+{
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+// Removes a directory and everything under it (best effort: what is left
+// is cleaned up by the next writer).
+void remove_tree(const std::string &path)
+{
+	(void)nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+// Bulk directories left by a writer that died before cleaning up: under the
+// lock, no live writer can own one.
+void remove_stale_bulk(const std::string &dir)
+{
+	std::string::size_type slash = dir.rfind('/');
+	std::string parent = slash == std::string::npos ? "." : dir.substr(0, slash);
+	std::string stem = (slash == std::string::npos ? dir : dir.substr(slash + 1)) + ".bulk-";
+	DIR *d = opendir(parent.c_str());
+	if (!d)
+		return;
+	std::vector<std::string> stale;
+	while (struct dirent *e = readdir(d))
+		if (std::strncmp(e->d_name, stem.c_str(), stem.size()) == 0)
+			stale.push_back(parent + "/" + e->d_name);
+	closedir(d);
+	for (const std::string &p : stale)
+		remove_tree(p);
+}
+
+} // namespace
 
 extern "C" kbs_status kbs_store__writer_open(kbs_store__writer **out, const char *dir,
 					     bool create, kbs_err *err)
@@ -606,8 +646,10 @@ extern "C" kbs_status kbs_store__writer_open(kbs_store__writer **out, const char
 	if (!w)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	try {
+		w->dir = dir;
 		w->db = Xapian::WritableDatabase(dir, create ? Xapian::DB_CREATE_OR_OPEN
 							     : Xapian::DB_OPEN);
+		remove_stale_bulk(w->dir);
 		// One transaction per batch: Xapian's automatic flushes are held
 		// back, so readers and a crash only ever see whole batches.
 		w->db.begin_transaction(true);
@@ -634,6 +676,8 @@ extern "C" void kbs_store__writer_free(kbs_store__writer *w)
 		w->db.close();
 	} catch (...) {
 	}
+	if (!w->bulk_dir.empty())
+		remove_tree(w->bulk_dir);
 	delete w;
 }
 
@@ -703,11 +747,287 @@ extern "C" kbs_status kbs_store__writer_each(kbs_store__writer *w, unsigned slot
 	}
 }
 
+namespace {
+
+// Documents a shard takes between two commits. A commit merges the
+// buffered postings into the shard's tables. The buffers are maps keyed by
+// term, then by docid, whose lookups miss the cache more with every
+// document they hold: they were a third of the indexing time at Xapian's
+// default of 10 000 documents. Measured on 10 000 generated articles of
+// ~260 words (CPU seconds): 20 000: 28; 2000: 15; 800: 15; 300: 12.5;
+// 128: 10.5; 64: 11; 32: 13 (the commits' own cost takes over).
+constexpr unsigned SHARD_FLUSH = 100;
+
+// Shards compacted at once: each holds a few files open, and a compaction
+// has all of its inputs open together.
+constexpr size_t COMPACT_FANIN = 64;
+
+std::string shard_path(const std::string &bulk_dir, unsigned run)
+{
+	char name[32];
+	std::snprintf(name, sizeof name, "/s%08u", run);
+	return bulk_dir + name;
+}
+
+// The shard directories of a bulk directory, in run order.
+std::vector<std::string> list_shards(const std::string &bulk_dir)
+{
+	std::vector<std::string> v;
+	DIR *d = opendir(bulk_dir.c_str());
+	if (!d)
+		throw Xapian::DatabaseError("cannot read " + bulk_dir, errno);
+	while (struct dirent *e = readdir(d))
+		if (e->d_name[0] == 's')
+			v.push_back(bulk_dir + "/" + e->d_name);
+	closedir(d);
+	std::sort(v.begin(), v.end());
+	return v;
+}
+
+// Compacts `in` (in order) into a new database at `out`.
+void compact_into(const std::vector<std::string> &in, const std::string &out)
+{
+	Xapian::Database all;
+	for (const std::string &p : in)
+		all.add_database(Xapian::Database(p));
+	all.compact(out, Xapian::Compactor::FULL | Xapian::DBCOMPACT_MULTIPASS);
+}
+
+void sync_path(const std::string &path, bool dir)
+{
+	int fd = open(path.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		throw Xapian::DatabaseError("cannot open " + path, errno);
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	if (rc != 0)
+		throw Xapian::DatabaseError("cannot sync " + path, e);
+}
+
+// Syncs every file of a (flat) database directory and the directory.
+void sync_tree(const std::string &dir)
+{
+	DIR *d = opendir(dir.c_str());
+	if (!d)
+		throw Xapian::DatabaseError("cannot read " + dir, errno);
+	std::vector<std::string> files;
+	while (struct dirent *e = readdir(d))
+		if (e->d_name[0] != '.')
+			files.push_back(dir + "/" + e->d_name);
+	closedir(d);
+	for (const std::string &f : files)
+		sync_path(f, false);
+	sync_path(dir, true);
+}
+
+// Readers notice a new index by its revision alone (Xapian reopens when
+// the revision differs): the swapped-in database must not have the old
+// one's. Compaction starts at revision 1; an emptied index that had many
+// commits is past it, so commit no-op changes until it is not.
+void bump_revision(const std::string &path, Xapian::rev old_rev)
+{
+	if (Xapian::Database(path).get_revision() > old_rev)
+		return;
+	Xapian::WritableDatabase db(path, Xapian::DB_OPEN | Xapian::DB_NO_SYNC);
+	while (db.get_revision() <= old_rev) {
+		db.set_metadata("kbs-bulk", db.get_metadata("kbs-bulk").empty() ? "1" : "");
+		db.commit();
+	}
+	if (!db.get_metadata("kbs-bulk").empty()) {
+		db.set_metadata("kbs-bulk", "");
+		db.commit();
+	}
+	db.close();
+}
+
+// Puts the database at `fresh` in the place of the one at `dir`, in one
+// step where the system can (then a reader sees the old index or the new
+// one, never none); the old one ends up at `fresh`.
+void swap_in(const std::string &fresh, const std::string &dir)
+{
+	if (renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0)
+		return;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		throw Xapian::DatabaseError("cannot move the new index into place", errno);
+	// A file system without the exchange: two renames, with a moment
+	// between them when there is no index to open.
+	std::string old = fresh + ".old";
+	if (rename(dir.c_str(), old.c_str()) != 0)
+		throw Xapian::DatabaseError("cannot move the old index away", errno);
+	if (rename(fresh.c_str(), dir.c_str()) != 0) {
+		int e = errno;
+		(void)rename(old.c_str(), dir.c_str());
+		throw Xapian::DatabaseError("cannot move the new index into place", e);
+	}
+	(void)rename(old.c_str(), fresh.c_str());
+}
+
+void bulk_commit(kbs_store__writer *w)
+{
+	std::vector<std::string> shards = list_shards(w->bulk_dir);
+	if (shards.empty()) { // nothing added: the empty index stays
+		w->db.commit_transaction();
+		w->in_transaction = false;
+		return;
+	}
+	// Many shards: compact them by groups first.
+	for (unsigned level = 0; shards.size() > COMPACT_FANIN; level++) {
+		std::vector<std::string> merged;
+		for (size_t i = 0; i < shards.size(); i += COMPACT_FANIN) {
+			std::vector<std::string> group(
+				shards.begin() + static_cast<std::ptrdiff_t>(i),
+				shards.begin() + static_cast<std::ptrdiff_t>(
+							 std::min(shards.size(), i + COMPACT_FANIN)));
+			char name[48];
+			std::snprintf(name, sizeof name, "/m%02u-%08zu", level, i / COMPACT_FANIN);
+			merged.push_back(w->bulk_dir + name);
+			compact_into(group, merged.back());
+			for (const std::string &p : group)
+				remove_tree(p);
+		}
+		shards.swap(merged);
+	}
+	std::string out = w->bulk_dir + "/index";
+	compact_into(shards, out);
+	bump_revision(out, w->db.get_revision());
+	sync_tree(out);
+	swap_in(out, w->dir);
+	std::string::size_type slash = w->dir.rfind('/');
+	sync_path(slash == std::string::npos ? "." : w->dir.substr(0, slash), true);
+	// Committed. The old, empty index is now at `out`: it goes with the
+	// rest of the bulk directory, whatever closing it says.
+	w->in_transaction = false;
+	try {
+		w->db.cancel_transaction();
+	} catch (...) {
+	}
+	try {
+		w->db.close();
+	} catch (...) {
+	}
+}
+
+} // namespace
+
 extern "C" kbs_status kbs_store__writer_commit(kbs_store__writer *w, kbs_err *err)
 {
 	try {
+		if (!w->bulk_dir.empty()) {
+			bulk_commit(w);
+			return KBS_OK;
+		}
 		w->db.commit_transaction();
 		w->in_transaction = false;
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+// ---- bulk loading ----
+
+struct kbs_store__shard {
+	Xapian::WritableDatabase db;
+	unsigned pending = 0; // added since the last commit
+};
+
+extern "C" bool kbs_store__writer_is_empty(kbs_store__writer *w)
+{
+	try {
+		return w->db.get_doccount() == 0;
+	} catch (...) {
+		return false;
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_bulk_begin(kbs_store__writer *w, kbs_err *err)
+{
+	try {
+		std::string tmpl = w->dir + ".bulk-XXXXXX";
+		std::vector<char> buf(tmpl.begin(), tmpl.end());
+		buf.push_back('\0');
+		if (!mkdtemp(buf.data()))
+			return kbs_err__set(err, KBS_EIO, "cannot make a directory beside %s: %s",
+					    w->dir.c_str(), std::strerror(errno));
+		w->bulk_dir = buf.data();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__shard_new(kbs_store__shard **out, kbs_store__writer *w,
+					   unsigned run, kbs_err *err)
+{
+	*out = nullptr;
+	kbs_store__shard *s = new (std::nothrow) kbs_store__shard;
+	if (!s)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	try {
+		// Private until compacted: no reader, and a crash throws it away,
+		// so neither syncs nor crash-safe block copies are needed.
+		s->db = Xapian::WritableDatabase(shard_path(w->bulk_dir, run),
+						 Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS |
+							 Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS);
+		*out = s;
+		return KBS_OK;
+	} catch (...) {
+		delete s;
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__shard_add(kbs_store__shard *s, const char *idterm,
+					   kbs_store__doc *d, kbs_err *err)
+{
+	try {
+		d->doc.add_boolean_term(idterm);
+		s->db.add_document(d->doc);
+		if (++s->pending >= SHARD_FLUSH) {
+			s->db.commit();
+			s->pending = 0;
+		}
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" kbs_status kbs_store__shard_close(kbs_store__shard *s, kbs_err *err)
+{
+	try {
+		s->db.commit();
+		s->db.close();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__shard_free(kbs_store__shard *s)
+{
+	try {
+		delete s;
+	} catch (...) {
+	}
+}
+
+extern "C" kbs_status kbs_store__writer_bulk_delete(kbs_store__writer *w, const char *idterm,
+						    bool *existed, kbs_err *err)
+{
+	*existed = false;
+	try {
+		for (const std::string &p : list_shards(w->bulk_dir)) {
+			Xapian::WritableDatabase db(p, Xapian::DB_OPEN | Xapian::DB_NO_SYNC |
+							       Xapian::DB_DANGEROUS);
+			if (db.term_exists(idterm)) {
+				db.delete_document(idterm);
+				*existed = true;
+			}
+			db.commit();
+			db.close();
+		}
 		return KBS_OK;
 	} catch (...) {
 		return store_error(err);

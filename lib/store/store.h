@@ -260,8 +260,50 @@ kbs_status kbs_store__writer_each(kbs_store__writer *w, unsigned slot,
 				  kbs_status (*cb)(const char *idterm, const char *value,
 						   void *payload),
 				  void *payload, kbs_err *err);
-/* Commits the transaction: all of the batch becomes visible at once. */
+/* Commits the transaction: all of the batch becomes visible at once. In
+ * bulk mode (below), compacts the shards into the new index instead. */
 kbs_status kbs_store__writer_commit(kbs_store__writer *w, kbs_err *err);
+
+/* ---- bulk loading ----
+ *
+ * A batch that fills an empty index skips the writer's transaction: its
+ * documents go into private shard databases, each a run of consecutive
+ * articles, which several threads build at once; commit compacts the
+ * shards, in run order, into a new database and swaps it with the empty
+ * index in one rename (renameat2 RENAME_EXCHANGE). Docids follow the batch
+ * order, as they would have one document at a time, so ties rank alike.
+ * Why: a transaction buffers its postings in maps that grow slower to
+ * update with every document until Xapian flushes them (every 10 000
+ * documents, a threshold only the environment can change), whereas a
+ * shard commits every few hundred; the threads use both cores; compaction
+ * writes full blocks, so the index is smaller. Shards live in a directory
+ * beside the index ("<index>.bulk-XXXXXX", in the knowledge base), removed
+ * when the writer is freed, or by the next writer after a crash. */
+
+typedef struct kbs_store__shard kbs_store__shard;
+
+/* Whether the index has no documents (a batch may then load in bulk). */
+bool kbs_store__writer_is_empty(kbs_store__writer *w);
+/* Puts the writer in bulk mode (makes the shards' directory). From then
+ * on, documents go through shards; writer_replace/delete/value/each must
+ * not be called. KBS_EIO. */
+kbs_status kbs_store__writer_bulk_begin(kbs_store__writer *w, kbs_err *err);
+/* Creates shard `run` (commit orders shards by run; one shard per run).
+ * Thread-safe with respect to other shards: it only reads the writer. */
+kbs_status kbs_store__shard_new(kbs_store__shard **out, kbs_store__writer *w, unsigned run,
+				kbs_err *err);
+/* Adds the document indexed by idterm (adds idterm to d). */
+kbs_status kbs_store__shard_add(kbs_store__shard *s, const char *idterm, kbs_store__doc *d,
+				kbs_err *err);
+/* Commits the shard and closes it; it is then part of the batch. */
+kbs_status kbs_store__shard_close(kbs_store__shard *s, kbs_err *err);
+/* Frees a shard. One that was not closed must not be committed: the
+ * caller drops the batch. */
+void kbs_store__shard_free(kbs_store__shard *s);
+/* In bulk mode, with every shard closed: deletes the document indexed by
+ * idterm from the shards; *existed false when none had it. */
+kbs_status kbs_store__writer_bulk_delete(kbs_store__writer *w, const char *idterm,
+					 bool *existed, kbs_err *err);
 
 /* Bytes used by the index files under dir (0 when unreadable). */
 uint64_t kbs_store__dir_bytes(const char *dir);

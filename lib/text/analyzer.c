@@ -44,6 +44,26 @@ typedef struct stemmer_slot {
 	bool used;
 } stemmer_slot;
 
+/* Stems already computed, by language and exact word. Running Snowball
+ * and folding its output was a third of the analysis of an article, for
+ * words that mostly recur (a help center's vocabulary is small next to
+ * its text). Bounded: when the table is half full or its strings fill the
+ * pool, it starts over empty. Open addressing, linear probing. */
+#define STEM_CACHE_SLOTS 8192 /* a power of two */
+#define STEM_CACHE_POOL (256 * 1024)
+
+typedef struct stem_entry {
+	uint32_t hash;  /* 0: empty slot */
+	uint32_t off;   /* in the pool: lang, exact, stem, stem2, each + NUL */
+	uint8_t lang_len, exact_len, stem_len, stem2_len;
+} stem_entry;
+
+typedef struct stem_cache {
+	stem_entry *slots; /* STEM_CACHE_SLOTS of them once allocated */
+	char *pool;
+	uint32_t pool_len, count;
+} stem_cache;
+
 struct kbs_text__analyzer {
 	UBreakIterator *bi;
 	const UNormalizer2 *nfc, *nfd;
@@ -64,6 +84,7 @@ struct kbs_text__analyzer {
 
 	stemmer_slot stemmers[STEMMER_CACHE];
 	unsigned next_slot;
+	stem_cache stems;
 };
 
 /* ---- small buffers ---- */
@@ -342,6 +363,16 @@ char *kbs_text__fold(const char *s, size_t len)
 
 	if (!s || len >= INT32_MAX || !kbs_utf8_valid(s, len, NULL))
 		goto cleanup;
+	/* ASCII folds to lower case and nothing else (most labels: a
+	 * language, a kind, a role); spare ICU's buffers. */
+	if (is_ascii8(s, len)) {
+		if ((res = malloc(len + 1))) {
+			for (size_t i = 0; i < len; i++)
+				res[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 'a' - 'A') : s[i];
+			res[len] = '\0';
+		}
+		goto cleanup;
+	}
 	const UNormalizer2 *nfc = unorm2_getNFCInstance(&st);
 	const UNormalizer2 *nfd_n = unorm2_getNFDInstance(&st);
 	if (U_FAILURE(st))
@@ -431,6 +462,8 @@ void kbs_text__analyzer_free(kbs_text__analyzer *a)
 	kbs_buf_free(&a->stem2);
 	for (size_t i = 0; i < STEMMER_CACHE; i++)
 		kbs_store__stemmer_free(a->stemmers[i].s);
+	free(a->stems.slots);
+	free(a->stems.pool);
 	free(a);
 }
 
@@ -694,6 +727,77 @@ static UErrorCode stem_folded(kbs_text__analyzer *a, kbs_store__stemmer *s)
 	return st;
 }
 
+/* ---- the stem cache ---- */
+
+static uint32_t stem_hash(const char *lang, const char *exact, size_t len)
+{
+	uint64_t h = kbs_hash64(exact, len, kbs_hash64(lang, strlen(lang), 0));
+	uint32_t v = (uint32_t)(h ^ h >> 32);
+	return v ? v : 1;
+}
+
+/* The cached entry for (lang, exact), or NULL. */
+static const stem_entry *stem_cache_get(const stem_cache *c, uint32_t h, const char *lang,
+					const char *exact, size_t len)
+{
+	if (!c->slots)
+		return NULL;
+	size_t lang_len = strlen(lang);
+	for (uint32_t i = h;; i++) {
+		const stem_entry *e = &c->slots[i & (STEM_CACHE_SLOTS - 1)];
+		if (e->hash == 0)
+			return NULL;
+		const char *p = c->pool + e->off;
+		if (e->hash == h && e->exact_len == len && e->lang_len == lang_len &&
+		    memcmp(p, lang, lang_len) == 0 && memcmp(p + lang_len + 1, exact, len) == 0)
+			return e;
+	}
+}
+
+/* Remembers the stems of (lang, exact). Failing to (no memory, strings too
+ * long for an entry) only costs stemming the word again. */
+static void stem_cache_put(stem_cache *c, uint32_t h, const char *lang, const char *exact,
+			   size_t len, const kbs_buf *stem, const kbs_buf *stem2)
+{
+	size_t lang_len = strlen(lang);
+	if (lang_len > UINT8_MAX || len > UINT8_MAX || stem->len > UINT8_MAX ||
+	    stem2->len > UINT8_MAX)
+		return;
+	size_t need = lang_len + len + stem->len + stem2->len + 4;
+	if (!c->slots) {
+		c->slots = calloc(STEM_CACHE_SLOTS, sizeof *c->slots);
+		c->pool = malloc(STEM_CACHE_POOL);
+		if (!c->slots || !c->pool) {
+			free(c->slots);
+			free(c->pool);
+			c->slots = NULL;
+			c->pool = NULL;
+			return;
+		}
+	}
+	if (c->count >= STEM_CACHE_SLOTS / 2 || c->pool_len + need > STEM_CACHE_POOL) {
+		memset(c->slots, 0, STEM_CACHE_SLOTS * sizeof *c->slots);
+		c->count = c->pool_len = 0;
+	}
+	uint32_t i = h;
+	while (c->slots[i & (STEM_CACHE_SLOTS - 1)].hash != 0)
+		i++;
+	stem_entry *e = &c->slots[i & (STEM_CACHE_SLOTS - 1)];
+	char *p = c->pool + c->pool_len;
+	const char *parts[] = { lang, exact, stem->len ? stem->data : "", stem2->len ? stem2->data : "" };
+	size_t lens[] = { lang_len, len, stem->len, stem2->len };
+	for (size_t k = 0; k < 4; k++) {
+		memcpy(p, parts[k], lens[k]);
+		p[lens[k]] = '\0';
+		p += lens[k] + 1;
+	}
+	*e = (stem_entry){ .hash = h, .off = c->pool_len, .lang_len = (uint8_t)lang_len,
+			   .exact_len = (uint8_t)len, .stem_len = (uint8_t)stem->len,
+			   .stem2_len = (uint8_t)stem2->len };
+	c->pool_len += (uint32_t)need;
+	c->count++;
+}
+
 kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, const char *lang,
 			  const char **out, size_t *out_len, kbs_err *err)
 {
@@ -809,7 +913,24 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 			tok.flags |= KBS_TOK_IDEO;
 		if (kbs_text__is_stopword(tok.term, lang))
 			tok.flags |= KBS_TOK_STOP;
+		const stem_entry *cached = NULL;
+		uint32_t h = 0;
 		if (stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO))) {
+			h = stem_hash(lang, a->exact.data, a->exact.len);
+			cached = stem_cache_get(&a->stems, h, lang, a->exact.data, a->exact.len);
+		}
+		if (cached) {
+			const char *p = a->stems.pool + cached->off + cached->lang_len + 1 +
+					cached->exact_len + 1;
+			if (cached->stem_len) {
+				tok.stem = p;
+				tok.stem_len = cached->stem_len;
+			}
+			if (cached->stem_len && cached->stem2_len) {
+				tok.stem2 = p + cached->stem_len + 1;
+				tok.stem2_len = cached->stem2_len;
+			}
+		} else if (stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO))) {
 			if ((st = stem_word(a, stemmer)) != U_ZERO_ERROR) {
 				rc = icu_status(err, st, "stemming");
 				goto cleanup;
@@ -826,6 +947,8 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 				tok.stem2 = a->stem2.data;
 				tok.stem2_len = a->stem2.len;
 			}
+			stem_cache_put(&a->stems, h, lang, a->exact.data, a->exact.len, &a->stem,
+				       &a->stem2);
 		}
 
 		rc = cb(&tok, payload);

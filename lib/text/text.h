@@ -69,7 +69,8 @@ typedef struct kbs_text__token {
  * KBS_OK), anything else to abort with that status. */
 typedef kbs_status (*kbs_text__token_cb)(const kbs_text__token *tok, void *payload);
 
-/* Makes an analyzer (an ICU word-break iterator and a cache of stemmers).
+/* Makes an analyzer (an ICU word-break iterator, a cache of stemmers and a
+ * bounded cache of the stems it computed, about 400 KiB once used).
  * One analyzer is used by one thread at a time; make one per thread.
  * Returns KBS_ENOMEM, KBS_ERROR (ICU failure, described in err). */
 kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err);
