@@ -1,7 +1,7 @@
 /*
- * What the benchmarks share: timing, the query files, and building kbsearch
- * and its peer (SQLite FTS5) on the same corpus, so that every benchmark
- * compares the same articles the same way.
+ * What the benchmarks share: timing, the query files, the corpus, and
+ * building kbsearch and its peers on the same articles, so that every
+ * benchmark compares the same articles the same way.
  */
 #ifndef KBS_BENCH_COMMON_H
 #define KBS_BENCH_COMMON_H
@@ -82,9 +82,18 @@ typedef struct bench_timing {
 
 /* One untimed warm-up pass over the n queries on one thread, then one timed
  * pass on `threads` threads taking the queries in turn from a shared
- * counter; qps is n over the wall time of that pass. tops: n slots. */
+ * counter; qps is n over the wall time of that pass. tops: n slots.
+ * With one thread the timed pass runs on the calling thread. */
 void bench_run_queries(bench_query_fn fn, void *ctx, size_t n, unsigned threads, bench_top *tops,
 		       bench_timing *out);
+
+/* The timed pass's loop, run by each of its threads: takes query numbers
+ * from *next until n and runs them. Exported and never inlined because
+ * `./bench/run.sh --callgrind` counts instructions with
+ * --toggle-collect=bench_query_loop: exactly the n timed queries, without
+ * opening, indexing or the warm-up pass. Not for direct use. */
+typedef struct bench_loop bench_loop;
+void bench_query_loop(bench_loop *l, unsigned thread);
 
 /* Writes `qid Q0 docid rank score tag`, at most 10 lines a query. */
 void bench_write_trec(const char *path, const bench_queries *q, const bench_top *tops,
@@ -117,6 +126,24 @@ void bench_parse_query_args(int argc, char **argv, int first, bench_query_args *
  * prefix_last, the last word as a prefix ("word"*). "" when there are no
  * words. Malloc'd. */
 char *bench_fts_match(const char *text, const char *op, int prefix_last);
+
+/* The words of text (runs of ASCII letters and digits and of non-ASCII
+ * bytes: what every peer's query syntax reads as plain words), each between
+ * `quote`s, joined by `op`, `last` appended after the last word. "" when
+ * there are no words. Malloc'd. */
+char *bench_join_words(const char *text, const char *quote, const char *op, const char *last);
+
+/* One article of a JSONL corpus, as the peers index it. */
+typedef struct bench_article {
+	const char *id, *lang, *title, *body; /* never NULL; lang "en" if absent */
+} bench_article;
+/* Calls fn for every article of the JSONL file that a public visitor may
+ * see (no audience, or one naming "public"): the peers have no access
+ * filter, so they index the filtered set. A line that is not JSON is
+ * reported as FILE:LINE on stderr and skipped. The article's strings live
+ * until fn returns. Returns how many articles fn saw. */
+typedef void (*bench_article_fn)(const bench_article *a, void *payload);
+unsigned long long bench_read_corpus(const char *path, bench_article_fn fn, void *payload);
 
 /* Set by each program for bench_die's messages. */
 extern const char *bench_prog;

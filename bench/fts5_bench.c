@@ -19,7 +19,6 @@
  *   fts5-bench suggest FILE.sqlite PREFIXES.txt [--lang fr|en] [--threads N]
  *       The FTS5 way to complete a title: title: ("a" "b"*), 5 rows by rank.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,66 +34,38 @@ static sqlite3 *open_db(const char *path, int flags)
 	return db;
 }
 
-/* Public articles only: no audience, or one naming "public". */
-static int is_public(json_t *a)
+typedef struct loader {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+} loader;
+
+static void add_article(const bench_article *a, void *payload)
 {
-	json_t *aud = json_object_get(a, "audience");
-	if (!json_is_array(aud))
-		return 1;
-	size_t i;
-	json_t *v;
-	json_array_foreach(aud, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), "public") == 0)
-			return 1;
-	return 0;
+	loader *l = payload;
+	const char *v[] = { a->id, a->lang, a->title, a->body };
+	for (int c = 0; c < 4; c++)
+		sqlite3_bind_text(l->ins, c + 1, v[c], -1, SQLITE_TRANSIENT);
+	bench_sql_ok(l->db, sqlite3_step(l->ins), "insert");
+	sqlite3_reset(l->ins);
 }
 
 static int cmd_index(const char *corpus, const char *path)
 {
 	unlink(path);
 	double t0 = bench_now_us();
-	sqlite3 *db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	bench_sql_ok(db, sqlite3_exec(db,
-				      "CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, lang UNINDEXED, "
-				      "title, body, tokenize='unicode61 remove_diacritics 2')",
-				      NULL, NULL, NULL),
+	loader l = { open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), NULL };
+	bench_sql_ok(l.db, sqlite3_exec(l.db,
+					"CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, lang UNINDEXED, "
+					"title, body, tokenize='unicode61 remove_diacritics 2')",
+					NULL, NULL, NULL),
 		     "create");
-	sqlite3_stmt *ins = NULL;
-	bench_sql_ok(db, sqlite3_prepare_v2(db, "INSERT INTO a VALUES (?, ?, ?, ?)", -1, &ins, NULL),
+	bench_sql_ok(l.db, sqlite3_prepare_v2(l.db, "INSERT INTO a VALUES (?, ?, ?, ?)", -1, &l.ins, NULL),
 		     "prepare");
-	bench_sql_ok(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
-	FILE *f = fopen(corpus, "r");
-	if (!f)
-		bench_die(corpus, "cannot open");
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long long docs = 0, lineno = 0;
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		json_error_t err;
-		json_t *a = json_loads(line, 0, &err);
-		if (!a) {
-			fprintf(stderr, "fts5-bench: %s:%llu: %s\n", corpus, lineno, err.text);
-			continue;
-		}
-		if (is_public(a)) {
-			static const char *const col[] = { "id", "lang", "title", "body" };
-			for (int c = 0; c < 4; c++) {
-				const char *v = json_string_value(json_object_get(a, col[c]));
-				sqlite3_bind_text(ins, c + 1, v ? v : (c == 1 ? "en" : ""), -1,
-						  SQLITE_TRANSIENT);
-			}
-			bench_sql_ok(db, sqlite3_step(ins), "insert");
-			sqlite3_reset(ins);
-			docs++;
-		}
-		json_decref(a);
-	}
-	free(line);
-	fclose(f);
-	bench_sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
-	sqlite3_finalize(ins);
-	sqlite3_close(db);
+	bench_sql_ok(l.db, sqlite3_exec(l.db, "BEGIN", NULL, NULL, NULL), "begin");
+	unsigned long long docs = bench_read_corpus(corpus, add_article, &l);
+	bench_sql_ok(l.db, sqlite3_exec(l.db, "COMMIT", NULL, NULL, NULL), "commit");
+	sqlite3_finalize(l.ins);
+	sqlite3_close(l.db);
 	double secs = (bench_now_us() - t0) / 1e6;
 	bench_print_index("fts5", corpus, docs, secs, bench_du_bytes(path));
 	return 0;

@@ -18,6 +18,10 @@
  *   queries-{plain,typo,prefix}.{fr,en}.txt   QID<TAB>text
  *     plain: 1-4 words; typo: the same with one edit in one word of 4+
  *     letters; prefix: the same with the last word cut short (as typed).
+ *   queries-typed.{fr,en}.txt  every prefix of the first TYPED plain
+ *     queries, one more character at a time, as a search box sees them
+ *     typed (suggest; ~15 a query, enough for a p99 without making the
+ *     short prefixes of a slow peer take minutes).
  *
  * Its own PRNG (splitmix64 seeding xoshiro256**): the same seed and sources
  * give the same bytes on every machine.
@@ -569,15 +573,40 @@ static void prefix(buf *b, rng *r)
 	b->s[b->n = i] = '\0';
 }
 
+#define TYPED 100
+
+/* Every state of the search box while text is typed, one character at a
+ * time: its first 1, 2, ... characters, but none ending in a space (the
+ * next key follows at once). QIDs: QID.CHARS. */
+static void typed(FILE *f, const char *qid, const char *text)
+{
+	size_t chars = 0;
+	for (size_t i = 0; text[i];) {
+		i++;
+		while (((unsigned char)text[i] & 0xC0) == 0x80)
+			i++;
+		chars++;
+		if (text[i - 1] != ' ')
+			fprintf(f, "%s.%zu\t%.*s\n", qid, chars, (int)i, text);
+	}
+}
+
+static FILE *open_set(const char *dir, const char *set, const char *lang)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/queries-%s.%s.txt", dir, set, lang);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(path, strerror(errno));
+	return f;
+}
+
 static void queries(const char *dir, const lang_model *m, uint64_t seed, unsigned nq)
 {
 	static const char *const sets[] = { "plain", "typo", "prefix" };
+	FILE *ft = open_set(dir, "typed", m->code);
 	for (int s = 0; s < 3; s++) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/queries-%s.%s.txt", dir, sets[s], m->code);
-		FILE *f = fopen(path, "w");
-		if (!f)
-			bench_die(path, strerror(errno));
+		FILE *f = open_set(dir, sets[s], m->code);
 		/* The same words in the three sets, so they compare. */
 		rng r, edit;
 		rng_seed(&r, seed ^ 0x51ull ^ (uint64_t)(m->code[0]));
@@ -590,11 +619,18 @@ static void queries(const char *dir, const lang_model *m, uint64_t seed, unsigne
 			else if (s == 2)
 				prefix(&b, &edit);
 			fprintf(f, "%c%s%u\t%s\n", sets[s][0], m->code, i + 1, b.s);
+			if (s == 0 && i < TYPED) {
+				char qid[32];
+				snprintf(qid, sizeof qid, "t%s%u", m->code, i + 1);
+				typed(ft, qid, b.s);
+			}
 		}
 		free(b.s);
 		if (fclose(f) != 0)
-			bench_die(path, strerror(errno));
+			bench_die(sets[s], strerror(errno));
 	}
+	if (fclose(ft) != 0)
+		bench_die("typed", strerror(errno));
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (optimised) and runs the benchmarks; prints Markdown tables with
-# kbsearch beside SQLite FTS5, measured in the same run.
+# kbsearch beside its peers, measured in the same run.
 #
 #   ./bench/run.sh [ROUNDS]
 #       The sample corpus (corpus/): bench_search, ROUNDS passes (20).
@@ -9,10 +9,17 @@
 #       Debian FAQ and Reference that bench/setup.sh installs), indexed and
 #       queried by kbs-bench (kbsearch, everything on), by kbs-bench --plain
 #       on a copy of the index without synonyms (plain ranking: no synonyms,
-#       snippets or facets) and by fts5-bench (SQLite FTS5), one Markdown
-#       table per size. Work files: $KBS_BENCH_WORK (build-bench/scale).
+#       snippets or facets), by fts5-bench (SQLite FTS5), groonga-bench
+#       (Groonga) and xapian-bench (raw Xapian, QueryParser defaults, BM25),
+#       one Markdown table per size with the ratios kbsearch / peer.
+#   ./bench/run.sh --callgrind [--seed N]
+#       Instructions per query, a figure machine noise does not move:
+#       every engine's timed query loop (bench_query_loop: no opening,
+#       indexing or warm-up) under valgrind --tool=callgrind, on a generated
+#       corpus of 711 articles, beside raw Xapian. May follow --size.
 #
-# KBS_BENCH_BUILD names the build directory (build-bench).
+# Work files: $KBS_BENCH_WORK (build-bench/scale). KBS_BENCH_BUILD names the
+# build directory (build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${KBS_BENCH_BUILD:-build-bench}
@@ -21,17 +28,19 @@ sizes=()
 seed=1
 nq=300
 rounds=20
+callgrind=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) sizes+=("$2"); shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --queries) nq=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --callgrind) callgrind=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) rounds=$1; shift ;;
   esac
 done
 
-if [ ${#sizes[@]} -eq 0 ]; then
+if [ ${#sizes[@]} -eq 0 ] && [ $callgrind = 0 ]; then
   ./tools/setup.sh
   [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false
   ninja -C "$build" bench/bench_search
@@ -41,16 +50,53 @@ fi
 
 ./bench/setup.sh
 [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false
-ninja -C "$build" bench/gen_corpus bench/kbs-bench bench/fts5-bench tools/kbs >&2
+ninja -C "$build" bench/gen_corpus bench/kbs-bench bench/fts5-bench bench/groonga-bench \
+  bench/xapian-bench tools/kbs >&2
 bin=$build/bench
 work=${KBS_BENCH_WORK:-$build/scale}
+peers=(kbs plain fts5 groonga xapian)
 
-# The value of KEY in the BENCH line of FILE.
-get() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1; }
+# The value of KEY in the BENCH line of FILE ("-" when there is none).
+get() { [ -f "$1" ] && sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1 | grep . || echo -; }
 # a / b with 2 decimals ("-" when b is 0 or missing).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "-") print "-"; else printf "%.2f", a / b }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-int() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+mb() { awk -v b="$1" 'BEGIN { if (b == "-") print "-"; else printf "%.1f", b / 1048576 }'; }
+int() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.0f", v }'; }
+
+# generate DIR N: a corpus of N articles and its query sets in DIR (new).
+generate() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  "$bin/gen_corpus" -n "$2" -s "$seed" -q "$nq" "$1" \
+    --fr /usr/share/doc/debian/FAQ/fr/*.fr.html /usr/share/debian-reference/*.fr.html \
+    --en /usr/share/doc/debian/FAQ/*.en.html /usr/share/debian-reference/*.en.html
+}
+
+# index DIR: every engine's index of DIR/corpus.jsonl, one BENCH line each
+# in DIR/index.PEER; the plain copy of kbsearch's has no synonyms.
+index() {
+  local d=$1
+  "$bin/kbs-bench" index "$d/corpus.jsonl" "$d/kb" | tee "$d/index.kbs" >&2
+  "$bin/fts5-bench" index "$d/corpus.jsonl" "$d/fts5.sqlite" | tee "$d/index.fts5" >&2
+  "$bin/groonga-bench" index "$d/corpus.jsonl" "$d/groonga" | tee "$d/index.groonga" >&2
+  "$bin/xapian-bench" index "$d/corpus.jsonl" "$d/xapian" | tee "$d/index.xapian" >&2
+  cp -a "$d/kb" "$d/kb-plain"
+  : > "$d/empty.txt"
+  for l in fr en; do "$build/tools/kbs" synonyms --db "$d/kb-plain" load --lang "$l" "$d/empty.txt"; done
+}
+
+# engine PEER DIR: sets prog (the command, as an array) and store.
+engine() {
+  extra=()
+  case $1 in
+    kbs) prog=("$bin/kbs-bench"); store=$2/kb ;;
+    log) prog=("$bin/kbs-bench"); store=$2/kb; extra=(--log) ;;
+    plain) prog=("$bin/kbs-bench"); store=$2/kb-plain; extra=(--plain) ;;
+    fts5) prog=("$bin/fts5-bench"); store=$2/fts5.sqlite ;;
+    groonga) prog=("$bin/groonga-bench"); store=$2/groonga ;;
+    xapian) prog=("$bin/xapian-bench"); store=$2/xapian ;;
+  esac
+}
 
 for size in "${sizes[@]}"; do
   case "$size" in
@@ -59,93 +105,134 @@ for size in "${sizes[@]}"; do
     *) n=$size ;;
   esac
   d=$work/$size
-  rm -rf "$d"
-  mkdir -p "$d"
   echo "run.sh: $size: generating" >&2
-  "$bin/gen_corpus" -n "$n" -s "$seed" -q "$nq" "$d" \
-    --fr /usr/share/doc/debian/FAQ/fr/*.fr.html /usr/share/debian-reference/*.fr.html \
-    --en /usr/share/doc/debian/FAQ/*.en.html /usr/share/debian-reference/*.en.html
-  echo "run.sh: $size: indexing (kbsearch, then FTS5)" >&2
-  "$bin/kbs-bench" index "$d/corpus.jsonl" "$d/kb" | tee "$d/index.kbs" >&2
-  "$bin/fts5-bench" index "$d/corpus.jsonl" "$d/fts5.sqlite" | tee "$d/index.fts5" >&2
-  # Plain ranking: the same index with no synonyms in force.
-  cp -a "$d/kb" "$d/kb-plain"
-  : > "$d/empty.txt"
-  for l in fr en; do "$build/tools/kbs" synonyms --db "$d/kb-plain" load --lang "$l" "$d/empty.txt"; done
+  generate "$d" "$n"
+  echo "run.sh: $size: indexing (kbsearch, FTS5, Groonga, Xapian)" >&2
+  index "$d"
 
   echo "run.sh: $size: querying" >&2
   q=$d/queries
   # run NAME PROGRAM ARGS...: one BENCH line into $d/NAME.
   run() { local name=$1; shift; "$@" | tee "$d/$name" >&2; }
-  for peer in kbs plain fts5; do
-    case $peer in
-      kbs) prog=("$bin/kbs-bench"); store=$d/kb; extra=() ;;
-      plain) prog=("$bin/kbs-bench"); store=$d/kb-plain; extra=(--plain) ;;
-      fts5) prog=("$bin/fts5-bench"); store=$d/fts5.sqlite; extra=() ;;
-    esac
+  for peer in "${peers[@]}"; do
+    engine "$peer" "$d"
     run "$peer.q1" "${prog[@]}" query "$store" "$q-plain.fr.txt" "$d/$peer.plain.trec" --lang fr "${extra[@]}"
     run "$peer.q2" "${prog[@]}" query "$store" "$q-plain.fr.txt" "$d/$peer.plain2.trec" --lang fr --threads 2 "${extra[@]}"
     run "$peer.typo" "${prog[@]}" query "$store" "$q-typo.fr.txt" "$d/$peer.typo.trec" --lang fr "${extra[@]}"
     run "$peer.prefix" "${prog[@]}" query "$store" "$q-prefix.fr.txt" "$d/$peer.prefix.trec" --lang fr --prefix "${extra[@]}"
     run "$peer.en" "${prog[@]}" query "$store" "$q-plain.en.txt" "$d/$peer.en.trec" --lang en "${extra[@]}"
+    if [ "$peer" != plain ]; then
+      run "$peer.suggest" "${prog[@]}" suggest "$store" "$q-typed.fr.txt" --lang fr
+    fi
   done
-  run kbs.suggest "$bin/kbs-bench" suggest "$d/kb" "$q-prefix.fr.txt" --lang fr
-  run fts5.suggest "$bin/fts5-bench" suggest "$d/fts5.sqlite" "$q-prefix.fr.txt" --lang fr
   run kbs.log "$bin/kbs-bench" query "$d/kb" "$q-plain.fr.txt" "$d/kbs.log.trec" --lang fr --log
 
   # ---- the table ----
-  row() { # LABEL INDEXFILE PEER
-    local i=$2 p=$3
-    local ix_s="-" aps="-" size="-" rss
-    if [ -n "$i" ]; then ix_s=$(get "$i" index_s); aps=$(int "$(get "$i" docs_per_s)"); size=$(mb "$(get "$i" index_bytes)"); fi
-    local sg50="-" sg99="-"
-    if [ -f "$d/$p.suggest" ]; then sg50=$(int "$(get "$d/$p.suggest" p50_us)"); sg99=$(int "$(get "$d/$p.suggest" p99_us)"); fi
-    rss=$(get "$d/$p.q1" peak_rss_kb)
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s |\n' "$1" \
-      "$ix_s" "$aps" "$size" \
-      "$(int "$(get "$d/$p.q1" p50_us)")" "$(int "$(get "$d/$p.q1" p95_us)")" "$(int "$(get "$d/$p.q1" p99_us)")" \
-      "$(int "$(get "$d/$p.q1" qps)")" "$(int "$(get "$d/$p.q2" qps)")" "$sg50" "$sg99" \
-      "$(int "$(get "$d/$p.typo" p50_us)")" "$(int "$(get "$d/$p.typo" p99_us)")" \
-      "$(int "$(get "$d/$p.prefix" p50_us)")" "$(int "$(get "$d/$p.prefix" p99_us)")" \
-      "$(int "$(get "$d/$p.en" p50_us)")" "$rss"
+  # The columns after the engine's name, for the figures of peer P.
+  cols() {
+    local p=$d/$1 i=$d/index.$1
+    printf '%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s' \
+      "$(get "$i" index_s)" "$(int "$(get "$i" docs_per_s)")" "$(mb "$(get "$i" index_bytes)")" \
+      "$(int "$(get "$p.q1" p50_us)")" "$(int "$(get "$p.q1" p95_us)")" "$(int "$(get "$p.q1" p99_us)")" \
+      "$(int "$(get "$p.q1" qps)")" "$(int "$(get "$p.q2" qps)")" \
+      "$(int "$(get "$p.suggest" p50_us)")" "$(int "$(get "$p.suggest" p99_us)")" \
+      "$(int "$(get "$p.typo" p50_us)")" "$(int "$(get "$p.typo" p99_us)")" \
+      "$(int "$(get "$p.prefix" p50_us)")" "$(int "$(get "$p.prefix" p99_us)")" \
+      "$(int "$(get "$p.en" p50_us)")" "$(get "$p.q1" peak_rss_kb)"
   }
-  ratio_row() { # LABEL PEER WITH_INDEX
-    local p=$2 f=$d/fts5
-    local ix="-" aps="-" size="-" sg50="-" sg99="-"
-    if [ "$3" = 1 ]; then
-      ix=$(ratio "$(get "$d/index.kbs" index_s)" "$(get "$d/index.fts5" index_s)")
-      aps=$(ratio "$(get "$d/index.kbs" docs_per_s)" "$(get "$d/index.fts5" docs_per_s)")
-      size=$(ratio "$(get "$d/index.kbs" index_bytes)" "$(get "$d/index.fts5" index_bytes)")
-      sg50=$(ratio "$(get "$d/kbs.suggest" p50_us)" "$(get "$f.suggest" p50_us)")
-      sg99=$(ratio "$(get "$d/kbs.suggest" p99_us)" "$(get "$f.suggest" p99_us)")
-    fi
-    local k=$d/$p
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s |\n' "$1" \
-      "$ix" "$aps" "$size" \
-      "$(ratio "$(get "$k.q1" p50_us)" "$(get "$f.q1" p50_us)")" "$(ratio "$(get "$k.q1" p95_us)" "$(get "$f.q1" p95_us)")" \
-      "$(ratio "$(get "$k.q1" p99_us)" "$(get "$f.q1" p99_us)")" \
-      "$(ratio "$(get "$k.q1" qps)" "$(get "$f.q1" qps)")" "$(ratio "$(get "$k.q2" qps)" "$(get "$f.q2" qps)")" \
-      "$sg50" "$sg99" \
-      "$(ratio "$(get "$k.typo" p50_us)" "$(get "$f.typo" p50_us)")" "$(ratio "$(get "$k.typo" p99_us)" "$(get "$f.typo" p99_us)")" \
-      "$(ratio "$(get "$k.prefix" p50_us)" "$(get "$f.prefix" p50_us)")" "$(ratio "$(get "$k.prefix" p99_us)" "$(get "$f.prefix" p99_us)")" \
-      "$(ratio "$(get "$k.en" p50_us)" "$(get "$f.en" p50_us)")" \
-      "$(ratio "$(get "$k.q1" peak_rss_kb)" "$(get "$f.q1" peak_rss_kb)")"
+  # The same columns, as ratios A / B.
+  ratio_cols() {
+    local a=$d/$1 b=$d/$2
+    r() { ratio "$(get "$1" "$3")" "$(get "$2" "$3")"; }
+    printf '%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s' \
+      "$(r "$d/index.$1" "$d/index.$2" index_s)" "$(r "$d/index.$1" "$d/index.$2" docs_per_s)" \
+      "$(r "$d/index.$1" "$d/index.$2" index_bytes)" \
+      "$(r "$a.q1" "$b.q1" p50_us)" "$(r "$a.q1" "$b.q1" p95_us)" "$(r "$a.q1" "$b.q1" p99_us)" \
+      "$(r "$a.q1" "$b.q1" qps)" "$(r "$a.q2" "$b.q2" qps)" \
+      "$(r "$a.suggest" "$b.suggest" p50_us)" "$(r "$a.suggest" "$b.suggest" p99_us)" \
+      "$(r "$a.typo" "$b.typo" p50_us)" "$(r "$a.typo" "$b.typo" p99_us)" \
+      "$(r "$a.prefix" "$b.prefix" p50_us)" "$(r "$a.prefix" "$b.prefix" p99_us)" \
+      "$(r "$a.en" "$b.en" p50_us)" "$(r "$a.q1" "$b.q1" peak_rss_kb)"
   }
   {
     echo
     echo "### $size articles ($(get "$d/index.kbs" docs) generated, seed $seed; $nq queries a set; $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1))"
     echo
-    echo "Latency in µs, top 10, French queries with --lang fr unless said; qps: queries/s over the wall time on 1 and 2 threads; suggest: 5 completions of the typed prefixes; RSS: peak KiB of the 1-thread query run. FTS5 holds only the public articles (it has no access filter)."
+    echo "Latency in µs, top 10, French queries with --lang fr unless said; qps: queries/s over the wall time on 1 and 2 threads; suggest: 5 completions at each keystroke of the French queries ($(get "$d/kbs.suggest" queries) prefixes); RSS: peak KiB of the 1-thread query run. The peers hold only the public articles ($(get "$d/index.fts5" docs); they have no access filter); kbsearch holds them all and filters by role."
     echo
     echo "| engine | index s | articles/s | index MB | p50 | p95 | p99 | qps 1 thr | qps 2 thr | suggest p50 | suggest p99 | typo p50 / p99 | prefix p50 / p99 | en p50 | RSS KiB |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    row "kbsearch (synonyms, typos, facets, snippets, role filter)" "$d/index.kbs" kbs
-    row "kbsearch plain (no synonyms, snippets, facets)" "" plain
-    row "SQLite FTS5 (bm25, snippet)" "$d/index.fts5" fts5
-    ratio_row "kbsearch / FTS5" kbs 1
-    ratio_row "kbsearch plain / FTS5" plain 0
+    echo "| kbsearch (synonyms, typos, facets, snippets, role filter) | $(cols kbs) |"
+    echo "| kbsearch plain (no synonyms, snippets, facets) | $(cols plain) |"
+    echo "| SQLite FTS5 (bm25, snippet) | $(cols fts5) |"
+    echo "| Groonga (TokenBigram, NormalizerAuto, tf) | $(cols groonga) |"
+    echo "| Xapian (QueryParser defaults, BM25) | $(cols xapian) |"
+    for peer in fts5 groonga xapian; do
+      case $peer in fts5) name=FTS5 ;; groonga) name=Groonga ;; xapian) name=Xapian ;; esac
+      echo "| kbsearch / $name | $(ratio_cols kbs $peer) |"
+    done
+    for peer in fts5 groonga xapian; do
+      case $peer in fts5) name=FTS5 ;; groonga) name=Groonga ;; xapian) name=Xapian ;; esac
+      echo "| kbsearch plain / $name | $(ratio_cols plain $peer) |"
+    done
     echo
     lp=$(awk -v a="$(get "$d/kbs.log" p50_us)" -v b="$(get "$d/kbs.q1" p50_us)" 'BEGIN { printf "%+.0f", a - b }')
-    echo "Logging (a session id on each search): p50 $(int "$(get "$d/kbs.log" p50_us)") µs against $(int "$(get "$d/kbs.q1" p50_us)") µs without ($lp µs), events dropped: $(get "$d/kbs.log" events_dropped)."
+    echo "Logging (a session id on each search, same index, same queries): p50 $(int "$(get "$d/kbs.log" p50_us)") µs against $(int "$(get "$d/kbs.q1" p50_us)") µs without ($lp µs a search), events dropped: $(get "$d/kbs.log" events_dropped)."
   } | tee "$d/table.md"
 done
+
+[ $callgrind = 1 ] || exit 0
+
+# ---- instructions per query ----
+command -v valgrind > /dev/null || { echo "run.sh: --callgrind needs valgrind (tools/setup.sh)" >&2; exit 1; }
+d=$work/callgrind
+echo "run.sh: callgrind: generating 711 articles" >&2
+generate "$d" 711
+echo "run.sh: callgrind: indexing" >&2
+index "$d"
+q=$d/queries
+# instr PEER SET [--prefix]: instructions per query of the timed loop,
+# into $d/PEER.SET.ir (the BENCH line beside it).
+instr() {
+  local peer=$1 set=$2 out=$d/$1.$2
+  shift 2
+  engine "$peer" "$d"
+  echo "run.sh: callgrind: $peer $set" >&2
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_query_loop \
+    --callgrind-out-file="$out.callgrind" \
+    "${prog[@]}" query "$store" "$q-$set.fr.txt" "$out.trec" --lang fr "$@" "${extra[@]}" \
+    > "$out.bench" 2> "$out.log"
+  # Callgrind's "summary:" line: the instructions it collected, which are
+  # those of the one call of bench_query_loop, i.e. of the n timed queries.
+  awk -v n="$(get "$out.bench" queries)" '/^summary:/ { printf "%.0f\n", $2 / n }' \
+    "$out.callgrind" > "$out.ir"
+}
+for peer in "${peers[@]}"; do
+  instr "$peer" plain
+  instr "$peer" prefix --prefix
+done
+# Last: it writes to the events database of kb.
+instr log plain
+mi() { awk -v v="$(cat "$1")" 'BEGIN { printf "%.3f", v / 1e6 }'; }
+{
+  echo
+  echo "### Instructions per query, $(get "$d/index.kbs" docs) generated articles (seed $seed)"
+  echo
+  echo "valgrind --tool=callgrind --toggle-collect=bench_query_loop: the $(get "$d/kbs.plain.bench" queries) French queries of each set, top 10, --lang fr, one thread, after the warm-up pass; millions of instructions (Ir) a query, and the ratio to raw Xapian (the prefix set: Xapian with FLAG_PARTIAL)."
+  echo
+  echo "| engine | plain M instr/query | / Xapian | prefix M instr/query | / Xapian |"
+  echo "|---|---:|---:|---:|---:|"
+  for peer in "${peers[@]}"; do
+    case $peer in
+      kbs) name="kbsearch (everything on)" ;; plain) name="kbsearch plain" ;;
+      fts5) name="SQLite FTS5" ;; groonga) name=Groonga ;; xapian) name="Xapian (QueryParser defaults, BM25)" ;;
+    esac
+    echo "| $name | $(mi "$d/$peer.plain.ir") | $(ratio "$(cat "$d/$peer.plain.ir")" "$(cat "$d/xapian.plain.ir")") | $(mi "$d/$peer.prefix.ir") | $(ratio "$(cat "$d/$peer.prefix.ir")" "$(cat "$d/xapian.prefix.ir")") |"
+  done
+  echo
+  # Callgrind counts the thread that runs the loop: the search path, not
+  # the thread that writes the batched events.
+  # The string functions' counts depend on the heap's alignments, so two
+  # runs of the same thing differ by a few tenths of a percent.
+  echo "Logging (a session id on each search): $(printf %+d $(( $(cat "$d/log.plain.ir") - $(cat "$d/kbs.plain.ir") ))) instructions a search on the search path ($(mi "$d/log.plain.ir") M against $(mi "$d/kbs.plain.ir") M); differences under ~0.5 % are heap-layout noise."
+} | tee "$d/table.md"

@@ -9,7 +9,11 @@ packages=(
   build-essential g++ pkg-config meson ninja-build
   libxapian-dev libicu-dev libsqlite3-dev libjansson-dev libyaml-dev
   libcmark-dev libcmocka-dev nettle-dev
+  libgroonga-dev
   sqlite3 valgrind
+  # tools/fuzz.sh: libFuzzer is in clang's runtime package (a recommend of
+  # clang, which --no-install-recommends skips); llvm-14 symbolizes traces.
+  clang libclang-rt-14-dev llvm-14
   "$@"
 )
 
