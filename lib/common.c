@@ -8,8 +8,20 @@
 
 kbs_status kbs_err__vset(kbs_err *err, kbs_status rc, const char *fmt, va_list ap)
 {
-	if (err)
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	if (!err)
+		return rc;
+	int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	/* Messages quote the user's text: one cut short must not end in half
+	 * a UTF-8 sequence (kbs_errmsg promises UTF-8). */
+	if (n >= (int)sizeof err->msg) {
+		size_t len = sizeof err->msg - 1, lead = len;
+		while (lead > 0 && len - lead < 3 && ((unsigned char)err->msg[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		unsigned char c = lead > 0 ? (unsigned char)err->msg[lead - 1] : 0;
+		size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		if (c >= 0xC0 && len - (lead - 1) < need)
+			err->msg[lead - 1] = '\0';
+	}
 	return rc;
 }
 

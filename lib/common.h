@@ -28,7 +28,8 @@ typedef struct kbs_err {
  * `return kbs_err__set(err, KBS_EINVALID, "...", ...);`. */
 kbs_status kbs_err__set(kbs_err *err, kbs_status rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-kbs_status kbs_err__vset(kbs_err *err, kbs_status rc, const char *fmt, va_list ap);
+kbs_status kbs_err__vset(kbs_err *err, kbs_status rc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void kbs_err__clear(kbs_err *err);
 
 /* ---- strings ---- */

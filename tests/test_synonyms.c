@@ -187,6 +187,27 @@ static void load_errors(void **state)
 	const char *noword = "a, b\n\n!!!, c\n";
 	assert_int_equal(kbs_synonyms_load(m.kb, "fr", noword, strlen(noword)), KBS_EINVALID);
 	assert_non_null(strstr(kbs_errmsg(m.kb), ":3: entry '!!!' has no word"));
+	/* A NUL byte is refused where it is: it used to cut its entry down to
+	 * "" and fail later as "entry '' has no word" (found by fuzzing). */
+	static const char nul[] = "a, b\nc, \0d\n";
+	assert_int_equal(kbs_synonyms_load(m.kb, "fr", nul, sizeof nul - 1), KBS_EINVALID);
+	assert_non_null(strstr(kbs_errmsg(m.kb), "synonyms.fr.txt:2: NUL byte (byte 4 of the line)"));
+	/* A message too long for its buffer (quoting a long entry) is cut on
+	 * a character boundary: it used to end in half an "é", not UTF-8
+	 * (found by fuzzing). Each shift puts the cut at another byte. */
+	for (int shift = 0; shift < 3; shift++) {
+		char longer[1024] = "a, ";
+		for (int i = 0; i < shift; i++)
+			strcat(longer, "x");
+		for (int i = 0; i < 300; i++)
+			strcat(longer, "é ");
+		assert_int_equal(kbs_synonyms_load(m.kb, "fr", longer, strlen(longer)), KBS_EINVALID);
+		const char *msg = kbs_errmsg(m.kb);
+		size_t at;
+		assert_non_null(strstr(msg, "synonyms.fr.txt:1: entry '"));
+		if (!kbs_utf8_valid(msg, strlen(msg), &at))
+			fail_msg("shift %d: message not UTF-8 at byte %zu", shift, at);
+	}
 	assert_int_equal(kbs_synonyms_load(m.kb, "french", "a, b", 4), KBS_EINVALID);
 	assert_int_equal(kbs_synonyms_load(m.kb, NULL, "a, b", 4), KBS_EINVALID);
 

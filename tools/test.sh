@@ -61,3 +61,11 @@ if [ "$valgrind" = 1 ]; then
   logs+=(build-plain/meson-logs/testlog-valgrind.json)
   meson test -C build-plain --print-errorlogs --setup valgrind --num-processes "$jobs"
 fi
+
+# Every fuzz target for a short while (FUZZ_SECONDS each, 0: skip): a crash,
+# leak, sanitizer report or timeout fails the run and names its input.
+fuzz_seconds=${FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "== libFuzzer: each target for $fuzz_seconds s (./tools/fuzz.sh)"
+  FUZZ_FRESH=1 ./tools/fuzz.sh "$fuzz_seconds"
+fi

@@ -118,6 +118,12 @@ kbs_status kbs_syn__parse(kbs_syn__rules *out, const char *name, const char *tex
 		if (!kbs_utf8_valid(p, (size_t)(le - p), &bad))
 			return kbs_err__set(err, KBS_EINVALID, "%s:%u: not valid UTF-8 (byte %zu of the line)",
 					    name, line, bad + 1);
+		/* Entries are C strings from here on: a NUL would cut one short,
+		 * down to nothing. */
+		const char *nul = memchr(p, '\0', (size_t)(le - p));
+		if (nul)
+			return kbs_err__set(err, KBS_EINVALID, "%s:%u: NUL byte (byte %zu of the line)",
+					    name, line, (size_t)(nul - p) + 1);
 		while (p < le && is_space(*p))
 			p++;
 		while (le > p && is_space(le[-1]))
