@@ -124,6 +124,33 @@ static void exact_above_typo(void **state)
 	tu_mini_free(&m);
 }
 
+/* Another form of an indexed word, too far for a close spelling: the
+ * indexed stem its own extends ("justifi" -> "justif"); never a stem so
+ * far from the word that it is another word. */
+static const char *const FORMS =
+	"{\"id\":\"justificatif\",\"title\":\"Justificatif de domicile\",\"lang\":\"fr\",\"body\":\"Téléchargez le justificatif.\"}\n"
+	"{\"id\":\"informations\",\"title\":\"Vos informations bancaires\",\"lang\":\"fr\",\"body\":\"Modifiez vos informations.\"}\n"
+	"{\"id\":\"justice\",\"title\":\"Justice\",\"lang\":\"fr\",\"body\":\"Justice.\"}\n";
+
+static void derived_forms(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb(FORMS);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(m.kb, "justifier mon adresse ", &o);
+	assert_int_equal(rank_of(r, "justificatif"), 0);
+	assert_int_equal(rank_of(r, "justice"), -1);
+	/* No close spelling was involved: nothing to correct. */
+	assert_null(kbs_results_corrected_query(r));
+	kbs_results_free(r);
+	/* "justi" + 2 is more than a form of "justice" or "justif". */
+	r = search(m.kb, "justissimes ", &o);
+	assert_int_equal(kbs_results_count(r), 0);
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 /* ---- syntax ---- */
 
 static const char *const PHRASES =
@@ -606,6 +633,7 @@ int main(void)
 		cmocka_unit_test(typo_bounds),
 		cmocka_unit_test(correction),
 		cmocka_unit_test(exact_above_typo),
+		cmocka_unit_test(derived_forms),
 		cmocka_unit_test(phrase_and_exclusion),
 		cmocka_unit_test(prefix_as_you_type),
 		cmocka_unit_test(segment_boost),

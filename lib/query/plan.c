@@ -79,6 +79,11 @@
 #define TYPO_SCAN_MAX 50000
 #define TYPO_MIN_CHARS 4
 #define TYPO_TWO_CHARS 8
+/* Derived forms (derived_forms): a stem the index lacks matches the
+ * indexed stem of at least DERIVE_MIN_CHARS characters it extends by at
+ * most DERIVE_MAX_CUT. */
+#define DERIVE_MIN_CHARS 5
+#define DERIVE_MAX_CUT 2
 /* The segment boost, as a share of the query's total idf: a few percent of
  * a good hit's weight. */
 #define SEGMENT_BOOST 0.15
@@ -815,6 +820,45 @@ static kbs_status stop_at_first(const char *term, uint64_t freq, void *payload)
 	return KBS_STOP;
 }
 
+/* A word the index lacks that has no close spelling may still be another
+ * form of an indexed word, longer than a close spelling reaches:
+ * "justifier" (stem "justifi") for "justificatif" (stem "justif"). Its
+ * stem, cut by at most DERIVE_MAX_CUT characters but kept at
+ * DERIVE_MIN_CHARS or more, matches the longest indexed stem it extends,
+ * as a close spelling would. */
+static kbs_status derived_forms(kbs_ctx *ctx, kbs_query__word *w, const langs *ls, bool *found,
+				kbs_err *err)
+{
+	*found = false;
+	size_t passes = ls->n ? ls->n : 1, min = strlen(KBS_PFX_STEM);
+	for (size_t l = 0; l < passes; l++) {
+		const kbs_strlist *stems = ls->n ? &w->lstems[l] : &w->stems;
+		for (size_t i = 0; i < stems->n; i++) {
+			char key[KBS_TEXT_MAX_TERM * 2 + 8];
+			snprintf(key, sizeof key, KBS_PFX_STEM "%s", stems->v[i]);
+			if (kbs_store__termfreq(ctx->reader, key) > 0)
+				continue;
+			size_t len = strlen(key);
+			for (size_t cut = 1; cut <= DERIVE_MAX_CUT; cut++) {
+				do /* a character boundary */
+					len--;
+				while (len > min && ((unsigned char)key[len] & 0xC0) == 0x80);
+				key[len] = '\0';
+				if (chars(key + min) < DERIVE_MIN_CHARS)
+					break;
+				if (kbs_store__termfreq(ctx->reader, key) > 0) {
+					if (!push_distinct(&w->alt_stems, key + min) ||
+					    !push_distinct(&w->lalt_stems[l], key + min))
+						return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+					*found = true;
+					break;
+				}
+			}
+		}
+	}
+	return KBS_OK;
+}
+
 static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__word *w,
 				  const langs *ls, kbs_err *err)
 {
@@ -856,7 +900,11 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 				return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 		}
 	}
-	w->typo = w->fixes.n > 0;
+	bool derived = false;
+	if (w->fixes.n == 0 &&
+	    (rc = derived_forms(ctx, w, ls, &derived, err)) != KBS_OK)
+		return rc;
+	w->typo = w->fixes.n > 0 || derived;
 	return KBS_OK;
 }
 
@@ -1146,7 +1194,7 @@ static char *corrected_text(const kbs_query__plan *p, const toks *t, const char 
 	bool any = false;
 	for (size_t k = 0; k < t->n; k++) {
 		const kbs_query__word *w = &p->words[t->v[k].word];
-		if (t->v[k].kind != KBS_QW_TEXT || !w->typo)
+		if (t->v[k].kind != KBS_QW_TEXT || !w->typo || !w->fixes.n)
 			continue;
 		kbs_buf_add(&b, text + at, t->v[k].start - at);
 		kbs_buf_adds(&b, w->fixes.v[0]);
