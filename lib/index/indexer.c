@@ -19,7 +19,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-5"
+#define KBS_INDEX_FORMAT "kbs-index-6"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -340,6 +340,11 @@ static kbs_status prepare_job(kbs_indexer *ix, const kbs_index__article *a, char
 	for (size_t i = 0; i < a->audience.n; i++)
 		if ((rc = add_label(ix, j, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
 			goto bad_label;
+	if (!kbs_strlist_contains(&a->audience, "public") &&
+	    !kbs_store__doc_term(d, KBS_TERM_RESTRICTED, 0)) {
+		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	for (size_t i = 0; i < a->segments.n; i++)
 		if ((rc = add_label(ix, j, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
 			goto bad_label;

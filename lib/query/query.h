@@ -117,7 +117,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 				    const char *text, const kbs_search_opts *o, unsigned flags,
 				    kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
-kbs_status kbs_query__plan_filter(kbs_query__plan *p, const kbs_search_opts *o, kbs_err *err);
+kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
+				  kbs_err *err);
 void kbs_query__plan_free(kbs_query__plan *p);
 
 /* AND of the given filter parts (any may be NULL), in the plan's arena;

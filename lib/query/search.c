@@ -440,7 +440,10 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 		.filter = plan->filter,
 		.offset = plan->query ? 0 : o->offset,
 		.limit = plan->query ? want : o->limit,
-		.check_at_least = CHECK_AT_LEAST,
+		/* Without facets only the total needs the matches counted, and
+		 * it is an estimate anyway: the engine may then skip what
+		 * cannot reach the top. */
+		.check_at_least = o->flags & KBS_SEARCH_NO_FACETS ? 0 : CHECK_AT_LEAST,
 		.facets = !(o->flags & KBS_SEARCH_NO_FACETS),
 		.matching_terms = plan->query != NULL,
 		.probe = probe,

@@ -9,9 +9,10 @@
  * the prefix does not end with a space, must begin a title word (a
  * wildcard on the XT terms: whole folded words, since a stem can be shorter
  * than what was typed). Roles and language filter exactly as in a search.
- * All of this is boolean: the engine returns candidates, which are then
- * ordered here: titles whose first word the prefix's first word begins,
- * then shorter titles, then by id. Titles and ids come from one value slot
+ * All of this is boolean: the engine returns the first SUGGEST_CANDIDATES
+ * matches unranked (it stops there, rather than weighing every title a
+ * short prefix begins), which are then ordered here: titles whose first
+ * word the prefix's first word begins, then shorter titles, then by id. Titles and ids come from one value slot
  * (KBS_SLOT_SUGGEST), never from the document data.
  *
  * The second source (lib/events/popular.c) adds popular answered queries,
@@ -28,9 +29,11 @@
 
 #define SUGGEST_DEFAULT 5
 #define SUGGEST_MAX 50
-/* Candidates read from the engine before ordering. */
-#define SUGGEST_CANDIDATES 200
-#define SUGGEST_EXPANSION 100
+/* Candidates read from the engine before ordering, and the words (the
+ * commonest) a word being typed may stand for: a limit rather than every
+ * completion, for a reply within a keystroke. */
+#define SUGGEST_CANDIDATES 100
+#define SUGGEST_EXPANSION 50
 #define MAX_LANGS 8
 
 typedef struct sug {
@@ -192,10 +195,12 @@ static kbs_status collect_lang(const char *term, uint64_t freq, void *payload)
 	return KBS_OK;
 }
 
-/* Whether the folded title's first word begins with `term`. */
+/* Whether the folded title's first word begins with `term`. Only the
+ * first word is folded: this runs on every candidate. */
 static bool title_starts(const char *title, const char *term)
 {
-	char *f = kbs_text__fold(title, strlen(title));
+	size_t n = strcspn(title, " \t");
+	char *f = kbs_text__fold(title, n);
 	bool yes = f && strncmp(f, term, strlen(term)) == 0;
 	free(f);
 	return yes;
@@ -293,7 +298,7 @@ kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 	so.lang = o.lang;
 	so.roles = o.roles;
 	so.nroles = o.nroles;
-	if ((rc = kbs_query__plan_filter(&plan, &so, err)) != KBS_OK)
+	if ((rc = kbs_query__plan_filter(&plan, ctx, &so, err)) != KBS_OK)
 		goto cleanup;
 	if (a->oom) {
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
@@ -306,6 +311,7 @@ kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 			.filter = plan.filter,
 			.limit = SUGGEST_CANDIDATES,
 			.data_slot = KBS_SLOT_SUGGEST + 1,
+			.unranked = true,
 		};
 		if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
 			goto cleanup;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <new>
 #include <string>
 #include <vector>
@@ -67,22 +68,29 @@ char *dup_string(const std::string &s)
 }
 
 // Counts the '\n'-separated labels of KBS_SLOT_FACETS over every match the
-// matcher looks at.
+// matcher looks at: thousands per search, so a label already counted is
+// found by a view of the value, without making a string of it.
 class FacetSpy : public Xapian::MatchSpy {
     public:
-	std::map<std::string, Xapian::doccount> counts;
+	std::map<std::string, Xapian::doccount, std::less<>> counts;
 
 	void operator()(const Xapian::Document &doc, double) override
 	{
 		const std::string v = doc.get_value(KBS_SLOT_FACETS);
-		std::string::size_type s = 0;
-		while (s < v.size()) {
-			std::string::size_type e = v.find('\n', s);
-			if (e == std::string::npos)
-				e = v.size();
-			if (e > s)
-				++counts[v.substr(s, e - s)];
-			s = e + 1;
+		std::string_view rest(v);
+		while (!rest.empty()) {
+			std::string_view::size_type e = rest.find('\n');
+			std::string_view label = rest.substr(0, e);
+			if (!label.empty()) {
+				auto it = counts.find(label);
+				if (it != counts.end())
+					++it->second;
+				else
+					counts.emplace(std::string(label), 1);
+			}
+			if (e == std::string_view::npos)
+				break;
+			rest.remove_prefix(e + 1);
 		}
 	}
 };
@@ -472,6 +480,10 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		enq.set_query(q);
 		if (req->sort_by_updated)
 			enq.set_sort_by_value_then_relevance(KBS_SLOT_UPDATED, true);
+		if (req->unranked) {
+			enq.set_weighting_scheme(Xapian::BoolWeight());
+			enq.set_docid_order(Xapian::Enquire::ASCENDING);
+		}
 		FacetSpy spy;
 		if (req->facets)
 			enq.add_matchspy(&spy);

@@ -30,6 +30,10 @@
  *                    "XCcompte/connexion" (boolean; subtree filter)
  *   K<tag>           folded tag (boolean)
  *   XR<role>         audience role (boolean; access filter)
+ *   XH               (the whole term) an article whose audience lacks public:
+ *                    restricted. Each article has XRpublic or XH, so a
+ *                    public caller's filter is "without XH", a short list,
+ *                    instead of "with XRpublic", nearly every article.
  *   XS<segment>      folded visitor segment (boolean; boost)
  *   XT<word>         folded unstemmed word of the title (boolean): title
  *                    completions for kbs_suggest, which need whole words
@@ -73,6 +77,7 @@ extern "C" {
 #define KBS_PFX_CATEGORY "XC"
 #define KBS_PFX_TAG "K"
 #define KBS_PFX_ROLE "XR"
+#define KBS_TERM_RESTRICTED "XH"
 #define KBS_PFX_SEGMENT "XS"
 #define KBS_PFX_TITLE_WORD "XT"
 #define KBS_PFX_TAG_STEM "XG"
@@ -188,6 +193,10 @@ typedef struct kbs_store__search_req {
 	const char *const *probe;
 	size_t nprobe;
 	bool sort_by_updated;    /* newest first, then relevance */
+	/* No ranking: any `limit` matches, in docid order. The engine stops
+	 * at the limit instead of weighing every match (suggestions rank
+	 * their candidates themselves). */
+	bool unranked;
 	/* 0: hit.data is the document data; n > 0: it is value slot n - 1
 	 * (cheaper, e.g. KBS_SLOT_SUGGEST + 1). */
 	unsigned data_slot;
