@@ -484,13 +484,23 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			enq.set_weighting_scheme(Xapian::BoolWeight());
 			enq.set_docid_order(Xapian::Enquire::ASCENDING);
 		}
+		// Facets and the total are counted by a second, unweighted pass
+		// over the same matches: weighing thousands of matches for a
+		// count would stop the ranked pass from skipping what cannot
+		// reach the top.
 		FacetSpy spy;
-		if (req->facets)
-			enq.add_matchspy(&spy);
 		Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
 						 static_cast<Xapian::doccount>(req->limit),
-						 static_cast<Xapian::doccount>(req->check_at_least));
+						 static_cast<Xapian::doccount>(req->facets ? 0 : req->check_at_least));
 		out->estimate = mset.get_matches_estimated();
+		if (req->facets) {
+			Xapian::Enquire count(r->db);
+			count.set_query(q);
+			count.set_weighting_scheme(Xapian::BoolWeight());
+			count.add_matchspy(&spy);
+			Xapian::MSet all = count.get_mset(0, 0, static_cast<Xapian::doccount>(req->check_at_least));
+			out->estimate = all.get_matches_estimated();
+		}
 		out->max_possible = mset.get_max_possible();
 		if (mset.size()) {
 			out->hits = static_cast<kbs_store__hit *>(
