@@ -18,8 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
-#include <map>
+#include <deque>
 #include <string_view>
+#include <unordered_map>
 #include <new>
 #include <string>
 #include <vector>
@@ -69,10 +70,12 @@ char *dup_string(const std::string &s)
 
 // Counts the '\n'-separated labels of KBS_SLOT_FACETS over every match the
 // matcher looks at: thousands per search, so a label already counted is
-// found by a view of the value, without making a string of it.
+// found by hashing a view of the value, without making a string of it
+// (the keys view strings kept in `labels`, whose elements never move).
 class FacetSpy : public Xapian::MatchSpy {
     public:
-	std::map<std::string, Xapian::doccount, std::less<>> counts;
+	std::unordered_map<std::string_view, Xapian::doccount> counts;
+	std::deque<std::string> labels;
 
 	void operator()(const Xapian::Document &doc, double) override
 	{
@@ -83,10 +86,12 @@ class FacetSpy : public Xapian::MatchSpy {
 			std::string_view label = rest.substr(0, e);
 			if (!label.empty()) {
 				auto it = counts.find(label);
-				if (it != counts.end())
+				if (it != counts.end()) {
 					++it->second;
-				else
-					counts.emplace(std::string(label), 1);
+				} else {
+					labels.emplace_back(label);
+					counts.emplace(labels.back(), 1);
+				}
 			}
 			if (e == std::string_view::npos)
 				break;
@@ -523,17 +528,17 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		if (req->matching_terms && out->nhits)
 			matching_terms(r->db, q, req, out);
 		if (req->facets && !spy.counts.empty()) {
-			std::vector<std::pair<std::string, Xapian::doccount>> v(spy.counts.begin(),
-										 spy.counts.end());
-			std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
-				return a.second > b.second;
+			std::vector<std::pair<std::string_view, Xapian::doccount>> v(spy.counts.begin(),
+										      spy.counts.end());
+			std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+				return a.second != b.second ? a.second > b.second : a.first < b.first;
 			});
 			out->facets = static_cast<kbs_store__facet *>(
 				std::calloc(v.size(), sizeof *out->facets));
 			if (!out->facets)
 				throw std::bad_alloc();
 			for (const auto &p : v) {
-				out->facets[out->nfacets].label = dup_string(p.first);
+				out->facets[out->nfacets].label = dup_string(std::string(p.first));
 				out->facets[out->nfacets].count = p.second;
 				out->nfacets++;
 			}
