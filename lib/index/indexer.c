@@ -341,10 +341,8 @@ static kbs_status prepare_job(kbs_indexer *ix, const kbs_index__article *a, char
 		if ((rc = add_label(ix, j, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
 			goto bad_label;
 	if (!kbs_strlist_contains(&a->audience, "public") &&
-	    !kbs_store__doc_term(d, KBS_TERM_RESTRICTED, 0)) {
-		rc = kbs_err__set(&ix->err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
-	}
+	    !kbs_strlist_push(&j->booleans, KBS_TERM_RESTRICTED))
+		goto nomem;
 	for (size_t i = 0; i < a->segments.n; i++)
 		if ((rc = add_label(ix, j, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
 			goto bad_label;

@@ -1045,15 +1045,32 @@ extern "C" kbs_status kbs_store__writer_bulk_delete(kbs_store__writer *w, const 
 {
 	*existed = false;
 	try {
+		// The shard is copied without the article rather than edited:
+		// compacting a shard with a deleted document gave a posting
+		// list shorter than its own statistics.
 		for (const std::string &p : list_shards(w->bulk_dir)) {
-			Xapian::WritableDatabase db(p, Xapian::DB_OPEN | Xapian::DB_NO_SYNC |
-							       Xapian::DB_DANGEROUS);
-			if (db.term_exists(idterm)) {
-				db.delete_document(idterm);
-				*existed = true;
+			Xapian::Database src(p);
+			if (!src.term_exists(idterm))
+				continue;
+			*existed = true;
+			std::string tmp = p + ".copy";
+			Xapian::WritableDatabase dst(tmp, Xapian::DB_CREATE_OR_OVERWRITE |
+								  Xapian::DB_BACKEND_GLASS |
+								  Xapian::DB_NO_SYNC);
+			for (Xapian::PostingIterator it = src.postlist_begin(""); it != src.postlist_end("");
+			     ++it) {
+				Xapian::Document doc = src.get_document(*it);
+				Xapian::TermIterator t = doc.termlist_begin();
+				t.skip_to(idterm);
+				if (t == doc.termlist_end() || *t != idterm)
+					dst.add_document(doc);
 			}
-			db.commit();
-			db.close();
+			dst.commit();
+			dst.close();
+			src.close();
+			remove_tree(p);
+			if (rename(tmp.c_str(), p.c_str()) != 0)
+				throw Xapian::DatabaseError("cannot replace a shard", errno);
 		}
 		return KBS_OK;
 	} catch (...) {
