@@ -147,3 +147,62 @@ void tu_mini_free(tu_mini *m)
 	tu_rmtree(m->dir);
 	free(m->dir);
 }
+
+kbs_kb *tu_open(const char *dir, unsigned flags)
+{
+	kbs_kb *kb = NULL;
+	kbs_open_opts o = KBS_OPEN_OPTS_INIT;
+	o.flags = flags;
+	char *msg = NULL;
+	kbs_status rc = kbs_open(&kb, dir, &o, &msg);
+	if (rc != KBS_OK)
+		fail_msg("kbs_open(%s): %s", dir, msg ? msg : kbs_status_str(rc));
+	return kb;
+}
+
+uint64_t tu_count_articles(kbs_kb *kb)
+{
+	char *s = NULL;
+	assert_kbs_ok(kb, kbs_stats_json(&s, kb));
+	const char *p = strstr(s, "\"articles\":");
+	assert_non_null(p);
+	uint64_t n = strtoull(p + strlen("\"articles\":"), NULL, 10);
+	kbs_string_free(s);
+	return n;
+}
+
+void tu_copytree(const char *from, const char *to)
+{
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", from, to);
+	if (system(cmd) != 0)
+		fail_msg("%s failed", cmd);
+}
+
+tu_rng tu_rng_new(uint64_t fallback)
+{
+	const char *e = getenv("KBS_TEST_SEED");
+	tu_rng r = { e && *e ? strtoull(e, NULL, 0) : fallback };
+	return r;
+}
+
+/* splitmix64: tiny, and good enough to pick test inputs. */
+uint64_t tu_rand(tu_rng *r)
+{
+	uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+size_t tu_below(tu_rng *r, size_t n)
+{
+	return (size_t)(tu_rand(r) % n);
+}
+
+unsigned tu_env_count(const char *name, unsigned fallback)
+{
+	const char *e = getenv(name);
+	long v = e && *e ? strtol(e, NULL, 10) : 0;
+	return v > 0 ? (unsigned)v : fallback;
+}

@@ -71,4 +71,28 @@ typedef struct tu_mini {
 tu_mini tu_mini_kb(const char *jsonl);
 void tu_mini_free(tu_mini *m);
 
+/* Opens an existing knowledge base with the given kbs_open_flags; fails the
+ * test on error. */
+kbs_kb *tu_open(const char *dir, unsigned flags);
+
+/* Articles in the knowledge base, whatever their audience (kbs_stats_json). */
+uint64_t tu_count_articles(kbs_kb *kb);
+
+/* Copies a directory tree (cp -a); fails the test on error. */
+void tu_copytree(const char *from, const char *to);
+
+/* A small deterministic generator for randomised tests. The seed comes from
+ * KBS_TEST_SEED when set (to replay a failure), else `fallback`; tests print
+ * it when they fail. */
+typedef struct tu_rng {
+	uint64_t s;
+} tu_rng;
+tu_rng tu_rng_new(uint64_t fallback);
+uint64_t tu_rand(tu_rng *r);
+/* Uniform in [0, n); n > 0. */
+size_t tu_below(tu_rng *r, size_t n);
+
+/* A positive integer from the environment variable `name`, else `fallback`. */
+unsigned tu_env_count(const char *name, unsigned fallback);
+
 #endif
