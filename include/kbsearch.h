@@ -83,8 +83,52 @@ KBS_EXPORT const char *kbs_status_str(kbs_status status);
 KBS_EXPORT const char *kbs_version(void);
 
 /* ------------------------------------------------------------------------ */
-/* Bounds                                                                    */
+/* Limits                                                                    */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * Every bound the library enforces, in one place. Past a bound, input is
+ * refused with a clear error, never cut silently: KBS_EINVALID from the
+ * call, or, for an article read from a file, a diagnostic "FILE:LINE:
+ * message" through kbs_diag_cb and the article skipped (the whole batch
+ * refused in strict mode). Sizes are in bytes of UTF-8.
+ *
+ * Queries (kbs_search, kbs_answer, kbs_suggest) and vote comments:
+ *   text                   at most KBS_MAX_QUERY_BYTES; any text within it
+ *                          is accepted, punctuation only included
+ *   words                  longer than 64 bytes (after case folding) are
+ *                          not indexed, so not found
+ *   limit                  clamped to KBS_MAX_LIMIT results (kbs_search)
+ *                          and to 50 suggestions (kbs_suggest)
+ *   offset                 at most 100000
+ *
+ * Articles (files and kbs_indexer_add):
+ *   whole article          at most KBS_MAX_ARTICLE_BYTES, every field
+ *                          counted, the body after Markdown rendering too
+ *   Markdown file          at most KBS_MAX_ARTICLE_BYTES + 64 KiB (front
+ *                          matter and markup), refused before it is read
+ *   JSONL line             at most KBS_MAX_ARTICLE_BYTES + 64 KiB (JSON
+ *                          syntax and escapes), a longer one skipped unread
+ *   id                     1 to KBS_MAX_ID_BYTES of A-Z a-z 0-9 . _ : -
+ *                          (no '/', no space: an id is never a path)
+ *   title                  at most KBS_MAX_TITLE_BYTES
+ *   category               at most KBS_MAX_CATEGORY_LEVELS levels, each at
+ *                          most KBS_MAX_CATEGORY_LEVEL_BYTES
+ *   tags, audience, segments: at most KBS_MAX_LIST_ITEMS entries, each at
+ *                          most KBS_MAX_LIST_ITEM_BYTES
+ *   labels                 a category path, tag, role or segment, case
+ *                          folded, at most 237 bytes (an index term)
+ *   YAML front matter      nested at most KBS_MAX_YAML_DEPTH deep, no
+ *                          aliases, one document
+ *   JSON                   nested at most 2048 deep (jansson's bound)
+ *   folders                walked at most 32 levels deep
+ *
+ * Synonyms (kbs_synonyms_load): at most 1 MiB per language, 8 words per
+ * entry, 64 entries per rule.
+ *
+ * Events: article ids as above; a search line of kbs_events_import holds
+ * at most 64 tags and 64 roles.
+ */
 
 /* Longest accepted query text, in bytes; longer is KBS_EINVALID. */
 #define KBS_MAX_QUERY_BYTES 4096
@@ -92,6 +136,17 @@ KBS_EXPORT const char *kbs_version(void);
 #define KBS_MAX_ARTICLE_BYTES (8u * 1024u * 1024u)
 /* Longest article id. */
 #define KBS_MAX_ID_BYTES 128
+/* Longest title, in bytes (after trimming). */
+#define KBS_MAX_TITLE_BYTES 1000
+/* Deepest category path ("A/B/C" has 3 levels), and longest level. */
+#define KBS_MAX_CATEGORY_LEVELS 8
+#define KBS_MAX_CATEGORY_LEVEL_BYTES 100
+/* Most entries in tags, audience or segments, and longest entry. */
+#define KBS_MAX_LIST_ITEMS 100
+#define KBS_MAX_LIST_ITEM_BYTES 100
+/* Deepest nesting of a Markdown article's YAML front matter: more than any
+ * article needs (2), far below what would hurt the parser. */
+#define KBS_MAX_YAML_DEPTH 64
 /* Most results one search returns (limit is clamped to it). */
 #define KBS_MAX_LIMIT 1000
 

@@ -3,9 +3,11 @@
 #include "query/synonyms.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* One message slot per thread, tagged with the handle it belongs to: a
  * thread reading kbs_errmsg(kb) after its own failed call gets that call's
@@ -252,6 +254,12 @@ void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *c)
 kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err)
 {
 	kbs_status rc = KBS_OK;
+	/* Said here, or the engine's failure to take its lock file reads as
+	 * "another indexer" on a knowledge base nobody is writing. */
+	if (faccessat(AT_FDCWD, kb->index_dir, W_OK, AT_EACCESS) != 0 &&
+	    (errno == EACCES || errno == EROFS || errno == EPERM))
+		return kbs_err__set(err, KBS_EIO, "the knowledge base at %s is read-only: %s",
+				    kb->home, strerror(errno));
 	pthread_mutex_lock(&kb->lock);
 	if (kb->has_indexer)
 		rc = kbs_err__set(err, KBS_ELOCKED,

@@ -897,13 +897,13 @@ static void test_field_names(void **state)
 /* Streams and sizes                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* A line longer than KBS_MAX_ARTICLE_BYTES is reported and skipped without
- * being kept whole; the next line goes in. */
+/* A line longer than KBS_INDEX_MAX_FILE_BYTES is reported and skipped
+ * without being kept whole; the next line goes in. */
 static void test_jsonl_long_line(void **state)
 {
 	(void)state;
 	const char *tail = "\n{\"id\":\"b\",\"title\":\"B\",\"body\":\"y\"}\n";
-	size_t big = (size_t)KBS_MAX_ARTICLE_BYTES + 10;
+	size_t big = KBS_INDEX_MAX_FILE_BYTES + 10;
 	size_t len = big + strlen(tail);
 	char *in = malloc(len + 1);
 	assert_non_null(in);
@@ -915,7 +915,7 @@ static void test_jsonl_long_line(void **state)
 	kbs_index__sink s = sink_for(&c);
 	assert_int_equal(parse_jsonl_bytes(in, len, &s, &c), KBS_OK);
 	assert_int_equal(c.ndiags, 1);
-	assert_string_equal(c.diags[0], "1: line is longer than 8388608 bytes");
+	assert_string_equal(c.diags[0], "1: line is longer than 8454144 bytes");
 	assert_int_equal(c.narts, 1);
 	assert_string_equal(c.arts[0].f[KBS_F_ID], "b");
 	assert_int_equal(c.arts[0].line, 2);

@@ -262,53 +262,84 @@ static bool hex_decode(const char *s, uint8_t *out, size_t n)
 	return true;
 }
 
-/* Reads the secret, making it when missing: O_EXCL makes two processes
- * opening a new knowledge base at once agree on one. */
-static kbs_status load_key(kbs_events *e, kbs_err *err)
+/* Makes a new secret and puts it in place whole: written and synced under
+ * a name of this process's own, then linked to events.key, which fails if
+ * another process got there first (it then reads theirs). A process killed
+ * halfway leaves only its own temporary file, never a partial events.key:
+ * creating events.key itself and then writing it, as this once did, left
+ * an empty secret after a kill, and the events store unusable for good.
+ * KBS_STOP: another process made it first. */
+static kbs_status make_key(kbs_events *e, kbs_err *err)
 {
 	kbs_status rc = KBS_OK;
-	char hex[65] = "";
-	int fd = open(e->keypath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		uint8_t k[32];
-		if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k) {
-			close(fd);
-			unlink(e->keypath);
-			return kbs_err__set(err, KBS_EIO, "no randomness for the events secret: %s",
-					    strerror(errno));
-		}
-		for (size_t i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", k[i]);
-		hex[64] = '\n';
-		bool ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
-		int saved = errno;
-		close(fd);
-		if (!ok) {
-			unlink(e->keypath);
-			return kbs_err__set(err, KBS_EIO, "cannot write %s: %s", e->keypath,
-					    strerror(saved));
-		}
-		memcpy(e->key, k, sizeof k);
-		return KBS_OK;
+	char hex[65];
+	uint8_t k[32];
+	char *tmp = kbs_sprintf("%s.%ld.tmp", e->keypath, (long)getpid());
+	if (!tmp)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k) {
+		rc = kbs_err__set(err, KBS_EIO, "no randomness for the events secret: %s",
+				  strerror(errno));
+		goto cleanup;
 	}
-	if (errno != EEXIST)
-		return kbs_err__set(err, KBS_EIO, "cannot create %s: %s", e->keypath, strerror(errno));
-	/* Another process may be writing it right now: wait for the whole. */
-	for (int attempt = 0; attempt < 50; attempt++) {
-		FILE *f = fopen(e->keypath, "re");
-		if (!f)
-			return kbs_err__set(err, KBS_EIO, "cannot read %s: %s", e->keypath, strerror(errno));
-		size_t got = fread(hex, 1, 64, f);
-		fclose(f);
-		hex[got] = '\0';
-		if (got == 64)
-			break;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	hex[64] = '\n';
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = kbs_err__set(err, KBS_EIO, "cannot create %s: %s", e->keypath, strerror(errno));
+		goto cleanup;
 	}
-	if (strlen(hex) != 64 || !hex_decode(hex, e->key, 32))
-		rc = kbs_err__set(err, KBS_EIO, "%s is damaged (not 64 hex digits)", e->keypath);
+	bool ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
+	int saved = errno;
+	close(fd);
+	if (!ok) {
+		rc = kbs_err__set(err, KBS_EIO, "cannot write %s: %s", e->keypath, strerror(saved));
+		goto cleanup;
+	}
+	if (link(tmp, e->keypath) != 0) {
+		if (errno == EEXIST)
+			rc = KBS_STOP;
+		else
+			rc = kbs_err__set(err, KBS_EIO, "cannot create %s: %s", e->keypath,
+					  strerror(errno));
+		goto cleanup;
+	}
+	/* The new name must survive a power cut too. */
+	const char *slash = strrchr(e->keypath, '/');
+	char *home = slash ? kbs_strndup(e->keypath, (size_t)(slash - e->keypath)) : NULL;
+	int dfd = home ? open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(home);
+	memcpy(e->key, k, sizeof k);
+cleanup:
+	unlink(tmp);
+	free(tmp);
 	return rc;
+}
+
+/* Reads the secret, making it when missing. */
+static kbs_status load_key(kbs_events *e, kbs_err *err)
+{
+	char hex[65] = "";
+	FILE *f = fopen(e->keypath, "re");
+	if (!f && errno == ENOENT) {
+		kbs_status rc = make_key(e, err);
+		if (rc != KBS_STOP)
+			return rc;
+		f = fopen(e->keypath, "re");
+	}
+	if (!f)
+		return kbs_err__set(err, KBS_EIO, "cannot read %s: %s", e->keypath, strerror(errno));
+	size_t got = fread(hex, 1, 64, f);
+	fclose(f);
+	hex[got] = '\0';
+	if (got != 64 || !hex_decode(hex, e->key, 32))
+		return kbs_err__set(err, KBS_EIO, "%s is damaged (not 64 hex digits)", e->keypath);
+	return KBS_OK;
 }
 
 static void hash_session(const kbs_events *e, const char *session, char out[33])

@@ -61,8 +61,9 @@ typedef struct kbs_index__sink {
 	const char *default_lang; /* applied by validation; NULL: "en" */
 } kbs_index__sink;
 
-/* Largest Markdown file read: an article of the largest size plus room for
- * its front matter and markup. */
+/* Largest Markdown file read, and longest JSONL line: an article of the
+ * largest size plus room for its front matter and markup, or for its JSON
+ * syntax and escapes. */
 #define KBS_INDEX_MAX_FILE_BYTES ((size_t)KBS_MAX_ARTICLE_BYTES + 65536u)
 
 /* Parses one Markdown file's bytes: optional UTF-8 BOM, then front matter
@@ -78,7 +79,7 @@ kbs_status kbs_index__parse_markdown(const char *file, const char *data, size_t 
 /* Parses a JSONL stream: one JSON object per line, blank lines skipped.
  * A bad line is reported with its line number and skipped; the other lines
  * go on. Lines are read with no length limit other than
- * KBS_MAX_ARTICLE_BYTES (a longer line is reported and skipped).
+ * KBS_INDEX_MAX_FILE_BYTES (a longer line is reported and skipped).
  * Returns KBS_OK when the stream was read to its end, KBS_EIO on a read
  * error, or the sink's error / KBS_ENOMEM. `done` (may be NULL) receives
  * the bytes read so far after each line, for progress. */

@@ -4,9 +4,11 @@
  * stream goes on.
  *
  * Lines are read into a buffer that grows as needed but never holds more
- * than KBS_MAX_ARTICLE_BYTES (+2 for CRLF): the rest of a longer line is
+ * than KBS_INDEX_MAX_FILE_BYTES (+2 for CRLF): the rest of a longer line is
  * read and dropped, so one hostile line cannot take memory without bound
- * (getline would keep all of it before we could say no).
+ * (getline would keep all of it before we could say no). The bound leaves
+ * room for the JSON around an article of the largest size: with the
+ * article's own bound, the largest article could not be given at all.
  */
 #include "article.h"
 
@@ -15,11 +17,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINE_CAP ((size_t)KBS_MAX_ARTICLE_BYTES + 2)
+#define LINE_MAX_BYTES KBS_INDEX_MAX_FILE_BYTES
+#define LINE_CAP (LINE_MAX_BYTES + 2)
 
 typedef struct line {
 	kbs_buf buf;     /* the line without its '\n' (and CR), at most LINE_CAP */
-	bool too_long;   /* more than KBS_MAX_ARTICLE_BYTES */
+	bool too_long;   /* more than LINE_MAX_BYTES */
 	uint64_t bytes;  /* bytes consumed, '\n' included */
 } line;
 
@@ -61,7 +64,7 @@ static kbs_status read_line(FILE *in, line *l)
 		return KBS_ENOMEM;
 	if (l->buf.len > 0 && l->buf.data[l->buf.len - 1] == '\r')
 		l->buf.data[--l->buf.len] = '\0';
-	if (l->buf.len > KBS_MAX_ARTICLE_BYTES)
+	if (l->buf.len > LINE_MAX_BYTES)
 		l->too_long = true;
 	return KBS_OK;
 }
@@ -228,7 +231,7 @@ kbs_status kbs_index__parse_jsonl(const char *file, FILE *in, const kbs_index__s
 			n -= 3;
 		}
 		if (l.too_long)
-			error(&j, "line is longer than %u bytes", KBS_MAX_ARTICLE_BYTES);
+			error(&j, "line is longer than %zu bytes", LINE_MAX_BYTES);
 		else if (!blank(s, n))
 			rc = parse_line(&j, s, n);
 		if (done)

@@ -23,8 +23,6 @@
 #include <string.h>
 #include <yaml.h>
 
-/* Deeper than any article needs (2), far below what hurts. */
-#define MAX_YAML_DEPTH 64
 /* Front matter and Markdown around an article of the largest size; the
  * article itself is held to KBS_MAX_ARTICLE_BYTES by validation. The same
  * bound as lib/index/indexer.c applies before reading a file. */
@@ -125,9 +123,9 @@ static kbs_status yaml_screen(const md *m)
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
-			if (++depth > MAX_YAML_DEPTH)
+			if (++depth > KBS_MAX_YAML_DEPTH)
 				rc = error(m, line, "YAML nested deeper than %d levels",
-					   MAX_YAML_DEPTH);
+					   KBS_MAX_YAML_DEPTH);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:

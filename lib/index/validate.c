@@ -6,8 +6,9 @@
  * the field it is about, so that a content manager fixes one thing at a
  * time and the message always names where. UTF-8 and the size of the whole
  * article are checked first (before any rendering work), then each field in
- * kbs_field order, then the size again: a rendered body can outgrow its
- * Markdown.
+ * kbs_field order, with the size again right after the body: a rendered
+ * body can outgrow its Markdown. Not at the end: the defaults filled in by
+ * then (kind, lang, audience) would count against the author's bytes.
  *
  * Leniency, on purpose: an optional string field that is blank (e.g. the
  * "category": "" of many CMS exports) counts as absent, and an empty audience
@@ -23,12 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_TITLE_BYTES 1000
-#define MAX_CATEGORY_LEVELS 8
-#define MAX_LEVEL_BYTES 100
-#define MAX_ITEM_BYTES 100
-#define MAX_ITEMS 100
 
 /* ------------------------------------------------------------------------ */
 /* Fields                                                                    */
@@ -437,8 +432,8 @@ static kbs_status check_title(const vctx *v)
 	size_t n = trim(v->a->title);
 	if (n == 0)
 		return bad(v, KBS_F_TITLE, "title is blank");
-	if (n > MAX_TITLE_BYTES)
-		return bad(v, KBS_F_TITLE, "title is longer than %d bytes (%zu)", MAX_TITLE_BYTES,
+	if (n > KBS_MAX_TITLE_BYTES)
+		return bad(v, KBS_F_TITLE, "title is longer than %d bytes (%zu)", KBS_MAX_TITLE_BYTES,
 			   n);
 	return check_controls(v, KBS_F_TITLE, v->a->title, "");
 }
@@ -546,13 +541,13 @@ static kbs_status check_category(const vctx *v)
 			e--;
 		if (b == e)
 			rc = bad(v, KBS_F_CATEGORY, "category '%s' has an empty level", q);
-		else if (++levels > MAX_CATEGORY_LEVELS)
+		else if (++levels > KBS_MAX_CATEGORY_LEVELS)
 			rc = bad(v, KBS_F_CATEGORY, "category '%s' has more than %d levels", q,
-				 MAX_CATEGORY_LEVELS);
-		else if ((size_t)(e - b) > MAX_LEVEL_BYTES)
+				 KBS_MAX_CATEGORY_LEVELS);
+		else if ((size_t)(e - b) > KBS_MAX_CATEGORY_LEVEL_BYTES)
 			rc = bad(v, KBS_F_CATEGORY,
 				 "category '%s' has a level longer than %d bytes", q,
-				 MAX_LEVEL_BYTES);
+				 KBS_MAX_CATEGORY_LEVEL_BYTES);
 		if (rc != KBS_OK)
 			goto cleanup;
 		if (out.len)
@@ -597,9 +592,9 @@ static kbs_status check_list(const vctx *v, kbs_field f)
 		kbs_index__excerpt(q, sizeof q, s, n);
 		if (n == 0)
 			rc = bad(v, f, "%s entry %zu is blank", name, i + 1);
-		else if (n > MAX_ITEM_BYTES)
+		else if (n > KBS_MAX_LIST_ITEM_BYTES)
 			rc = bad(v, f, "%s entry '%s' is longer than %d bytes", name, q,
-				 MAX_ITEM_BYTES);
+				 KBS_MAX_LIST_ITEM_BYTES);
 		else if (c >= 0)
 			rc = bad(v, f, "%s entry '%s' contains a control character (U+%04lX)",
 				 name, q, (unsigned long)c);
@@ -612,8 +607,8 @@ static kbs_status check_list(const vctx *v, kbs_field f)
 			free(s);
 			continue;
 		}
-		if (kept == MAX_ITEMS) {
-			rc = bad(v, f, "%s has more than %d entries", name, MAX_ITEMS);
+		if (kept == KBS_MAX_LIST_ITEMS) {
+			rc = bad(v, f, "%s has more than %d entries", name, KBS_MAX_LIST_ITEMS);
 			break;
 		}
 		l->v[kept++] = s;
@@ -648,9 +643,12 @@ kbs_status kbs_index__validate(kbs_index__article *a, bool body_is_markdown,
 {
 	vctx v = { a, sink };
 	kbs_status rc;
+	/* The size again once the body is rendered: the text can outgrow
+	 * its Markdown (list items set apart, every item numbered in full).
+	 * What follows only trims, or fills in defaults. */
 	if ((rc = check_utf8(&v)) != KBS_OK || (rc = check_size(&v)) != KBS_OK ||
 	    (rc = check_id(&v)) != KBS_OK || (rc = check_title(&v)) != KBS_OK ||
-	    (rc = check_body(&v, body_is_markdown)) != KBS_OK ||
+	    (rc = check_body(&v, body_is_markdown)) != KBS_OK || (rc = check_size(&v)) != KBS_OK ||
 	    (rc = check_kind(&v)) != KBS_OK || (rc = check_lang(&v)) != KBS_OK ||
 	    (rc = check_category(&v)) != KBS_OK || (rc = check_list(&v, KBS_F_TAGS)) != KBS_OK ||
 	    (rc = check_list(&v, KBS_F_AUDIENCE)) != KBS_OK ||
@@ -658,7 +656,5 @@ kbs_status kbs_index__validate(kbs_index__article *a, bool body_is_markdown,
 	    (rc = check_updated(&v)) != KBS_OK || (rc = check_text(&v, KBS_F_URL, "")) != KBS_OK ||
 	    (rc = check_text(&v, KBS_F_SUMMARY, "\n\t")) != KBS_OK)
 		return rc;
-	/* Again now that the body is rendered: the text can outgrow its
-	 * Markdown (list items set apart, every item numbered in full). */
-	return check_size(&v);
+	return KBS_OK;
 }
