@@ -231,6 +231,13 @@ static const row rows[] = {
 	 * file line (front matter starts at line 2), with libyaml's text. */
 	MD(.in = "---\nid: a\ntitle: T\nsummary: a: b\n---\nBody\n",
 	   .diag = { "4: YAML: mapping values are not allowed in this context" }),
+	/* libyaml also breaks lines at a lone CR, NEL, LS and PS; messages
+	 * still count lines by '\n', as the rest of the file (found by
+	 * fuzzing: a YAML error named line 9 of a file of 4 lines). */
+	MD(.in = "---\nid: a\ntitle: \"x\ry\xC2\x85z\xE2\x80\xA8w\"\nsummary: a: b\n---\nBody\n",
+	   .diag = { "4: YAML: mapping values are not allowed in this context" }),
+	MD(.in = "---\nid: a\rtitle: T\r\r\nkind: guide\n---\nBody\n", .n = 1, .id = "a",
+	   .title = "T", .lines = "id=2 title=2 kind=3 body=5"),
 	/* A YAML error with a context names where the construct began. */
 	MD(.in = "---\nid: a\ntags: [a, b\ntitle: T\n---\nBody\n",
 	   .diag = { "4: YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3)" }),

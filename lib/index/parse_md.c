@@ -27,6 +27,13 @@
  * article itself is held to KBS_MAX_ARTICLE_BYTES by validation. The same
  * bound as lib/index/indexer.c applies before reading a file. */
 
+/* Where mark_line last stopped: libyaml line, byte in the front matter,
+ * file line. */
+typedef struct line_walk {
+	size_t yline, off;
+	unsigned line;
+} line_walk;
+
 typedef struct md {
 	const char *file;
 	const kbs_index__sink *sink;
@@ -34,6 +41,7 @@ typedef struct md {
 	const char *yaml; /* the front matter, between the delimiter lines */
 	size_t ylen;
 	unsigned first; /* its first line in the file */
+	line_walk *walk;
 } md;
 
 /* 1-based line of byte `off` of data. */
@@ -46,9 +54,46 @@ static unsigned line_at(const char *data, size_t off)
 	return line;
 }
 
+/* Length of the YAML line break at y[0..n), or 0. libyaml breaks lines at
+ * CR, NEL, LS and PS too (YAML 1.1), where the file has no new line. */
+static size_t yaml_break(const unsigned char *y, size_t n)
+{
+	if (y[0] == '\r')
+		return n > 1 && y[1] == '\n' ? 2 : 1;
+	if (y[0] == '\n')
+		return 1;
+	if (n > 1 && y[0] == 0xC2 && y[1] == 0x85)
+		return 2;
+	if (n > 2 && y[0] == 0xE2 && y[1] == 0x80 && (y[2] == 0xA8 || y[2] == 0xA9))
+		return 3;
+	return 0;
+}
+
+/* The file line of a libyaml mark, counted by '\n' like every other line
+ * we report: libyaml's own count also breaks at a stray CR or U+2028 and
+ * would name a line past the end of the file. Marks mostly come in order
+ * (one per field), so the walk goes on from the last one. */
 static unsigned mark_line(const md *m, yaml_mark_t mark)
 {
-	return m->first + (unsigned)mark.line;
+	const unsigned char *y = (const unsigned char *)m->yaml;
+	line_walk *w = m->walk;
+	if (mark.line < w->yline || w->line < m->first) {
+		w->yline = 0;
+		w->off = 0;
+		w->line = m->first;
+	}
+	while (w->yline < mark.line && w->off < m->ylen) {
+		size_t b = yaml_break(y + w->off, m->ylen - w->off);
+		if (b == 0) {
+			w->off++;
+			continue;
+		}
+		if (y[w->off + b - 1] == '\n')
+			w->line++;
+		w->off += b;
+		w->yline++;
+	}
+	return w->line;
 }
 
 static kbs_status error(const md *m, unsigned line, const char *fmt, ...)
@@ -325,7 +370,8 @@ kbs_status kbs_index__parse_markdown(const char *file, const char *data, size_t 
 	kbs_index__article a = { 0 };
 	a.file = file;
 	a.line = 1;
-	md m = { file, sink, &a, NULL, 0, 2 };
+	line_walk walk = { 0, 0, 0 };
+	md m = { file, sink, &a, NULL, 0, 2, &walk };
 	const char *body = NULL;
 	size_t blen = 0;
 	kbs_status rc = split(&m, data ? data : "", data ? len : 0, &body, &blen);
