@@ -338,28 +338,6 @@ static void events_child(const char *db, int fd)
 		pause();
 }
 
-static int64_t q1(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *qs(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
-}
-
 static json_t *report_json(kbs_kb *kb, kbs_report_kind kind)
 {
 	kbs_report_opts o = KBS_REPORT_OPTS_INIT;
@@ -380,12 +358,12 @@ static int64_t prefix_rows(sqlite3 *db, const char *table, const char *where, in
 {
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE %s", table, where);
-	int64_t n = q1(db, sql);
+	int64_t n = tu_sql_int(db, sql);
 	snprintf(sql, sizeof sql,
 		 "SELECT COUNT(*) FROM %s WHERE %s AND (at - %lld) %% %lld = 0 AND at - %lld < %lld * %lld",
 		 table, where, (long long)(EV_BASE + off), (long long)MIN_MS, (long long)(EV_BASE + off),
 		 (long long)n, (long long)MIN_MS);
-	if (q1(db, sql) != n)
+	if (tu_sql_int(db, sql) != n)
 		fail_msg("%s (%s): not a prefix of what was logged", table, where);
 	return n;
 }
@@ -446,12 +424,12 @@ static void events_killed_at_random_points(void **state)
 		char *path = tu_path(db, "events.sqlite");
 		sqlite3 *sq = NULL;
 		assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-		char *ok = qs(sq, "PRAGMA integrity_check");
+		char *ok = tu_sql_text(sq, "PRAGMA integrity_check");
 		assert_string_equal(ok, "ok");
 		free(ok);
 		int64_t S = prefix_rows(sq, "searches", "1", 0);
 		int64_t V = prefix_rows(sq, "events", "type = 'view'", 1000);
-		int64_t T = q1(sq, "SELECT COUNT(*) FROM events WHERE type = 'ticket'");
+		int64_t T = tu_sql_int(sq, "SELECT COUNT(*) FROM events WHERE type = 'ticket'");
 		/* Everything flushed is there. */
 		if (S < last + 1 || V < last + 1)
 			fail_msg("run %u (seed %llu): flushed %d rounds, found %lld searches, %lld views",
@@ -463,7 +441,7 @@ static void events_killed_at_random_points(void **state)
 		if (!(T == before_last || (V == S && T == (S + 2) / 3)))
 			fail_msg("run %u: %lld tickets after %lld searches and %lld views", run,
 				 (long long)T, (long long)S, (long long)V);
-		assert_int_equal(q1(sq, "SELECT COUNT(*) FROM shown WHERE search NOT IN "
+		assert_int_equal(tu_sql_int(sq, "SELECT COUNT(*) FROM shown WHERE search NOT IN "
 					"(SELECT id FROM searches)"), 0);
 		sqlite3_close(sq);
 		free(path);
@@ -694,12 +672,12 @@ static void full_disk_while_logging(void **state)
 	char *path = tu_path(db, "events.sqlite");
 	sqlite3 *sq = NULL;
 	assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	char *ok = qs(sq, "PRAGMA integrity_check");
+	char *ok = tu_sql_text(sq, "PRAGMA integrity_check");
 	assert_string_equal(ok, "ok");
 	free(ok);
 	/* What was durable before is still there. */
-	assert_int_equal(q1(sq, "SELECT COUNT(*) FROM events WHERE type = 'view'"), 1);
-	assert_int_equal(q1(sq, "SELECT COUNT(*) FROM events WHERE type = 'ticket'"), 1);
+	assert_int_equal(tu_sql_int(sq, "SELECT COUNT(*) FROM events WHERE type = 'view'"), 1);
+	assert_int_equal(tu_sql_int(sq, "SELECT COUNT(*) FROM events WHERE type = 'ticket'"), 1);
 	sqlite3_close(sq);
 	free(path);
 	ev.session = "after";
@@ -813,7 +791,7 @@ static void killed_at_a_write(void **state)
 		char *path = tu_path(db, "events.sqlite");
 		sqlite3 *sq = NULL;
 		assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-		char *ok = qs(sq, "PRAGMA integrity_check");
+		char *ok = tu_sql_text(sq, "PRAGMA integrity_check");
 		assert_string_equal(ok, "ok");
 		free(ok);
 		sqlite3_close(sq);

@@ -116,28 +116,6 @@ static sqlite3 *store(fx *f)
 	return db;
 }
 
-static int64_t q1(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *qs(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
-}
-
 static json_t *report(kbs_kb *kb, kbs_report_kind kind, int64_t since, int64_t until,
 		      const char *const *roles, size_t nroles)
 {
@@ -236,30 +214,30 @@ static void search_record_and_privacy(void **state)
 	free(search_at(f->kb, "v2", T("2026-03-02T11:00:00Z"), "facture jean.dupont@mail.fr 0612345678", NULL));
 
 	sqlite3 *db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 2);
 	/* Nothing redacted survives in the key either. */
-	char *k = qs(db, "SELECT query || ' | ' || qkey FROM searches WHERE session <> ("
+	char *k = tu_sql_text(db, "SELECT query || ' | ' || qkey FROM searches WHERE session <> ("
 			 "SELECT session FROM searches WHERE at = 1772445600000)");
 	assert_non_null(k);
 	assert_null(strstr(k, "dupont"));
 	assert_null(strstr(k, "0612"));
 	assert_non_null(strstr(k, "facture <email> <phone> | "));
 	free(k);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches WHERE qkey GLOB '*[0-9]*'"), 0);
-	char *q = qs(db, "SELECT query FROM searches WHERE at = 1772445600000");
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches WHERE qkey GLOB '*[0-9]*'"), 0);
+	char *q = tu_sql_text(db, "SELECT query FROM searches WHERE at = 1772445600000");
 	assert_string_equal(q, "facture en ligne, mon tel <phone>");
 	free(q);
-	assert_int_equal(q1(db, "SELECT at FROM searches"), T("2026-03-02T10:00:00Z"));
-	assert_int_equal(q1(db, "SELECT lang = 'fr' AND results > 0 AND latency_us > 0"
+	assert_int_equal(tu_sql_int(db, "SELECT at FROM searches"), T("2026-03-02T10:00:00Z"));
+	assert_int_equal(tu_sql_int(db, "SELECT lang = 'fr' AND results > 0 AND latency_us > 0"
 				" AND length(search_id) = 32 AND qkey <> '' FROM searches WHERE at = 1772445600000"),
 			 1);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM shown WHERE article = 'a-facture' AND rank = 1"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM shown WHERE article = 'a-facture' AND rank = 1"), 2);
 	/* The session is a keyed hash: 32 hex digits, not the id. */
-	assert_int_equal(q1(db, "SELECT length(session) = 32 AND session <> 'visitor-secret-42'"
+	assert_int_equal(tu_sql_int(db, "SELECT length(session) = 32 AND session <> 'visitor-secret-42'"
 				" AND session NOT LIKE '%secret%' FROM searches WHERE at = 1772445600000"),
 			 1);
-	assert_int_equal(q1(db, "PRAGMA user_version"), 1);
-	char *mode = qs(db, "PRAGMA journal_mode");
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 1);
+	char *mode = tu_sql_text(db, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
 	sqlite3_close(db);
@@ -300,14 +278,14 @@ static void query_keys(void **state)
 	}
 	sqlite3 *db = store(f);
 	/* Rows 0 and 4 are one question: four distinct keys in all. */
-	assert_int_equal(q1(db, "SELECT COUNT(DISTINCT qkey) FROM searches"), ROWS - 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(DISTINCT qkey) FROM searches"), ROWS - 1);
 	for (size_t i = 0; i < ROWS; i++) {
 		char sql[256];
 		snprintf(sql, sizeof sql,
 			 "SELECT COUNT(DISTINCT qkey) FROM searches WHERE session = "
 			 "(SELECT session FROM searches WHERE at = %lld)",
 			 (long long)(t + (int64_t)(i * 4) * HOUR_MS));
-		if (q1(db, sql) != 1)
+		if (tu_sql_int(db, sql) != 1)
 			fail_msg("row %zu (\"%s\" / \"%s\") has more than one key", i, same[i][0],
 				 same[i][1]);
 	}
@@ -359,7 +337,7 @@ static void unanswered_reasons(void **state)
 		assert_string_equal((const char *)sqlite3_column_text(st, 2), i < n ? "[]" : "[\"agent\"]");
 	}
 	sqlite3_finalize(st);
-	char *filters = qs(db, "SELECT filters FROM searches WHERE reason = 'filtered'");
+	char *filters = tu_sql_text(db, "SELECT filters FROM searches WHERE reason = 'filtered'");
 	assert_non_null(filters);
 	assert_string_equal(filters, "{\"category\":\"Contrat\"}");
 	free(filters);
@@ -684,9 +662,9 @@ static void retention_and_erasure(void **state)
 	assert_kbs_ok(f->kb, kbs_events_purge(&n, f->kb, now - 90 * DAY_MS));
 	assert_int_equal(n, 2); /* old's view and search (its shown rows go with it) */
 	sqlite3 *db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM events"), 3);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 1);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM shown WHERE search NOT IN (SELECT id FROM searches)"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM events"), 3);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM shown WHERE search NOT IN (SELECT id FROM searches)"), 0);
 	sqlite3_close(db);
 
 	/* The trail a support agent reads before answering new's ticket. */
@@ -708,8 +686,8 @@ static void retention_and_erasure(void **state)
 	assert_kbs_ok(f->kb, kbs_events_erase(&n, f->kb, "new"));
 	assert_int_equal(n, 3);
 	db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM events"), 1);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM events"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 0);
 	sqlite3_close(db);
 	assert_int_equal(kbs_events_erase(&n, f->kb, ""), KBS_EINVALID);
 
@@ -721,7 +699,7 @@ static void retention_and_erasure(void **state)
 	assert_kbs_ok(NULL, kbs_open(&f->kb, home, &oo, NULL));
 	free(home);
 	db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM events"), 0); /* mid was 60 days old */
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM events"), 0); /* mid was 60 days old */
 	sqlite3_close(db);
 }
 
@@ -763,10 +741,10 @@ static void import_reports_bad_lines(void **state)
 	assert_true(tu_diags_has(&d, "'yesterday' is not an ISO 8601 time"));
 	tu_diags_free(&d);
 	sqlite3 *db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 1);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM events"), 3);
-	assert_int_equal(q1(db, "SELECT at FROM events WHERE type = 'vote'"), T("2026-03-02T09:01:00Z"));
-	char *c = qs(db, "SELECT comment FROM events WHERE type = 'vote'");
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM events"), 3);
+	assert_int_equal(tu_sql_int(db, "SELECT at FROM events WHERE type = 'vote'"), T("2026-03-02T09:01:00Z"));
+	char *c = tu_sql_text(db, "SELECT comment FROM events WHERE type = 'vote'");
 	assert_string_equal(c, "rappelez moi au <phone>");
 	free(c);
 	sqlite3_close(db);
@@ -841,7 +819,7 @@ static void full_queue_drops_and_counts(void **state)
 	assert_int_equal(kbs_event_log(f->kb, &ev), KBS_ERETRY);
 	kbs_events__pause(f->kb, false);
 	sqlite3 *db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 2);
 	sqlite3_close(db);
 	assert_int_equal(kbs_events_dropped(f->kb), 3);
 }
@@ -901,9 +879,9 @@ static void flushed_survives_sigkill(void **state)
 	assert_kbs_ok(NULL, kbs_open(&f->kb, home, NULL, NULL));
 	free(home);
 	sqlite3 *db = store(f);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM events WHERE type = 'view'"), 300);
-	assert_int_equal(q1(db, "SELECT COUNT(*) FROM searches"), 1);
-	assert_int_equal(q1(db, "SELECT COUNT(DISTINCT session) FROM events WHERE type = 'view'"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM events WHERE type = 'view'"), 300);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM searches"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(DISTINCT session) FROM events WHERE type = 'view'"), 2);
 	sqlite3_close(db);
 }
 

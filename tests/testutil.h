@@ -95,4 +95,12 @@ size_t tu_below(tu_rng *r, size_t n);
 /* A positive integer from the environment variable `name`, else `fallback`. */
 unsigned tu_env_count(const char *name, unsigned fallback);
 
+/* The first column of the first row of `sql` on an open SQLite database
+ * (the events store, read as a report would not): an integer (-1 with no
+ * row) or a malloc'd string (NULL with no row or a NULL). A statement that
+ * does not prepare fails the test. */
+struct sqlite3;
+int64_t tu_sql_int(struct sqlite3 *db, const char *sql);
+char *tu_sql_text(struct sqlite3 *db, const char *sql);
+
 #endif
