@@ -105,6 +105,37 @@ static void correction(void **state)
 	tu_mini_free(&m);
 }
 
+/* A close spelling is drawn only from articles the caller may see: a word
+ * only agents' articles hold must not reach a customer in the corrected
+ * query, even when it is the most frequent close spelling. */
+static void correction_only_from_visible(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"a1\",\"title\":\"Compteur interne\",\"lang\":\"fr\","
+		"\"audience\":[\"agent\"],\"body\":\"Compteur.\"}\n"
+		"{\"id\":\"a2\",\"title\":\"Compteur de tickets\",\"lang\":\"fr\","
+		"\"audience\":[\"agent\"],\"body\":\"Compteur.\"}\n"
+		"{\"id\":\"p1\",\"title\":\"Compter les jours\",\"lang\":\"fr\","
+		"\"body\":\"Compter.\"}\n");
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(m.kb, "compteir ", &o);
+	assert_non_null(kbs_results_corrected_query(r));
+	assert_string_equal(kbs_results_corrected_query(r), "compter ");
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		assert_string_equal(kbs_results_id(r, i), "p1");
+	kbs_results_free(r);
+	const char *agent[] = { "agent" };
+	o.roles = agent;
+	o.nroles = 1;
+	r = search(m.kb, "compteir ", &o);
+	assert_non_null(kbs_results_corrected_query(r));
+	assert_string_equal(kbs_results_corrected_query(r), "compteur ");
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 /* A word matched exactly ranks above a word matched by a close spelling
  * (same rarity: one article each). */
 static void exact_above_typo(void **state)
@@ -632,6 +663,7 @@ int main(void)
 	const struct CMUnitTest mini_tests[] = {
 		cmocka_unit_test(typo_bounds),
 		cmocka_unit_test(correction),
+		cmocka_unit_test(correction_only_from_visible),
 		cmocka_unit_test(exact_above_typo),
 		cmocka_unit_test(derived_forms),
 		cmocka_unit_test(phrase_and_exclusion),

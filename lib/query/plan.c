@@ -678,6 +678,13 @@ typedef struct typo_scan {
 	cand best[TYPO_MAX_FIXES];
 	size_t nbest;
 	const char *word;
+	/* A candidate must be in an article the caller may see: a word only
+	 * hidden articles hold would reach the caller in the corrected
+	 * query. */
+	kbs_query__plan *p;
+	kbs_ctx *ctx;
+	kbs_status rc;
+	kbs_err *err;
 } typo_scan;
 
 /* Optimal string alignment distance, or maxd + 1 when above maxd. */
@@ -713,6 +720,30 @@ static unsigned osa(const uint32_t *a, size_t an, const uint32_t *b, size_t bn, 
 	return prev[bn] > maxd ? maxd + 1 : prev[bn];
 }
 
+/* Whether an article the caller may see holds `term`. Asked only of the
+ * few candidates good enough to keep, and only when the index hides
+ * something from someone. */
+static bool seen_by_caller(typo_scan *s, const char *term)
+{
+	if (s->rc != KBS_OK)
+		return false;
+	if (!s->p->hides)
+		return true;
+	kbs_qnode *t = kbs_query__term(&s->p->arena, "", term);
+	if (!t) {
+		s->rc = kbs_err__set(s->err, KBS_ENOMEM, "out of memory");
+		return false;
+	}
+	kbs_store__search_req req = {
+		.query = t, .filter = s->p->roles, .limit = 1, .unranked = true, .no_data = true,
+	};
+	kbs_store__result r = { 0 };
+	s->rc = kbs_store__search(s->ctx->reader, &req, &r, s->err);
+	bool yes = s->rc == KBS_OK && r.nhits > 0;
+	kbs_store__result_free(&r);
+	return yes;
+}
+
 static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
 {
 	if (strlen(term) > KBS_TEXT_MAX_TERM || strcmp(term, s->word) == 0)
@@ -723,7 +754,7 @@ static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
 	size_t at = s->nbest;
 	while (at > 0 && (s->best[at - 1].d > d || (s->best[at - 1].d == d && s->best[at - 1].freq < freq)))
 		at--;
-	if (at >= TYPO_MAX_FIXES)
+	if (at >= TYPO_MAX_FIXES || !seen_by_caller(s, term))
 		return;
 	size_t last = s->nbest < TYPO_MAX_FIXES ? s->nbest : TYPO_MAX_FIXES - 1;
 	memmove(&s->best[at + 1], &s->best[at], (last - at) * sizeof *s->best);
@@ -737,7 +768,7 @@ static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
 static kbs_status scan_term(const char *term, uint64_t freq, void *payload)
 {
 	typo_scan *s = payload;
-	if (++s->scanned > TYPO_SCAN_MAX)
+	if (++s->scanned > TYPO_SCAN_MAX || s->rc != KBS_OK)
 		return KBS_STOP;
 	uint32_t c[KBS_TEXT_MAX_TERM + 1];
 	size_t cn = decode(term, c, KBS_TEXT_MAX_TERM);
@@ -758,9 +789,10 @@ static void probe(kbs_ctx *ctx, typo_scan *s, const char *term)
 }
 
 /* The close spellings of a folded word the index lacks, best first. */
-static kbs_status find_fixes(kbs_ctx *ctx, const char *word, kbs_strlist *out, kbs_err *err)
+static kbs_status find_fixes(kbs_query__plan *p, kbs_ctx *ctx, const char *word, kbs_strlist *out,
+			     kbs_err *err)
 {
-	typo_scan s = { .word = word };
+	typo_scan s = { .word = word, .p = p, .ctx = ctx, .rc = KBS_OK, .err = err };
 	s.wn = decode(word, s.w, KBS_TEXT_MAX_TERM);
 	if (s.wn > KBS_TEXT_MAX_TERM || s.wn < TYPO_MIN_CHARS)
 		return KBS_OK;
@@ -771,6 +803,8 @@ static kbs_status find_fixes(kbs_ctx *ctx, const char *word, kbs_strlist *out, k
 	char bucket[8];
 	snprintf(bucket, sizeof bucket, "%.*s", (int)first, word);
 	kbs_status rc = kbs_store__each_term(ctx->reader, bucket, scan_term, &s, err);
+	if (rc == KBS_OK)
+		rc = s.rc;
 	if (rc != KBS_OK)
 		return rc;
 	if (s.maxd == 2) {
@@ -788,6 +822,8 @@ static kbs_status find_fixes(kbs_ctx *ctx, const char *word, kbs_strlist *out, k
 			snprintf(buf, sizeof buf, "%c%s", c, word);
 			probe(ctx, &s, buf);
 		}
+		if (s.rc != KBS_OK)
+			return s.rc;
 	}
 	/* Only the closest: "installer" (1 edit) for "instaler", not also
 	 * "install" (2). */
@@ -877,9 +913,8 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 		if (any)
 			return KBS_OK;
 	}
-	if ((rc = find_fixes(ctx, w->term, &w->fixes, err)) != KBS_OK)
+	if ((rc = find_fixes(p, ctx, w->term, &w->fixes, err)) != KBS_OK)
 		return rc;
-	(void)p;
 	for (size_t i = 0; i < w->fixes.n; i++) {
 		const char *f = w->fixes.v[i];
 		if (!push_distinct(&w->alt_words, f))
@@ -1104,12 +1139,15 @@ static kbs_qnode *label_term(kbs_query__arena *a, const char *prefix, const char
 /* Whether every article of the index says whether it is public: XRpublic
  * or XH (store.h), as an index made since KBS_TERM_RESTRICTED exists
  * does. An older one, until re-indexed, is filtered the older way: its
- * restricted articles have no XH, and "without XH" would show them. */
-static bool restricted_marked(kbs_ctx *ctx)
+ * restricted articles have no XH, and "without XH" would show them.
+ * `restricted` is how many articles are not public. */
+static bool restricted_marked(kbs_ctx *ctx, uint64_t *restricted)
 {
 	uint64_t pub = kbs_store__termfreq(ctx->reader, KBS_PFX_ROLE "public");
-	uint64_t restricted = kbs_store__termfreq(ctx->reader, KBS_TERM_RESTRICTED);
-	return pub + restricted == kbs_store__doccount(ctx->reader);
+	uint64_t marked = kbs_store__termfreq(ctx->reader, KBS_TERM_RESTRICTED);
+	uint64_t all = kbs_store__doccount(ctx->reader);
+	*restricted = all > pub ? all - pub : 0;
+	return pub + marked == all;
 }
 
 /* The caller's access filter: public articles and those of its roles.
@@ -1121,7 +1159,9 @@ static kbs_qnode *roles_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_searc
 {
 	kbs_query__arena *a = &p->arena;
 	kbs_qnode *roles = kbs_query__op(a, KBS_Q_OR, o->nroles + 1);
-	bool fast = restricted_marked(ctx);
+	uint64_t restricted;
+	bool fast = restricted_marked(ctx, &restricted);
+	p->hides = restricted > 0;
 	if (!fast)
 		kbs_query__add(roles, kbs_query__term(a, KBS_PFX_ROLE, "public"));
 	for (size_t i = 0; i < o->nroles; i++)
@@ -1282,6 +1322,9 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	p->nlangs = ls.n;
 	p->per_lang = !lang && ls.n > 0;
 	p->other_langs = p->per_lang && ls.other;
+	/* First: close spellings (4) are drawn from what the caller may see. */
+	if ((rc = kbs_query__plan_filter(p, ctx, o, err)) != KBS_OK)
+		goto cleanup;
 
 	/* 1, 2: syntax and analysis. */
 	split_syntax(text, len, &sg);
@@ -1317,7 +1360,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	}
 
 	if (!p->nwords)
-		goto filter;
+		goto done;
 	kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, p->nwords + t.n * passes + 1);
 
 	/* The query's likely language (4b), before the tree weighs by it. */
@@ -1480,9 +1523,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		}
 	}
 	p->corrected = corrected_text(p, &t, text);
-filter:
-	if ((rc = kbs_query__plan_filter(p, ctx, o, err)) != KBS_OK)
-		goto cleanup;
+done:
 	if (a->oom)
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 cleanup:

@@ -93,6 +93,7 @@ typedef struct kbs_query__plan {
 	kbs_qnode *lang;        /* NULL: every language */
 	kbs_qnode *filters;     /* category, tags, kind; NULL: none */
 	kbs_qnode *roles;       /* the caller's roles (and public) */
+	bool hides;             /* the index has articles `roles` may not open */
 	kbs_qnode *filter;      /* all of the above */
 	/* The query key's terms, unsorted (kbs_query__key sorts them). */
 	kbs_strlist key;
