@@ -149,6 +149,10 @@ KBS_EXPORT const char *kbs_version(void);
 #define KBS_MAX_YAML_DEPTH 64
 /* Most results one search returns (limit is clamped to it). */
 #define KBS_MAX_LIMIT 1000
+/* A read (search, answer, suggest, article, stats) whose state commits
+ * overwrite while it runs starts again at the newest state, up to this many
+ * attempts in all before it returns KBS_ERETRY. */
+#define KBS_READ_ATTEMPTS 8
 
 /* ------------------------------------------------------------------------ */
 /* Knowledge base                                                            */
@@ -388,7 +392,9 @@ typedef struct kbs_results kbs_results;
  * languages, role public, 10 hits).
  *
  * Returns KBS_EINVALID (text longer than KBS_MAX_QUERY_BYTES, invalid UTF-8,
- * bad options), KBS_ERETRY (the index moved on too fast, repeat the call),
+ * bad options), KBS_ERETRY (commits overwrote the state being read
+ * KBS_READ_ATTEMPTS times in a row, each time it was read again at the
+ * newest state: writes this fast starve readers),
  * KBS_EIO (damaged index), KBS_ENOMEM. Messages through kbs_errmsg(kb).
  *
  * Thread-safe: any number of threads may search the same handle at once,

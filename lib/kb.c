@@ -251,6 +251,11 @@ void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *c)
 	ctx_free(c);
 }
 
+bool kbs_kb__again(kbs_status rc, unsigned *attempts)
+{
+	return rc == KBS_ERETRY && ++*attempts < KBS_READ_ATTEMPTS;
+}
+
 kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err)
 {
 	kbs_status rc = KBS_OK;

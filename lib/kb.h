@@ -49,6 +49,13 @@ kbs_err *kbs_kb__begin(const kbs_kb *kb);
 kbs_status kbs_kb__ctx_get(kbs_kb *kb, kbs_ctx **out, kbs_err *err);
 /* Gives it back (NULL is ignored). */
 void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *ctx);
+/* Whether a read that ended in `rc` should run again: a reader fails with
+ * KBS_ERETRY when commits overwrite the revision it reads (the engine
+ * keeps only the last two), and the next attempt borrows a context at the
+ * newest one. A caller sees KBS_ERETRY only after KBS_READ_ATTEMPTS
+ * (kbsearch.h) such failures in a row.
+ * Usage: do rc = read(...); while (kbs_kb__again(rc, &n)); */
+bool kbs_kb__again(kbs_status rc, unsigned *attempts);
 
 /* Marks the single indexer slot taken; KBS_ELOCKED when it already is. */
 kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err);

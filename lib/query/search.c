@@ -508,8 +508,8 @@ kbs_status kbs_query__check_text(const char *text, const char *what, kbs_err *er
 	return KBS_OK;
 }
 
-/* kbs_search and kbs_answer. */
-static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
+/* kbs_search and kbs_answer, one attempt. */
+static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 			 const kbs_search_opts *opts, bool answer)
 {
 	kbs_status rc = KBS_OK;
@@ -636,6 +636,17 @@ cleanup:
 	return rc;
 }
 
+static kbs_status search(kbs_results **out, kbs_kb *kb, const char *text,
+			 const kbs_search_opts *opts, bool answer)
+{
+	kbs_status rc;
+	unsigned n = 0;
+	do
+		rc = search_once(out, kb, text, opts, answer);
+	while (kbs_kb__again(rc, &n));
+	return rc;
+}
+
 kbs_status kbs_search(kbs_results **out, kbs_kb *kb, const char *text,
 		      const kbs_search_opts *opts)
 {
@@ -741,8 +752,8 @@ uint64_t kbs_results_facet_value(const kbs_results *r, kbs_facet f, size_t i)
 
 /* ---- reading articles and figures ---- */
 
-kbs_status kbs_query__article(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
-			      json_t **fields, char **body, bool *visible, kbs_err *err)
+static kbs_status article_once(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
+			       json_t **fields, char **body, bool *visible, kbs_err *err)
 {
 	kbs_status rc;
 	kbs_ctx *ctx = NULL;
@@ -783,6 +794,17 @@ cleanup:
 	kbs_kb__ctx_put(kb, ctx);
 	free(idterm);
 	free(data);
+	return rc;
+}
+
+kbs_status kbs_query__article(kbs_kb *kb, const char *id, const char *const *roles, size_t nroles,
+			      json_t **fields, char **body, bool *visible, kbs_err *err)
+{
+	kbs_status rc;
+	unsigned n = 0;
+	do
+		rc = article_once(kb, id, roles, nroles, fields, body, visible, err);
+	while (kbs_kb__again(rc, &n));
 	return rc;
 }
 
@@ -829,7 +851,7 @@ static kbs_status count_term(const char *term, uint64_t freq, void *payload)
 	return KBS_OK;
 }
 
-kbs_status kbs_stats_json(char **out, kbs_kb *kb)
+static kbs_status stats_once(char **out, kbs_kb *kb)
 {
 	kbs_status rc;
 	kbs_err *err = kbs_kb__begin(kb);
@@ -870,5 +892,15 @@ cleanup:
 	kbs_store__result_free(&sr);
 	json_decref(o);
 	kbs_kb__ctx_put(kb, ctx);
+	return rc;
+}
+
+kbs_status kbs_stats_json(char **out, kbs_kb *kb)
+{
+	kbs_status rc;
+	unsigned n = 0;
+	do
+		rc = stats_once(out, kb);
+	while (kbs_kb__again(rc, &n));
 	return rc;
 }

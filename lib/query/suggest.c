@@ -206,8 +206,8 @@ static bool title_starts(const char *title, const char *term)
 	return yes;
 }
 
-kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
-		       const kbs_suggest_opts *opts)
+static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
+				const kbs_suggest_opts *opts)
 {
 	kbs_status rc = KBS_OK;
 	kbs_err *err = kbs_kb__begin(kb);
@@ -348,5 +348,16 @@ cleanup:
 	kbs_query__plan_free(&plan);
 	kbs_kb__ctx_put(kb, ctx);
 	kbs_suggestions_free(s);
+	return rc;
+}
+
+kbs_status kbs_suggest(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
+		       const kbs_suggest_opts *opts)
+{
+	kbs_status rc;
+	unsigned n = 0;
+	do
+		rc = suggest_once(out, kb, prefix, opts);
+	while (kbs_kb__again(rc, &n));
 	return rc;
 }
