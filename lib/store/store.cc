@@ -43,6 +43,18 @@ kbs_status store_error(kbs_err *err)
 	} catch (const Xapian::DatabaseCorruptError &e) {
 		return kbs_err__set(err, KBS_EIO, "the index is damaged: %s", e.get_msg().c_str());
 	} catch (const Xapian::DatabaseError &e) {
+		// The engine keeps the system's reason only as text: a write
+		// that failed for room is told apart from damage by comparing it.
+		const char *why = e.get_error_string();
+		if (why && (!std::strcmp(why, std::strerror(ENOSPC)) ||
+			    !std::strcmp(why, std::strerror(EFBIG)) ||
+			    !std::strcmp(why, std::strerror(EDQUOT))))
+			return kbs_err__set(err, KBS_EIO,
+					    "cannot write the index: the disk is full (%s: %s)",
+					    e.get_msg().c_str(), why);
+		if (why)
+			return kbs_err__set(err, KBS_EIO, "cannot read or write the index (%s: %s)",
+					    e.get_msg().c_str(), why);
 		return kbs_err__set(err, KBS_EIO, "the index is damaged or unreadable (%s: %s)",
 				    e.get_type(), e.get_msg().c_str());
 	} catch (const Xapian::QueryParserError &e) {
