@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with AddressSanitizer + UndefinedBehavior-
 # Sanitizer and runs every test; then builds the concurrency tests with
-# ThreadSanitizer and runs them again there.
-#   ./tools/test.sh              everything (what CI runs)
-#   ./tools/test.sh --valgrind   also the whole suite under valgrind memcheck
+# ThreadSanitizer and runs them again there; then the whole suite under
+# valgrind memcheck; then every fuzz target for a short while.
+#   ./tools/test.sh     everything (what CI runs)
+# VALGRIND=0 skips memcheck, FUZZ_SECONDS=0 the fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=()
@@ -24,13 +25,7 @@ PY
 trap 'status=$?; [ ${#logs[@]} -gt 0 ] && summary; exit $status' EXIT
 ./tools/setup.sh
 
-valgrind=0
-for a in "$@"; do
-  case "$a" in
-    --valgrind) valgrind=1 ;;
-    *) echo "usage: $0 [--valgrind]" >&2; exit 2 ;;
-  esac
-done
+[ $# -eq 0 ] || { echo "usage: $0 (VALGRIND=0 and FUZZ_SECONDS=0 skip stages)" >&2; exit 2; }
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -54,7 +49,7 @@ logs+=(build-tsan/meson-logs/testlog.json)
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   meson test -C build-tsan --no-rebuild --print-errorlogs --suite concurrency
 
-if [ "$valgrind" = 1 ]; then
+if [ "${VALGRIND:-1}" != 0 ]; then
   echo "== valgrind memcheck: all tests"
   [ -f build-plain/build.ninja ] || meson setup build-plain --buildtype=debug
   ninja -C build-plain
