@@ -12,6 +12,8 @@
 #       snippets or facets), by fts5-bench (SQLite FTS5), groonga-bench
 #       (Groonga) and xapian-bench (raw Xapian, QueryParser defaults, BM25),
 #       one Markdown table per size with the ratios kbsearch / peer.
+#       --peers kbs,plain,... keeps only those engines (at 1m, FTS5 and
+#       raw Xapian alone take hours); the others' columns read "-".
 #   ./bench/run.sh --callgrind [--seed N]
 #       Instructions per query, a figure machine noise does not move:
 #       every engine's timed query loop (bench_query_loop: no opening,
@@ -28,6 +30,7 @@ sizes=()
 seed=1
 nq=300
 rounds=20
+peers=(kbs plain fts5 groonga xapian)
 callgrind=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2; shift 2 ;;
     --queries) nq=$2; shift 2 ;;
     --callgrind) callgrind=1; shift ;;
+    --peers) IFS=, read -r -a peers <<< "$2"; shift 2 ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) rounds=$1; shift ;;
   esac
@@ -54,7 +58,7 @@ ninja -C "$build" bench/gen_corpus bench/kbs-bench bench/fts5-bench bench/groong
   bench/xapian-bench tools/kbs >&2
 bin=$build/bench
 work=${KBS_BENCH_WORK:-$build/scale}
-peers=(kbs plain fts5 groonga xapian)
+has() { [[ " ${peers[*]} " == *" $1 "* ]]; }
 
 # The value of KEY in the BENCH line of FILE ("-" when there is none).
 get() { [ -f "$1" ] && sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1 | grep . || echo -; }
@@ -76,13 +80,16 @@ generate() {
 # in DIR/index.PEER; the plain copy of kbsearch's has no synonyms.
 index() {
   local d=$1
-  "$bin/kbs-bench" index "$d/corpus.jsonl" "$d/kb" | tee "$d/index.kbs" >&2
-  "$bin/fts5-bench" index "$d/corpus.jsonl" "$d/fts5.sqlite" | tee "$d/index.fts5" >&2
-  "$bin/groonga-bench" index "$d/corpus.jsonl" "$d/groonga" | tee "$d/index.groonga" >&2
-  "$bin/xapian-bench" index "$d/corpus.jsonl" "$d/xapian" | tee "$d/index.xapian" >&2
-  cp -a "$d/kb" "$d/kb-plain"
-  : > "$d/empty.txt"
-  for l in fr en; do "$build/tools/kbs" synonyms --db "$d/kb-plain" load --lang "$l" "$d/empty.txt"; done
+  has kbs || has plain && "$bin/kbs-bench" index "$d/corpus.jsonl" "$d/kb" | tee "$d/index.kbs" >&2
+  has fts5 && "$bin/fts5-bench" index "$d/corpus.jsonl" "$d/fts5.sqlite" | tee "$d/index.fts5" >&2
+  has groonga && "$bin/groonga-bench" index "$d/corpus.jsonl" "$d/groonga" | tee "$d/index.groonga" >&2
+  has xapian && "$bin/xapian-bench" index "$d/corpus.jsonl" "$d/xapian" | tee "$d/index.xapian" >&2
+  if has plain; then
+    cp -a "$d/kb" "$d/kb-plain"
+    : > "$d/empty.txt"
+    for l in fr en; do "$build/tools/kbs" synonyms --db "$d/kb-plain" load --lang "$l" "$d/empty.txt"; done
+  fi
+  return 0
 }
 
 # engine PEER DIR: sets prog (the command, as an array) and store.
@@ -125,7 +132,7 @@ for size in "${sizes[@]}"; do
       run "$peer.suggest" "${prog[@]}" suggest "$store" "$q-typed.fr.txt" --lang fr
     fi
   done
-  run kbs.log "$bin/kbs-bench" query "$d/kb" "$q-plain.fr.txt" "$d/kbs.log.trec" --lang fr --log
+  has kbs && run kbs.log "$bin/kbs-bench" query "$d/kb" "$q-plain.fr.txt" "$d/kbs.log.trec" --lang fr --log
 
   # ---- the table ----
   # The columns after the engine's name, for the figures of peer P.
