@@ -72,6 +72,14 @@ char *kbs_sprintf(const char *fmt, ...)
 	return p;
 }
 
+size_t kbs_utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 bool kbs_utf8_valid(const char *str, size_t len, size_t *bad)
 {
 	const unsigned char *s = (const unsigned char *)str;

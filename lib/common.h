@@ -40,6 +40,8 @@ char *kbs_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether s[0..len) is valid UTF-8 (no overlongs, no surrogates); on failure
  * *bad receives the byte offset of the first bad byte. */
 bool kbs_utf8_valid(const char *s, size_t len, size_t *bad);
+/* Characters (code points) of a valid UTF-8 string. */
+size_t kbs_utf8_chars(const char *s);
 
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct kbs_buf {

@@ -658,6 +658,35 @@ static void suggest_titles(void **state)
 	assert_int_equal(kbs_suggest(&s, corpus, "a", &o), KBS_EINVALID);
 }
 
+/* A word of 1 to 3 characters just begun reads the title prefix terms
+ * (lib/store/store.h), not an expansion: the same titles must come. */
+static void suggest_short_prefixes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *prefix, *id; /* id NULL: nothing may come */
+	} rows[] = {
+		{ "r", "fr-resilier-contrat" },	  { "re", "fr-resilier-contrat" },
+		{ "ré", "fr-resilier-contrat" },  { "rés", "fr-resilier-contrat" },
+		{ "RÉS", "fr-resilier-contrat" }, { "f", "fr-facture-en-ligne" },
+		{ "fac", "fr-facture-en-ligne" }, { "mot de p", "fr-mdp-oublie" },
+		{ "zqx", NULL },		  { "mot de zq", NULL },
+	};
+	kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
+	o.limit = 50;
+	o.lang = "fr";
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_suggestions *s = NULL;
+		assert_kbs_ok(corpus, kbs_suggest(&s, corpus, rows[i].prefix, &o));
+		if (rows[i].id ? !suggests(s, rows[i].id) : kbs_suggestions_count(s) != 0)
+			fail_msg("\"%s\": %zu suggestions, first %s; expected %s", rows[i].prefix,
+				 kbs_suggestions_count(s),
+				 kbs_suggestions_count(s) ? kbs_suggestions_text(s, 0) : "none",
+				 rows[i].id ? rows[i].id : "none");
+		kbs_suggestions_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest mini_tests[] = {
@@ -678,6 +707,7 @@ int main(void)
 		cmocka_unit_test(confidence_flag),
 		cmocka_unit_test(answer_mode),
 		cmocka_unit_test(suggest_titles),
+		cmocka_unit_test(suggest_short_prefixes),
 	};
 	int failed = cmocka_run_group_tests_name("query", mini_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-6"
+#define KBS_INDEX_FORMAT "kbs-index-7"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -188,6 +188,12 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 	/* Every title word, stop words too: suggestions complete "mot de pa". */
 	if (ok && e->title)
 		ok = add_prefixed(e->doc, KBS_PFX_TITLE_WORD, t->term, t->term_len, 0);
+	for (size_t n = 0, k = 0; ok && e->title && k < KBS_TITLE_PREFIX_CHARS && n < t->term_len; k++) {
+		do /* one more character */
+			n++;
+		while (n < t->term_len && ((unsigned char)t->term[n] & 0xC0) == 0x80);
+		ok = add_prefixed(e->doc, KBS_PFX_TITLE_PREFIX, t->term, n, 0);
+	}
 	if (ok && e->exact && (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
 		ok = add_prefixed(e->doc, KBS_PFX_EXACT, t->exact, t->exact_len, 1);
 	if (t->pos + 1 > e->npos)

@@ -490,14 +490,6 @@ static size_t decode(const char *s, uint32_t *u, size_t cap)
 	return n;
 }
 
-static size_t chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 /* ---- 3. synonyms ---- */
 
 typedef struct syn_hit {
@@ -880,7 +872,7 @@ static kbs_status derived_forms(kbs_ctx *ctx, kbs_query__word *w, const langs *l
 					len--;
 				while (len > min && ((unsigned char)key[len] & 0xC0) == 0x80);
 				key[len] = '\0';
-				if (chars(key + min) < DERIVE_MIN_CHARS)
+				if (kbs_utf8_chars(key + min) < DERIVE_MIN_CHARS)
 					break;
 				if (kbs_store__termfreq(ctx->reader, key) > 0) {
 					if (!push_distinct(&w->alt_stems, key + min) ||
@@ -903,7 +895,7 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 	 * to English "instal", "linki" to "link") and say nothing of what
 	 * the visitor meant. */
 	if (w->kind != KBS_QW_TEXT || w->stop || starts_with_digit(w->term) ||
-	    chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
+	    kbs_utf8_chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
 		return KBS_OK;
 	kbs_status rc;
 	if (w->prefix) { /* being typed: completions say more than spellings */
@@ -1355,7 +1347,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	/* The word being typed: the last, right at the end of the text. */
 	if (t.n && t.v[t.n - 1].kind == KBS_QW_TEXT && t.v[t.n - 1].end == len && !p->stop_only) {
 		kbs_query__word *w = &p->words[t.v[t.n - 1].word];
-		if (w->used && !starts_with_digit(w->term) && chars(w->term) >= PREFIX_MIN_CHARS)
+		if (w->used && !starts_with_digit(w->term) && kbs_utf8_chars(w->term) >= PREFIX_MIN_CHARS)
 			w->prefix = true;
 	}
 

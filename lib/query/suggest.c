@@ -278,8 +278,14 @@ static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *pr
 	for (size_t i = 0; i < pt.n; i++) {
 		const ptok *q = &pt.v[i];
 		if (i + 1 == pt.n && typing) {
-			kbs_qnode *w = kbs_query__term(a, KBS_PFX_TITLE_WORD, q->term);
-			if (w) {
+			/* A word just begun is one posting list; an index made
+			 * before those existed has none, and expands instead. */
+			kbs_qnode *w = NULL;
+			if (kbs_utf8_chars(q->term) <= KBS_TITLE_PREFIX_CHARS &&
+			    (w = kbs_query__term(a, KBS_PFX_TITLE_PREFIX, q->term)) &&
+			    kbs_store__termfreq(ctx->reader, w->term) == 0)
+				w = NULL;
+			if (!w && (w = kbs_query__term(a, KBS_PFX_TITLE_WORD, q->term))) {
 				w->op = KBS_Q_WILDCARD;
 				w->max_expansion = SUGGEST_EXPANSION;
 			}

@@ -80,6 +80,11 @@ extern "C" {
 #define KBS_TERM_RESTRICTED "XH"
 #define KBS_PFX_SEGMENT "XS"
 #define KBS_PFX_TITLE_WORD "XT"
+/* The first 1 .. KBS_TITLE_PREFIX_CHARS characters of each title word:
+ * suggestions for a word just begun read one posting list instead of
+ * expanding "XT" + prefix over every title word it begins. */
+#define KBS_PFX_TITLE_PREFIX "XP"
+#define KBS_TITLE_PREFIX_CHARS 3
 #define KBS_PFX_TAG_STEM "XG"
 
 enum {
