@@ -22,6 +22,7 @@
 #include "text.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,32 +141,100 @@ static bool in_list(const stoplist *l, const char *word)
 	return bsearch(word, l->words, l->n, sizeof *l->words, cmp_word) != NULL;
 }
 
-static int cmp_entries(const void *a, const void *b)
+/* Hash sets of the lists, one a language and one of all of them (for
+ * text of no known language: snippets, queries without one), built once
+ * and read-only afterwards. Every word of every hit's snippet is looked
+ * up, and a bsearch of the merged list was ten strcmp() calls a word; here
+ * it is one hash, and a comparison only when the hashes are equal. */
+typedef struct stopslot {
+	const char *word; /* NULL: empty */
+	uint32_t hash;
+} stopslot;
+
+typedef struct stopset {
+	stopslot *slots;
+	uint32_t mask;
+	size_t maxlen; /* longer words are not in the set */
+} stopset;
+
+#define NLISTS (sizeof lists / sizeof *lists)
+static stopset sets[NLISTS + 1]; /* the last one: every list */
+static bool sets_ok;
+static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+
+/* FNV-1a of word, or false when it is longer than max bytes. */
+static inline bool word_hash(const char *word, size_t max, uint32_t *out)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	uint32_t h = 2166136261u;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)word; *p; p++) {
+		if (++n > max)
+			return false;
+		h = (h ^ *p) * 16777619u;
+	}
+	*out = h;
+	return true;
 }
 
-/* Every list merged, for text of no known language (snippets, queries
- * without a language): one bsearch instead of one per list, on every word
- * of every hit. Built once, read-only afterwards. */
-static stoplist any_list = { "", NULL, 0 };
-static pthread_once_t any_once = PTHREAD_ONCE_INIT;
+static bool in_set(const stopset *s, const char *word)
+{
+	uint32_t h;
+	if (!word_hash(word, s->maxlen, &h))
+		return false;
+	for (uint32_t i = h & s->mask;; i = (i + 1) & s->mask) {
+		const stopslot *e = &s->slots[i];
+		if (!e->word)
+			return false;
+		if (e->hash == h && strcmp(e->word, word) == 0)
+			return true;
+	}
+}
 
-static void build_any(void)
+/* Fills s with the words of lists[from..to). */
+static bool set_build(stopset *s, size_t from, size_t to)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+	for (size_t i = from; i < to; i++) {
 		n += lists[i].n;
-	const char **v = malloc(n * sizeof *v);
-	if (!v)
-		return; /* lookups then fall back to the lists one by one */
-	n = 0;
-	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
 		for (size_t j = 0; j < lists[i].n; j++)
-			v[n++] = lists[i].words[j];
-	qsort(v, n, sizeof *v, cmp_entries);
-	any_list.words = v;
-	any_list.n = n;
+			if (strlen(lists[i].words[j]) > s->maxlen)
+				s->maxlen = strlen(lists[i].words[j]);
+	}
+	/* At most a quarter full: probes stay short. */
+	size_t cap = 16;
+	while (cap < 4 * n)
+		cap *= 2;
+	s->slots = calloc(cap, sizeof *s->slots);
+	if (!s->slots)
+		return false;
+	s->mask = (uint32_t)(cap - 1);
+	for (size_t i = from; i < to; i++) {
+		for (size_t j = 0; j < lists[i].n; j++) {
+			const char *w = lists[i].words[j];
+			uint32_t h = 0;
+			word_hash(w, s->maxlen, &h);
+			uint32_t k = h & s->mask;
+			while (s->slots[k].word && strcmp(s->slots[k].word, w) != 0)
+				k = (k + 1) & s->mask;
+			s->slots[k] = (stopslot){ w, h };
+		}
+	}
+	return true;
+}
+
+static void build_sets(void)
+{
+	bool ok = true;
+	for (size_t i = 0; i < NLISTS; i++)
+		ok = ok && set_build(&sets[i], i, i + 1);
+	ok = ok && set_build(&sets[NLISTS], 0, NLISTS);
+	if (!ok) {
+		/* Lookups then bsearch the lists one by one. */
+		for (size_t i = 0; i <= NLISTS; i++)
+			free(sets[i].slots);
+		memset(sets, 0, sizeof sets);
+	}
+	sets_ok = ok;
 }
 
 bool kbs_text__is_stopword(const char *word, const char *lang)
@@ -174,12 +243,16 @@ bool kbs_text__is_stopword(const char *word, const char *lang)
 		return false;
 	/* An empty language is no language, as for stemming. */
 	bool any = !lang || !*lang;
-	if (any) {
-		pthread_once(&any_once, build_any);
-		if (any_list.words)
-			return in_list(&any_list, word);
+	pthread_once(&sets_once, build_sets);
+	if (sets_ok) {
+		if (any)
+			return in_set(&sets[NLISTS], word);
+		for (size_t i = 0; i < NLISTS; i++)
+			if (lists[i].lang[0] == lang[0] && strcmp(lists[i].lang, lang) == 0)
+				return in_set(&sets[i], word);
+		return false;
 	}
-	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+	for (size_t i = 0; i < NLISTS; i++) {
 		if (!any && strcmp(lists[i].lang, lang) != 0)
 			continue;
 		if (in_list(&lists[i], word))
