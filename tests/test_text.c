@@ -8,7 +8,9 @@
  * differs from the term, and the flags are * stop word, # number,
  * ~ ideographic. "" is no token at all.
  */
+#include <dirent.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -785,6 +787,350 @@ static void test_threads(void **state)
 	free(want);
 }
 
+/* ---- the fast path against ICU ----
+ *
+ * The analyzer segments and folds plain Latin text itself and leaves the
+ * rest to ICU; both must give the same tokens for every input. Each text
+ * below is analysed twice, by an analyzer as it runs and by one made to
+ * send everything through ICU, and every field of every token compared. */
+
+/* Every field of every token, one token a line. */
+static kbs_status dump_cb(const kbs_text__token *t, void *payload)
+{
+	kbs_buf *b = payload;
+	kbs_buf_addf(b, "%s|%zu|%s|%zu|%s|%zu|%s|%zu|%zu-%zu@%u/%u\n", t->term, t->term_len,
+		     t->exact, t->exact_len, t->stem, t->stem_len, t->stem2 ? t->stem2 : "(none)",
+		     t->stem2_len, t->start, t->end, t->pos, t->flags);
+	return KBS_OK;
+}
+
+typedef struct diff_ctx {
+	kbs_text__analyzer *fast, *icu;
+	size_t texts, tokens, failures;
+} diff_ctx;
+
+static char *dump(kbs_text__analyzer *a, const char *in, size_t len, const char *lang,
+		  kbs_status *rc)
+{
+	kbs_buf b = { 0 };
+	kbs_err err = { { 0 } };
+	kbs_buf_add(&b, "", 0);
+	*rc = kbs_text__analyze(a, in, len, lang, dump_cb, &b, &err);
+	assert_false(b.oom);
+	return kbs_buf_steal(&b);
+}
+
+/* Prints s[0..len) with what is not printable ASCII escaped. */
+static void print_escaped(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && i < 400; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7F && c != '\\')
+			print_error("%c", c);
+		else
+			print_error("\\x%02x", c);
+	}
+	print_error("%s\n", len > 400 ? "..." : "");
+}
+
+static void diff_one(diff_ctx *d, const char *in, size_t len, const char *lang)
+{
+	kbs_status rc_fast, rc_icu;
+	char *fast = dump(d->fast, in, len, lang, &rc_fast);
+	char *icu = dump(d->icu, in, len, lang, &rc_icu);
+	d->texts++;
+	for (const char *p = icu; *p; p++)
+		d->tokens += *p == '\n';
+	if (rc_fast != rc_icu || strcmp(fast, icu) != 0) {
+		if (d->failures++ < 5) {
+			/* The first token that differs, after the last common line. */
+			size_t at = 0;
+			for (size_t i = 0; fast[i] && fast[i] == icu[i]; i++)
+				if (fast[i] == '\n')
+					at = i + 1;
+			const char *ei = strchr(icu + at, '\n'), *ef = strchr(fast + at, '\n');
+			print_error("fast path and ICU differ [%s] on: ", lang ? lang : "NULL");
+			print_escaped(in, len);
+			print_error("  ICU  (%s): %.*s\n  fast (%s): %.*s\n", kbs_status_str(rc_icu),
+				    ei ? (int)(ei - icu - at) : (int)strlen(icu + at), icu + at,
+				    kbs_status_str(rc_fast),
+				    ef ? (int)(ef - fast - at) : (int)strlen(fast + at), fast + at);
+		}
+	}
+	free(fast);
+	free(icu);
+}
+
+static const char *const diff_langs[] = { NULL, "fr", "en" };
+
+static void diff_all_langs(diff_ctx *d, const char *in, size_t len)
+{
+	for (size_t i = 0; i < sizeof diff_langs / sizeof *diff_langs; i++)
+		diff_one(d, in, len, diff_langs[i]);
+}
+
+static int diff_setup(void **state)
+{
+	diff_ctx *d = calloc(1, sizeof *d);
+	kbs_err err = { { 0 } };
+	if (!d || kbs_text__analyzer_new(&d->fast, &err) != KBS_OK ||
+	    kbs_text__analyzer_new(&d->icu, &err) != KBS_OK) {
+		print_error("analyzer_new: %s\n", err.msg);
+		return -1;
+	}
+	kbs_text__analyzer_set_icu_only(d->icu, true);
+	/* Else the comparisons below would compare ICU with itself. */
+	if (!kbs_text__analyzer_fast(d->fast) || kbs_text__analyzer_fast(d->icu)) {
+		print_error("the fast path is off with this ICU\n");
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int diff_teardown(void **state)
+{
+	diff_ctx *d = *state;
+	kbs_text__analyzer_free(d->fast);
+	kbs_text__analyzer_free(d->icu);
+	free(d);
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	kbs_buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+	kbs_buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		kbs_buf_add(&b, chunk, n);
+	fclose(f);
+	assert_false(b.oom);
+	*len = b.len;
+	return kbs_buf_steal(&b);
+}
+
+/* Every article of the sample corpus, French and English, whole (front
+ * matter and Markdown included) and line by line. */
+static void test_fast_corpus(void **state)
+{
+	diff_ctx *d = *state;
+	size_t files = 0;
+	static const char *const dirs[] = { "corpus/articles/fr", "corpus/articles/en" };
+	for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s/%s", KBS_SOURCE_ROOT, dirs[k]);
+		DIR *dp = opendir(dir);
+		if (!dp)
+			fail_msg("cannot open %s", dir);
+		struct dirent *de;
+		while ((de = readdir(dp))) {
+			size_t nl = strlen(de->d_name);
+			if (nl < 4 || strcmp(de->d_name + nl - 3, ".md") != 0)
+				continue;
+			char path[8192];
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			size_t len;
+			char *text = read_file(path, &len);
+			diff_all_langs(d, text, len);
+			for (char *line = text, *end; *line; line = end + (*end != '\0')) {
+				end = strchr(line, '\n');
+				if (!end)
+					end = line + strlen(line);
+				diff_all_langs(d, line, (size_t)(end - line));
+			}
+			free(text);
+			files++;
+		}
+		closedir(dp);
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/corpus/export.jsonl", KBS_SOURCE_ROOT);
+	size_t len;
+	char *text = read_file(path, &len);
+	diff_all_langs(d, text, len);
+	free(text);
+	print_message("fast path: %zu corpus files, %zu analyses, %zu tokens compared\n", files,
+		      d->texts, d->tokens);
+	assert_true(files >= 50);
+	assert_int_equal(d->failures, 0);
+}
+
+/* Pieces of text the random strings are made of: what the fast path
+ * handles, what it must leave to ICU, and what lies on the border. */
+static const char *const pieces[] = {
+	/* plain letters, digits, white space */
+	"a", "Z", "mot", "Passe", "abonnement", "x", "0", "7", "42", " ", " ", "  ", "\n",
+	"\t", "\r\n", "\f",
+	/* accented Latin, ligatures, foldings that grow or drop */
+	"é", "É", "è", "à", "ç", "ñ", "ü", "ÿ", "Ÿ", "ß", "ẞ", "œ", "Œ", "æ", "Æ", "ø", "ı",
+	"İ", "ŉ", "ǰ", "ǅ", "ſ", "ª", "µ", "Ω",
+	/* combining marks: decomposed accents, on letters and alone */
+	"e\xcc\x81", "\xcc\x81", "a\xcc\x88\xcc\x81", "\xcd\x84",
+	/* apostrophes and elisions */
+	"'", "’", "ʼ", "‘", "l'", "L’", "qu'", "jusqu’", "d'", "aujourd'hui", "O'Reilly",
+	/* joiners and breakers */
+	".", ",", ";", ":", "-", "_", "@", "/", "(", ")", "!", "?", "\"", "#", "*", "+", "&",
+	"·", "…", "«", "»", "–", "—", "\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x8b",
+	"\xc2\xad", "\xe2\x80\x8d", "\xe2\x80\x8c", "\xe2\x80\xa4", "\xe2\x80\xa7",
+	"\xe3\x80\x80", "\xe2\x80\x83", "©", "®", "™",
+	/* numbers with separators, versions */
+	"3.14", "1,000.50", "v2.0", "10:30", "2FA", "１２", "٣",
+	/* emoji, flags, skin tones, ZWJ sequences */
+	"😀", "🇫🇷", "👍🏽", "👩\xe2\x80\x8d💻", "❤️",
+	/* other scripts: dictionary-segmented and not */
+	"日本語", "パスワード", "中文", "ภาษาไทย", "한국어", "Σίσυφος", "дом", "שלום", "हिन्दी",
+	"ﬁ", "Ａ",
+	/* words about KBS_TEXT_MAX_TERM long, with or without a prefix */
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij",
+	"ééééééééééééééééééééééééééééééééé", "ßßßßßßßßßßßßßßßßßßßßßßßßßßßßßßß",
+};
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+#define RANDOM_STRINGS 20000
+
+static void test_fast_random(void **state)
+{
+	diff_ctx *d = *state;
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	const size_t np = sizeof pieces / sizeof *pieces;
+	for (int i = 0; i < RANDOM_STRINGS; i++) {
+		char s[1024];
+		size_t n = 0;
+		int count = (int)(rng_next(&seed) % 24);
+		for (int k = 0; k < count; k++) {
+			const char *p = pieces[rng_next(&seed) % np];
+			size_t pn = strlen(p);
+			memcpy(s + n, p, pn);
+			n += pn;
+		}
+		diff_one(d, s, n, diff_langs[i % 3]);
+	}
+	print_message("fast path: %d random strings compared\n", RANDOM_STRINGS);
+	assert_int_equal(d->failures, 0);
+}
+
+/* Writes c as UTF-8 at s + *n. */
+static void put_utf8(char *s, size_t *n, uint32_t c)
+{
+	if (c < 0x80) {
+		s[(*n)++] = (char)c;
+	} else if (c < 0x800) {
+		s[(*n)++] = (char)(0xC0 | c >> 6);
+		s[(*n)++] = (char)(0x80 | (c & 0x3F));
+	} else {
+		s[(*n)++] = (char)(0xE0 | c >> 12);
+		s[(*n)++] = (char)(0x80 | (c >> 6 & 0x3F));
+		s[(*n)++] = (char)(0x80 | (c & 0x3F));
+	}
+}
+
+/* Every character the fast path may take on (Latin and General
+ * Punctuation), in every short context of the pieces that matter to word
+ * boundaries: where a table built from ICU could be wrong, it is here. */
+static void test_fast_every_char(void **state)
+{
+	diff_ctx *d = *state;
+	static const char *const ctx[] = {
+		"", "a", "é", "1", ".", "'", "’", ",", ";", ":", "-", "_", "@", " ",
+		"\xcc\x81", "日", "l'",
+	};
+	const size_t nc = sizeof ctx / sizeof *ctx;
+	size_t before = d->texts;
+	for (uint32_t c = 0; c < 0x2070; c++) {
+		if (c == 0x250)
+			c = 0x2000;
+		for (size_t l = 0; l < nc; l++) {
+			for (size_t r = 0; r < nc; r++) {
+				char s[64];
+				size_t n = 0;
+				memcpy(s, ctx[l], strlen(ctx[l]));
+				n += strlen(ctx[l]);
+				put_utf8(s, &n, c);
+				memcpy(s + n, ctx[r], strlen(ctx[r]));
+				n += strlen(ctx[r]);
+				/* twice, with a letter between: joiners need one on each side */
+				s[n++] = 'b';
+				put_utf8(s, &n, c);
+				put_utf8(s, &n, c);
+				s[n++] = '2';
+				diff_one(d, s, n, NULL);
+			}
+		}
+	}
+	print_message("fast path: %zu strings of every Latin and punctuation character compared\n",
+		      d->texts - before);
+	assert_int_equal(d->failures, 0);
+}
+
+/* Every string of up to three of a few characters picked for their word
+ * break classes: pairs and triples are what UAX #29's rules look at. */
+static void test_fast_triples(void **state)
+{
+	diff_ctx *d = *state;
+	static const char *const alpha[] = {
+		"a", "B", "é", "ß", "1", "0", ".", ",", ";", ":", "'", "’", "-", "_", "@", " ", "\n",
+		"\xcc\x81", "\xc2\xad", "\xe2\x80\x8d", "😀", "日", "·", "…", "\"", "/",
+	};
+	const size_t na = sizeof alpha / sizeof *alpha;
+	size_t before = d->texts;
+	for (size_t i = 0; i < na; i++) {
+		for (size_t j = 0; j <= na; j++) {
+			for (size_t k = 0; k <= na; k++) {
+				char s[32];
+				size_t n = 0;
+				size_t idx[3] = { i, j, k };
+				for (int m = 0; m < 3; m++) {
+					if (idx[m] == na)
+						continue;
+					memcpy(s + n, alpha[idx[m]], strlen(alpha[idx[m]]));
+					n += strlen(alpha[idx[m]]);
+				}
+				diff_one(d, s, n, NULL);
+			}
+		}
+	}
+	print_message("fast path: %zu short strings compared\n", d->texts - before);
+	assert_int_equal(d->failures, 0);
+}
+
+/* The fast path learns characters one at a time; what it learnt must not
+ * depend on the order it met them in, nor leak from one text to the next. */
+static void test_fast_order(void **state)
+{
+	diff_ctx *d = *state;
+	kbs_text__analyzer *fresh = NULL;
+	kbs_err err = { { 0 } };
+	assert_int_equal(kbs_text__analyzer_new(&fresh, &err), KBS_OK);
+	static const char *const texts[] = {
+		"support@example.com l’été dernier, 1,5 kg · ok",
+		"È@… «mot-de-passe» d'accord; 3.14",
+		"",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		kbs_status rc1, rc2;
+		char *x = dump(fresh, texts[i], strlen(texts[i]), "fr", &rc1);
+		char *y = dump(d->icu, texts[i], strlen(texts[i]), "fr", &rc2);
+		assert_int_equal(rc1, rc2);
+		assert_string_equal(x, y);
+		free(x);
+		free(y);
+	}
+	kbs_text__analyzer_free(fresh);
+}
+
 /* ---- fixture ---- */
 
 static int setup(void **state)
@@ -823,6 +1169,11 @@ int main(void)
 		cmocka_unit_test(test_has_stemmer),
 		cmocka_unit_test(test_stop_lists),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test_setup_teardown(test_fast_corpus, diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_random, diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_every_char, diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_triples, diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_order, diff_setup, diff_teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

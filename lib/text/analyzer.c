@@ -64,6 +64,36 @@ typedef struct stem_cache {
 	uint32_t pool_len, count;
 } stem_cache;
 
+/* Character classes of the fast path (see "the fast path" below). */
+enum fast_class {
+	FC_UNKNOWN, /* not looked at yet */
+	FC_NONE,    /* left to ICU */
+	FC_SEP,     /* breaks on both sides, never in a word */
+	FC_LETTER,
+	FC_DIGIT,
+	FC_MIDL,    /* joins a letter to a letter (UAX #29 MidLetter) */
+	FC_MIDN,    /* joins a digit to a digit (MidNum) */
+	FC_MIDNL,   /* both (MidNumLet, Single_Quote) */
+};
+
+/* Longest fold of one character kept, in bytes: "ß" is "ss". */
+#define FC_FOLD_MAX 6
+
+typedef struct fast_char {
+	uint8_t cls;   /* enum fast_class */
+	bool digit;    /* u_isdigit(): a word it starts is a number */
+	uint8_t exact_len, term_len;
+	char exact[FC_FOLD_MAX], term[FC_FOLD_MAX];
+} fast_char;
+
+/* The characters the fast path may handle: Latin (Basic, Latin-1,
+ * Extended-A and -B) and General Punctuation, what European text is
+ * written with. Anything else is left to ICU without a look. */
+#define FC_LATIN_END 0x0250
+#define FC_PUNCT_START 0x2000
+#define FC_PUNCT_END 0x2070
+#define FC_SIZE (FC_LATIN_END + FC_PUNCT_END - FC_PUNCT_START)
+
 struct kbs_text__analyzer {
 	UBreakIterator *bi;
 	const UNormalizer2 *nfc, *nfd;
@@ -85,6 +115,12 @@ struct kbs_text__analyzer {
 	stemmer_slot stemmers[STEMMER_CACHE];
 	unsigned next_slot;
 	stem_cache stems;
+
+	/* The fast path: whether it may be used at all (it checked that ICU
+	 * segments its reference characters as it expects), whether the
+	 * caller turned it off, and what it learnt of each character. */
+	bool fast_ok, icu_only;
+	fast_char fc[FC_SIZE];
 };
 
 /* ---- small buffers ---- */
@@ -196,8 +232,10 @@ static inline UChar32 map_apostrophe(UChar32 c)
 }
 
 /* Decodes s[0..len), which must be valid UTF-8, into out; when off is not
- * NULL, off[i] receives the byte offset of unit i and off[out->len] = len. */
-static bool utf8_to_u16(const char *str, size_t len, u16buf *out, uint32_t **off, int32_t *off_cap)
+ * NULL, off[i] receives base + the byte offset of unit i and off[out->len]
+ * = base + len (base: where str lies in the caller's text). */
+static bool utf8_to_u16(const char *str, size_t len, u16buf *out, uint32_t **off, int32_t *off_cap,
+			size_t base)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	/* UTF-16 never needs more units than UTF-8 has bytes. */
@@ -223,14 +261,14 @@ static bool utf8_to_u16(const char *str, size_t len, u16buf *out, uint32_t **off
 		}
 		c = map_apostrophe(c);
 		if (off) {
-			(*off)[n] = (uint32_t)at;
+			(*off)[n] = (uint32_t)(base + at);
 			if (c > 0xFFFF)
-				(*off)[n + 1] = (uint32_t)at;
+				(*off)[n + 1] = (uint32_t)(base + at);
 		}
 		U16_APPEND_UNSAFE(out->p, n, c);
 	}
 	if (off)
-		(*off)[n] = (uint32_t)len;
+		(*off)[n] = (uint32_t)(base + len);
 	out->len = n;
 	return true;
 }
@@ -377,7 +415,7 @@ char *kbs_text__fold(const char *s, size_t len)
 	const UNormalizer2 *nfd_n = unorm2_getNFDInstance(&st);
 	if (U_FAILURE(st))
 		goto cleanup;
-	if (!utf8_to_u16(s, len, &in, NULL, NULL))
+	if (!utf8_to_u16(s, len, &in, NULL, NULL, 0))
 		goto cleanup;
 	/* NFC first, as the analyzer does, so that fold(x) is term(x) even
 	 * where case folding is not closed under canonical equivalence. */
@@ -400,6 +438,8 @@ cleanup:
 }
 
 /* ---- the analyzer ---- */
+
+static void fast_init(kbs_text__analyzer *a);
 
 kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err)
 {
@@ -426,6 +466,7 @@ kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err)
 		rc = icu_status(err, st, "word break iterator");
 		goto cleanup;
 	}
+	fast_init(a);
 cleanup:
 	if (rc != KBS_OK)
 		kbs_text__analyzer_free(a);
@@ -690,7 +731,7 @@ static UErrorCode stem_into(kbs_text__analyzer *a, kbs_store__stemmer *s, const 
 		st = U_MEMORY_ALLOCATION_ERROR;
 	} else if (is_ascii8(stem, len)) {
 		kbs_buf_add(out, stem, len);
-	} else if (!utf8_to_u16(stem, len, &a->stem16, NULL, NULL)) {
+	} else if (!utf8_to_u16(stem, len, &a->stem16, NULL, NULL, 0)) {
 		st = U_MEMORY_ALLOCATION_ERROR;
 	} else {
 		fold_bufs b = { &a->fold, &a->nfd_buf, NULL, &a->term16 };
@@ -822,17 +863,727 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
 	return KBS_OK;
 }
 
+/* ---- one analysis ---- */
+
+typedef struct run {
+	const char *text;
+	const char *lang;
+	kbs_store__stemmer *stemmer;
+	kbs_text__token_cb cb;
+	void *payload;
+	kbs_err *err;
+	unsigned pos; /* of the next word */
+} run;
+
+/* Replaces b's content with s[0..n), without a reallocation once b has
+ * grown to a word's size. */
+static bool buf_set(kbs_buf *b, const char *s, size_t n)
+{
+	if (!b->oom && b->data && n < b->cap) {
+		memcpy(b->data, s, n);
+		b->data[n] = '\0';
+		b->len = n;
+		return true;
+	}
+	return buf_reset(b) && kbs_buf_add(b, s, n);
+}
+
+/* Flags, stems and the callback for the word text[start..end) at `pos`,
+ * whose forms are in a->term and a->exact (the term neither empty nor too
+ * long); `flags` holds NUM or IDEO. */
+static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t end,
+			     unsigned pos, unsigned flags)
+{
+	UErrorCode st;
+	kbs_text__token tok = {
+		.term = a->term.data,
+		.term_len = a->term.len,
+		.exact = a->exact.data,
+		.exact_len = a->exact.len,
+		.stem = a->term.data,
+		.stem_len = a->term.len,
+		.start = start,
+		.end = end,
+		.pos = pos,
+		.flags = flags,
+	};
+	if (kbs_text__is_stopword(tok.term, r->lang))
+		tok.flags |= KBS_TOK_STOP;
+	const stem_entry *cached = NULL;
+	uint32_t h = 0;
+	bool stems = r->stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO));
+	if (stems) {
+		h = stem_hash(r->lang, a->exact.data, a->exact.len);
+		cached = stem_cache_get(&a->stems, h, r->lang, a->exact.data, a->exact.len);
+	}
+	if (cached) {
+		const char *p = a->stems.pool + cached->off + cached->lang_len + 1 +
+				cached->exact_len + 1;
+		if (cached->stem_len) {
+			tok.stem = p;
+			tok.stem_len = cached->stem_len;
+		}
+		if (cached->stem_len && cached->stem2_len) {
+			tok.stem2 = p + cached->stem_len + 1;
+			tok.stem2_len = cached->stem2_len;
+		}
+	} else if (stems) {
+		if ((st = stem_word(a, r->stemmer)) != U_ZERO_ERROR)
+			return icu_status(r->err, st, "stemming");
+		if (a->stem.len) {
+			tok.stem = a->stem.data;
+			tok.stem_len = a->stem.len;
+		}
+		if ((st = stem_folded(a, r->stemmer)) != U_ZERO_ERROR)
+			return icu_status(r->err, st, "stemming");
+		if (a->stem.len && a->stem2.len) {
+			tok.stem2 = a->stem2.data;
+			tok.stem2_len = a->stem2.len;
+		}
+		stem_cache_put(&a->stems, h, r->lang, a->exact.data, a->exact.len, &a->stem,
+			       &a->stem2);
+	}
+	return r->cb(&tok, r->payload);
+}
+
+/* Analyses text[from..to) with ICU: NFC, word boundaries, folding. The
+ * range must start and end where UAX #29 and NFC see it as separate from
+ * its neighbours (the whole text, or a chunk: see the fast path). */
+static kbs_status analyze_icu(kbs_text__analyzer *a, run *r, size_t from, size_t to)
+{
+	kbs_status rc = KBS_OK;
+	UErrorCode st = U_ZERO_ERROR;
+
+	if (!utf8_to_u16(r->text + from, to - from, &a->src, &a->src_off, &a->src_off_cap, from))
+		return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+
+	/* Most text is NFC already: then the work buffer is the text. */
+	const UChar *t = a->src.p;
+	const uint32_t *off = a->src_off;
+	int32_t n = a->src.len;
+	if (unorm2_spanQuickCheckYes(a->nfc, t, n, &st) != n && U_SUCCESS(st)) {
+		if ((st = normalize_with_offsets(a, to)) != U_ZERO_ERROR)
+			return icu_status(r->err, st, "normalization");
+		t = a->norm.p;
+		off = a->norm_off;
+		n = a->norm.len;
+	}
+	if (U_FAILURE(st))
+		return icu_status(r->err, st, "normalization");
+
+	ubrk_setText(a->bi, t, n, &st);
+	if (U_FAILURE(st))
+		return icu_status(r->err, st, "word break");
+
+	int32_t start = ubrk_first(a->bi), end;
+	for (; (end = ubrk_next(a->bi)) != UBRK_DONE; start = end) {
+		int32_t status = ubrk_getRuleStatus(a->bi);
+		if (status < UBRK_WORD_NONE_LIMIT)
+			continue;
+		/* Every word takes a position, even one we drop below, so that
+		 * a phrase never matches across a dropped word. */
+		unsigned pos = r->pos++;
+
+		int32_t ws = start + elision_len(t + start, end - start);
+		const UChar *w = t + ws;
+		int32_t wn = end - ws;
+		if ((st = fold_word(a, w, wn)) != U_ZERO_ERROR)
+			return icu_status(r->err, st, "case folding");
+		if (a->term.len == 0 || a->term.len > KBS_TEXT_MAX_TERM)
+			continue;
+
+		unsigned flags = 0;
+		UChar32 first;
+		U16_GET(w, 0, 0, wn, first);
+		if (u_isdigit(first))
+			flags |= KBS_TOK_NUM;
+		else if (is_ideo(w, wn, status))
+			flags |= KBS_TOK_IDEO;
+		rc = emit_token(a, r, off[start], word_end(off, n, end), pos, flags);
+		if (rc != KBS_OK)
+			return rc;
+	}
+	return KBS_OK;
+}
+
+/* ---- the fast path ---- */
+
+/*
+ * Most of a help center's text is Latin words between spaces and common
+ * punctuation, which ICU segments as UAX #29 says with no surprise:
+ * letters and digits run together, a few marks join them (an apostrophe or
+ * a full stop between letters or between digits, a comma between digits),
+ * anything else breaks. Yet converting it to UTF-16, running the break
+ * iterator's state machine and the normalisers on every word was most of
+ * the cost of an analysis, for snippets and indexing alike.
+ *
+ * So the text is cut at ASCII white space into chunks. UAX #29 and NFC
+ * both see a chunk independently of its neighbours: nothing joins across
+ * white space except what follows it and extends it (rule WB4: marks,
+ * format characters, ZWJ; WB3d: more spaces; a normalisation piece that
+ * starts there), and a chunk that starts with one of those is kept with
+ * the chunk before. A chunk whose every character has a class is
+ * segmented and folded here, a table lookup a character; any other chunk
+ * goes through ICU exactly as the whole text used to.
+ *
+ * The classes are not written down but learnt from the ICU in use, one
+ * character at a time on first sight: the class its Word_Break property
+ * suggests, or failing that letter or breaker, is kept only when
+ * segmenting a probe text (the character beside letters, digits, joiners
+ * and breakers) here gives the words ICU gives. ICU's own tailorings ('@'
+ * is a letter in ICU 72, ':' no longer joins letters) are learnt the same
+ * way, and a future ICU that segments otherwise turns characters back to
+ * ICU rather than changing terms. A character's folded forms come from
+ * the folding the ICU path uses, and are kept only when folding a word
+ * character by character gives what folding it whole gives: the character
+ * and its folds are NFC and combine with nothing before them.
+ */
+
+static const fast_char fc_none = { .cls = FC_NONE };
+
+static inline bool is_ws(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* The character at s[*i] (valid UTF-8), apostrophes mapped as for ICU. */
+static inline UChar32 decode(const unsigned char *s, size_t *i)
+{
+	size_t k = *i;
+	UChar32 c = s[k];
+	if (c < 0x80) {
+		*i = k + 1;
+		return c;
+	}
+	if (c >= 0xF0) {
+		c = (c & 0x07) << 18 | (s[k + 1] & 0x3F) << 12 | (s[k + 2] & 0x3F) << 6 |
+		    (s[k + 3] & 0x3F);
+		*i = k + 4;
+	} else if (c >= 0xE0) {
+		c = (c & 0x0F) << 12 | (s[k + 1] & 0x3F) << 6 | (s[k + 2] & 0x3F);
+		*i = k + 3;
+	} else {
+		c = (c & 0x1F) << 6 | (s[k + 1] & 0x3F);
+		*i = k + 2;
+	}
+	return map_apostrophe(c);
+}
+
+static inline int fc_index(UChar32 c)
+{
+	if (c < FC_LATIN_END)
+		return (int)c;
+	if (c >= FC_PUNCT_START && c < FC_PUNCT_END)
+		return FC_LATIN_END + (int)(c - FC_PUNCT_START);
+	return -1;
+}
+
+/* What is known of c, without learning. */
+static inline const fast_char *fc_peek(const kbs_text__analyzer *a, UChar32 c)
+{
+	int i = fc_index(c);
+	return i < 0 ? &fc_none : &a->fc[i];
+}
+
+static inline bool fc_in_word(int cls)
+{
+	return cls == FC_LETTER || cls == FC_DIGIT;
+}
+
+/* Bytes an elided prefix and its apostrophe may take: "puisqu'". */
+#define ELISION_MAX 7
+
+/* A word's folded forms as fast_word() reads it, with what elision needs:
+ * elision_len() asks for at most six ASCII letters, then the word's first
+ * apostrophe, then more. Those letters and the apostrophe fold to one
+ * byte each, so the prefix is the term's (and exact's) first bytes. */
+typedef struct fast_fold {
+	char term[KBS_TEXT_MAX_TERM + ELISION_MAX + FC_FOLD_MAX];
+	/* Each character folds to at least one byte of term. */
+	char exact[FC_FOLD_MAX * (KBS_TEXT_MAX_TERM + ELISION_MAX + FC_FOLD_MAX)];
+	size_t tn, en;
+	bool full;        /* the term is too long even without a prefix */
+	unsigned chars;   /* characters so far */
+	bool letters;     /* all of them ASCII letters, up to the first apostrophe */
+	bool quote;       /* an apostrophe was seen */
+	unsigned apos;    /* index of that apostrophe when it may end a prefix, else 0 */
+	bool digit0;      /* u_isdigit() of the first character */
+	bool digit1;      /* of the one after the apostrophe */
+} fast_fold;
+
+static inline void fold_add(fast_fold *f, const fast_char *e, UChar32 c)
+{
+	if (f->chars < ELISION_MAX && !f->quote) {
+		if (c == '\'') {
+			f->quote = true;
+			if (f->letters && f->chars > 0)
+				f->apos = f->chars;
+		} else if ((c | 0x20) < 'a' || (c | 0x20) > 'z') {
+			f->letters = false;
+		}
+	}
+	if (f->chars == 0)
+		f->digit0 = e->digit;
+	else if (f->apos && f->chars == f->apos + 1)
+		f->digit1 = e->digit;
+	f->chars++;
+	if (f->full)
+		return;
+	if (f->tn + e->term_len > KBS_TEXT_MAX_TERM + ELISION_MAX) {
+		f->full = true;
+		return;
+	}
+	if (e->term_len == 1 && e->exact_len == 1) {
+		f->term[f->tn++] = e->term[0];
+		f->exact[f->en++] = e->exact[0];
+	} else {
+		memcpy(f->term + f->tn, e->term, e->term_len);
+		f->tn += e->term_len;
+		memcpy(f->exact + f->en, e->exact, e->exact_len);
+		f->en += e->exact_len;
+	}
+}
+
+/* The next word of the chunk s[*i..end), whose characters all have a
+ * class, as [*ws, *we), folded into f when f is not NULL; false when
+ * there is none. UAX #29 rules WB5 to WB12 on those classes: letters and
+ * digits join, a joiner joins the same two on its both sides, and
+ * anything else breaks. */
+static inline bool fast_word(const kbs_text__analyzer *a, const unsigned char *s, size_t *i,
+			     size_t end, size_t *ws, size_t *we, fast_fold *f)
+{
+	size_t p = *i;
+	const fast_char *e;
+	UChar32 c;
+	for (;;) {
+		if (p >= end) {
+			*i = p;
+			return false;
+		}
+		size_t at = p;
+		c = decode(s, &p);
+		e = fc_peek(a, c);
+		if (fc_in_word(e->cls)) {
+			*ws = at;
+			break;
+		}
+	}
+	int prev = e->cls;
+	if (f) {
+		f->tn = f->en = 0;
+		f->chars = f->apos = 0;
+		f->full = f->quote = false;
+		f->letters = true;
+		f->digit1 = false;
+		fold_add(f, e, c);
+	}
+	while (p < end) {
+		size_t q = p;
+		c = decode(s, &q);
+		e = fc_peek(a, c);
+		if (fc_in_word(e->cls)) {
+			prev = e->cls;
+			if (f)
+				fold_add(f, e, c);
+			p = q;
+			continue;
+		}
+		if (q < end && (e->cls == FC_MIDL || e->cls == FC_MIDN || e->cls == FC_MIDNL)) {
+			size_t r = q;
+			UChar32 c2 = decode(s, &r);
+			const fast_char *e2 = fc_peek(a, c2);
+			if (e2->cls == prev && ((prev == FC_LETTER && e->cls != FC_MIDN) ||
+						(prev == FC_DIGIT && e->cls != FC_MIDL))) {
+				if (f) {
+					fold_add(f, e, c);
+					fold_add(f, e2, c2);
+				}
+				p = r;
+				continue;
+			}
+		}
+		break;
+	}
+	*we = p;
+	*i = p;
+	return true;
+}
+
+/* Whether the word folded in f starts with an elided prefix (see
+ * elision_len()). */
+static bool fast_elided(const fast_fold *f)
+{
+	if (!f->apos || f->chars <= f->apos + 1)
+		return false;
+	for (size_t k = 0; k < sizeof elisions / sizeof *elisions; k++)
+		if (strlen(elisions[k]) == f->apos && memcmp(f->term, elisions[k], f->apos) == 0)
+			return true;
+	return false;
+}
+
+/* Whether c is NFC and interacts with nothing before it, so that NFC of
+ * a text cut before c is NFC of each part. */
+static bool nfc_clean(const UNormalizer2 *nfc, UChar32 c)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	UChar u[2];
+	int32_t n = 0;
+	if (!unorm2_hasBoundaryBefore(nfc, c))
+		return false;
+	U16_APPEND_UNSAFE(u, n, c);
+	UBool yes = unorm2_isNormalized(nfc, u, n, &st);
+	return U_SUCCESS(st) && yes;
+}
+
+/* UTF-8 of the folded s[0..n) into out (at most FC_FOLD_MAX bytes), when
+ * every character of it is nfc_clean(). */
+static bool fold_piece(const UNormalizer2 *nfc, const UChar *s, int32_t n, char *out,
+		       uint8_t *out_len)
+{
+	size_t k = 0;
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		U16_NEXT(s, i, n, c);
+		if (!nfc_clean(nfc, c))
+			return false;
+		size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		if (k + need > FC_FOLD_MAX)
+			return false;
+		if (c < 0x80) {
+			out[k++] = (char)c;
+		} else if (c < 0x800) {
+			out[k++] = (char)(0xC0 | c >> 6);
+			out[k++] = (char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			out[k++] = (char)(0xE0 | c >> 12);
+			out[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+			out[k++] = (char)(0x80 | (c & 0x3F));
+		} else {
+			out[k++] = (char)(0xF0 | c >> 18);
+			out[k++] = (char)(0x80 | (c >> 12 & 0x3F));
+			out[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+			out[k++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	*out_len = (uint8_t)k;
+	return k > 0;
+}
+
+/* Fills e with c's folds and returns the class its Word_Break property
+ * suggests (FC_NONE: leave it to ICU); nothing is checked against ICU's
+ * segmentation yet. *folds: the folds are usable inside a word. */
+static int fc_prepare(kbs_text__analyzer *a, UChar32 c, fast_char *e, bool *folds)
+{
+	memset(e, 0, sizeof *e);
+	e->cls = FC_NONE;
+	*folds = false;
+	if (!nfc_clean(a->nfc, c))
+		return FC_NONE;
+	UChar u[2];
+	int32_t n = 0;
+	U16_APPEND_UNSAFE(u, n, c);
+	fold_bufs b = { &a->fold, &a->nfd_buf, &a->exact16, &a->term16 };
+	*folds = fold_u16(a->nfc, a->nfd, u, n, &b) == U_ZERO_ERROR &&
+		 fold_piece(a->nfc, a->exact16.p, a->exact16.len, e->exact, &e->exact_len) &&
+		 fold_piece(a->nfc, a->term16.p, a->term16.len, e->term, &e->term_len);
+	e->digit = u_isdigit(c);
+	switch (u_getIntPropertyValue(c, UCHAR_WORD_BREAK)) {
+	case U_WB_ALETTER: return FC_LETTER;
+	case U_WB_NUMERIC: return FC_DIGIT;
+	case U_WB_MIDLETTER: return FC_MIDL;
+	case U_WB_MIDNUM: return FC_MIDN;
+	case U_WB_MIDNUMLET:
+	case U_WB_SINGLE_QUOTE: return FC_MIDNL;
+	case U_WB_OTHER:
+	case U_WB_CR:
+	case U_WB_LF:
+	case U_WB_NEWLINE:
+	case U_WB_WSEGSPACE:
+	case U_WB_DOUBLE_QUOTE: return FC_SEP;
+	default: return FC_NONE;
+	}
+}
+
+/* The contexts a character is probed in, on either side: nothing, a
+ * letter, a digit, each kind of joiner, a breaker. */
+static const char *const probe_ctx[] = { "", "a", "1", ".", "'", ",", "-" };
+
+/* The probe's words as ICU finds them, into v (byte ranges), and how many;
+ * -1 on failure or when a word is not a plain letter or number one. */
+static int probe_icu(kbs_text__analyzer *a, const char *s, size_t n, size_t (*v)[2], int max)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int count = 0;
+	if (!utf8_to_u16(s, n, &a->src, &a->src_off, &a->src_off_cap, 0))
+		return -1;
+	ubrk_setText(a->bi, a->src.p, a->src.len, &st);
+	if (U_FAILURE(st))
+		return -1;
+	int32_t start = ubrk_first(a->bi), end;
+	for (; (end = ubrk_next(a->bi)) != UBRK_DONE; start = end) {
+		int32_t status = ubrk_getRuleStatus(a->bi);
+		if (status < UBRK_WORD_NONE_LIMIT)
+			continue;
+		if (status >= UBRK_WORD_KANA || count == max) {
+			count = -1;
+			break;
+		}
+		v[count][0] = a->src_off[start];
+		v[count][1] = a->src_off[end];
+		count++;
+	}
+	st = U_ZERO_ERROR;
+	ubrk_setText(a->bi, no_text, 0, &st);
+	return count;
+}
+
+/* Whether the fast path, with what a->fc says now, segments a probe text
+ * around c as ICU does. */
+static bool fc_probe(kbs_text__analyzer *a, UChar32 c)
+{
+	char x[4], s[512];
+	size_t xn = 0, n = 0;
+	if (c < 0x80) {
+		x[xn++] = (char)c;
+	} else if (c < 0x800) {
+		x[xn++] = (char)(0xC0 | c >> 6);
+		x[xn++] = (char)(0x80 | (c & 0x3F));
+	} else {
+		x[xn++] = (char)(0xE0 | c >> 12);
+		x[xn++] = (char)(0x80 | (c >> 6 & 0x3F));
+		x[xn++] = (char)(0x80 | (c & 0x3F));
+	}
+	/* Every context on the left and right, then the character
+	 * repeated, alone and between letters or digits. */
+	const size_t nctx = sizeof probe_ctx / sizeof *probe_ctx;
+	for (size_t l = 0; l < nctx + 5; l++) {
+		for (size_t r = 0; r < (l < nctx ? nctx : 1); r++) {
+			const char *left, *right;
+			int reps = 1;
+			if (l < nctx) {
+				left = probe_ctx[l];
+				right = probe_ctx[r];
+			} else {
+				static const char *const sides[5][2] = {
+					{ "", "" }, { "a", "a" }, { "1", "1" }, { "", "a" }, { "1", "" },
+				};
+				left = sides[l - nctx][0];
+				right = sides[l - nctx][1];
+				reps = l == nctx ? 3 : 2;
+			}
+			size_t ln = strlen(left), rn = strlen(right);
+			if (n + ln + rn + 3 * xn + 1 > sizeof s)
+				return false;
+			memcpy(s + n, left, ln);
+			n += ln;
+			for (int k = 0; k < reps; k++) {
+				memcpy(s + n, x, xn);
+				n += xn;
+			}
+			memcpy(s + n, right, rn);
+			n += rn;
+			s[n++] = ' ';
+		}
+	}
+
+	size_t icu[128][2];
+	int ni = probe_icu(a, s, n, icu, 128);
+	if (ni < 0)
+		return false;
+	const unsigned char *u = (const unsigned char *)s;
+	int nf = 0;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && is_ws(u[i]))
+			i++;
+		size_t end = i;
+		while (end < n && !is_ws(u[end]))
+			end++;
+		for (size_t k = i; k < end;) {
+			int cls = fc_peek(a, decode(u, &k))->cls;
+			if (cls == FC_UNKNOWN || cls == FC_NONE)
+				return false;
+		}
+		size_t ws, we;
+		while (fast_word(a, u, &i, end, &ws, &we, NULL)) {
+			if (nf == ni || icu[nf][0] != ws || icu[nf][1] != we)
+				return false;
+			nf++;
+		}
+		i = end;
+	}
+	return nf == ni;
+}
+
+/* Learns c's class: the first of the class its properties suggest, a
+ * letter, a breaker, that the probe confirms, else FC_NONE. */
+static const fast_char *fc_learn(kbs_text__analyzer *a, UChar32 c, fast_char *e)
+{
+	bool folds;
+	int first = fc_prepare(a, c, e, &folds);
+	if (first == FC_NONE)
+		return e;
+	UErrorCode st = U_ZERO_ERROR;
+	UScriptCode sc = uscript_getScript(c, &st);
+	/* A letter must keep is_ideo() false and the word no number. */
+	bool letter = folds && U_SUCCESS(st) && (sc == USCRIPT_LATIN || sc == USCRIPT_COMMON) &&
+		      !e->digit;
+	const int tries[] = { first, FC_LETTER, FC_SEP };
+	for (size_t k = 0; k < sizeof tries / sizeof *tries; k++) {
+		int cls = tries[k];
+		if ((k > 0 && cls == first) || (cls == FC_LETTER && !letter) ||
+		    (cls != FC_SEP && !folds))
+			continue;
+		e->cls = (uint8_t)cls;
+		if (fc_probe(a, c))
+			return e;
+	}
+	e->cls = FC_NONE;
+	return e;
+}
+
+/* What is known of c, learning it on first sight. */
+static inline const fast_char *fc_get(kbs_text__analyzer *a, UChar32 c)
+{
+	int i = fc_index(c);
+	if (i < 0)
+		return &fc_none;
+	if (a->fc[i].cls == FC_UNKNOWN)
+		return fc_learn(a, c, &a->fc[i]);
+	return &a->fc[i];
+}
+
+/* Sets the classes the probes are made of and checks them against each
+ * other, with the white space chunks are cut at; if ICU disagrees on
+ * any, the fast path stays off. */
+static void fast_init(kbs_text__analyzer *a)
+{
+	static const char refs[] = "a1.',- \t\n\v\f\r";
+	bool folds;
+	a->fast_ok = false;
+	for (const char *p = refs; *p; p++) {
+		fast_char *e = &a->fc[(unsigned char)*p];
+		e->cls = (uint8_t)fc_prepare(a, (unsigned char)*p, e, &folds);
+		if (e->cls == FC_NONE || (e->cls != FC_SEP && !folds) ||
+		    (is_ws((unsigned char)*p) && e->cls != FC_SEP))
+			goto fail;
+	}
+	for (const char *p = refs; *p; p++)
+		if (!fc_probe(a, (unsigned char)*p))
+			goto fail;
+	a->fast_ok = true;
+	return;
+fail:
+	memset(a->fc, 0, sizeof a->fc);
+}
+
+/* Whether a chunk may start at s[q], just after white space: what is
+ * there extends nothing before it, for UAX #29 and for NFC. */
+static bool chunk_starts_at(kbs_text__analyzer *a, const unsigned char *s, size_t q)
+{
+	if (s[q] < 0x80)
+		return true;
+	UChar32 c = decode(s, &q);
+	/* The classes are only given to such characters. */
+	if (fc_get(a, c)->cls != FC_NONE)
+		return true;
+	int wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+	return wb != U_WB_EXTEND && wb != U_WB_FORMAT && wb != U_WB_ZWJ && wb != U_WB_WSEGSPACE &&
+	       unorm2_hasBoundaryBefore(a->nfc, c);
+}
+
+/* Analyses the chunk text[from..to), all of whose characters have a
+ * class: the words fast_word() finds, elided and folded from the table as
+ * analyze_icu() would. */
+static kbs_status analyze_fast(kbs_text__analyzer *a, run *r, size_t from, size_t to)
+{
+	const unsigned char *s = (const unsigned char *)r->text;
+	fast_fold f;
+	size_t i = from, ws, we;
+	while (fast_word(a, s, &i, to, &ws, &we, &f)) {
+		unsigned pos = r->pos++;
+		size_t skip = 0;
+		bool digit = f.digit0;
+		if (fast_elided(&f)) {
+			skip = f.apos + 1;
+			digit = f.digit1;
+		}
+		if (f.full || f.tn == skip || f.tn - skip > KBS_TEXT_MAX_TERM)
+			continue;
+		if (!buf_set(&a->term, f.term + skip, f.tn - skip) ||
+		    !buf_set(&a->exact, f.exact + skip, f.en - skip))
+			return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+		kbs_status rc = emit_token(a, r, ws, we, pos, digit ? KBS_TOK_NUM : 0);
+		if (rc != KBS_OK)
+			return rc;
+	}
+	return KBS_OK;
+}
+
+/* Cuts the text into chunks at white space and analyses each, on the
+ * fast path when it can. */
+static kbs_status analyze_chunks(kbs_text__analyzer *a, run *r, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)r->text;
+	size_t p = 0;
+	while (p < len) {
+		while (p < len && is_ws(s[p]))
+			p++;
+		if (p == len)
+			break;
+		size_t from = p, to;
+		bool fast = true;
+		for (;;) {
+			while (p < len && !is_ws(s[p])) {
+				if (!fast) {
+					p++;
+				} else if (s[p] < 0x80 && a->fc[s[p]].cls != FC_UNKNOWN) {
+					fast = a->fc[s[p++]].cls != FC_NONE;
+				} else {
+					UChar32 c = decode(s, &p);
+					fast = fc_get(a, c)->cls != FC_NONE;
+				}
+			}
+			to = p;
+			size_t q = p;
+			while (q < len && is_ws(s[q]))
+				q++;
+			if (q < len && !chunk_starts_at(a, s, q)) {
+				fast = false;
+				p = q;
+				continue;
+			}
+			break;
+		}
+		kbs_status rc = fast ? analyze_fast(a, r, from, to) : analyze_icu(a, r, from, to);
+		if (rc != KBS_OK)
+			return rc;
+		p = to;
+	}
+	return KBS_OK;
+}
+
+void kbs_text__analyzer_set_icu_only(kbs_text__analyzer *a, bool on)
+{
+	a->icu_only = on;
+}
+
+bool kbs_text__analyzer_fast(const kbs_text__analyzer *a)
+{
+	return a->fast_ok && !a->icu_only;
+}
+
 kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len,
 			     const char *lang, kbs_text__token_cb cb, void *payload,
 			     kbs_err *err)
 {
 	kbs_status rc = KBS_OK;
-	UErrorCode st = U_ZERO_ERROR;
-	kbs_store__stemmer *stemmer = NULL;
 	size_t bad = 0;
+	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err };
 
 	if (!text && len == 0)
 		text = "";
+	r.text = text;
 	/* ICU indexes UTF-16 with int32_t. */
 	if (len >= INT32_MAX) {
 		rc = kbs_err__set(err, KBS_EINVALID, "text of %zu bytes is too long to analyse",
@@ -843,126 +1594,20 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 		rc = kbs_err__set(err, KBS_EINVALID, "invalid UTF-8 at byte %zu", bad);
 		goto cleanup;
 	}
-	if ((rc = get_stemmer(a, lang, &stemmer, err)) != KBS_OK)
+	if ((rc = get_stemmer(a, lang, &r.stemmer, err)) != KBS_OK)
 		goto cleanup;
-	if (!utf8_to_u16(text, len, &a->src, &a->src_off, &a->src_off_cap)) {
-		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-
-	/* Most text is NFC already: then the work buffer is the text. */
-	const UChar *t = a->src.p;
-	const uint32_t *off = a->src_off;
-	int32_t n = a->src.len;
-	if (unorm2_spanQuickCheckYes(a->nfc, t, n, &st) != n && U_SUCCESS(st)) {
-		if ((st = normalize_with_offsets(a, len)) != U_ZERO_ERROR) {
-			rc = icu_status(err, st, "normalization");
-			goto cleanup;
-		}
-		t = a->norm.p;
-		off = a->norm_off;
-		n = a->norm.len;
-	}
-	if (U_FAILURE(st)) {
-		rc = icu_status(err, st, "normalization");
-		goto cleanup;
-	}
-
-	ubrk_setText(a->bi, t, n, &st);
-	if (U_FAILURE(st)) {
-		rc = icu_status(err, st, "word break");
-		goto cleanup;
-	}
-
-	unsigned pos = 0;
-	int32_t start = ubrk_first(a->bi), end;
-	for (; (end = ubrk_next(a->bi)) != UBRK_DONE; start = end) {
-		int32_t status = ubrk_getRuleStatus(a->bi);
-		if (status < UBRK_WORD_NONE_LIMIT)
-			continue;
-		/* Every word takes a position, even one we drop below, so that
-		 * a phrase never matches across a dropped word. */
-		unsigned this_pos = pos++;
-
-		int32_t ws = start + elision_len(t + start, end - start);
-		const UChar *w = t + ws;
-		int32_t wn = end - ws;
-		if ((st = fold_word(a, w, wn)) != U_ZERO_ERROR) {
-			rc = icu_status(err, st, "case folding");
-			goto cleanup;
-		}
-		if (a->term.len == 0 || a->term.len > KBS_TEXT_MAX_TERM)
-			continue;
-
-		kbs_text__token tok = {
-			.term = a->term.data,
-			.term_len = a->term.len,
-			.exact = a->exact.data,
-			.exact_len = a->exact.len,
-			.stem = a->term.data,
-			.stem_len = a->term.len,
-			.start = off[start],
-			.end = word_end(off, n, end),
-			.pos = this_pos,
-		};
-		UChar32 first;
-		U16_GET(w, 0, 0, wn, first);
-		if (u_isdigit(first))
-			tok.flags |= KBS_TOK_NUM;
-		else if (is_ideo(w, wn, status))
-			tok.flags |= KBS_TOK_IDEO;
-		if (kbs_text__is_stopword(tok.term, lang))
-			tok.flags |= KBS_TOK_STOP;
-		const stem_entry *cached = NULL;
-		uint32_t h = 0;
-		if (stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO))) {
-			h = stem_hash(lang, a->exact.data, a->exact.len);
-			cached = stem_cache_get(&a->stems, h, lang, a->exact.data, a->exact.len);
-		}
-		if (cached) {
-			const char *p = a->stems.pool + cached->off + cached->lang_len + 1 +
-					cached->exact_len + 1;
-			if (cached->stem_len) {
-				tok.stem = p;
-				tok.stem_len = cached->stem_len;
-			}
-			if (cached->stem_len && cached->stem2_len) {
-				tok.stem2 = p + cached->stem_len + 1;
-				tok.stem2_len = cached->stem2_len;
-			}
-		} else if (stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO))) {
-			if ((st = stem_word(a, stemmer)) != U_ZERO_ERROR) {
-				rc = icu_status(err, st, "stemming");
-				goto cleanup;
-			}
-			if (a->stem.len) {
-				tok.stem = a->stem.data;
-				tok.stem_len = a->stem.len;
-			}
-			if ((st = stem_folded(a, stemmer)) != U_ZERO_ERROR) {
-				rc = icu_status(err, st, "stemming");
-				goto cleanup;
-			}
-			if (a->stem.len && a->stem2.len) {
-				tok.stem2 = a->stem2.data;
-				tok.stem2_len = a->stem2.len;
-			}
-			stem_cache_put(&a->stems, h, lang, a->exact.data, a->exact.len, &a->stem,
-				       &a->stem2);
-		}
-
-		rc = cb(&tok, payload);
-		if (rc == KBS_STOP) {
-			rc = KBS_OK;
-			goto cleanup;
-		}
-		if (rc != KBS_OK)
-			goto cleanup;
-	}
+	if (a->icu_only || !a->fast_ok)
+		rc = analyze_icu(a, &r, 0, len);
+	else
+		rc = analyze_chunks(a, &r, len);
+	if (rc == KBS_STOP)
+		rc = KBS_OK;
 cleanup:
-	/* The iterator must not keep pointing at a buffer we may free. */
-	st = U_ZERO_ERROR;
-	ubrk_setText(a->bi, no_text, 0, &st);
+	{
+		/* The iterator must not keep pointing at a buffer we may free. */
+		UErrorCode st = U_ZERO_ERROR;
+		ubrk_setText(a->bi, no_text, 0, &st);
+	}
 	if (a->src.cap > WORK_KEEP_UNITS || a->norm.cap > WORK_KEEP_UNITS)
 		release_work(a);
 	return rc;

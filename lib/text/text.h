@@ -85,6 +85,16 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 			     const char *lang, kbs_text__token_cb cb, void *payload,
 			     kbs_err *err);
 
+/* Turns the analyzer's fast path off (on: every text goes through ICU's
+ * break iterator and normalisers whole) or back on. Both give the same
+ * tokens; the switch is for tests that check it. */
+void kbs_text__analyzer_set_icu_only(kbs_text__analyzer *a, bool on);
+
+/* Whether the fast path is on: not turned off, and the ICU in use
+ * segments its reference characters as it expects (checked when the
+ * analyzer is made). */
+bool kbs_text__analyzer_fast(const kbs_text__analyzer *a);
+
 /* The folded stem, in `lang`, of a word's `exact` form (as a token gives
  * it): what the token's `stem` would have been had the text been analysed
  * in that language. For callers that analyse without a language and stem

@@ -2,6 +2,9 @@
  * The analysis pipeline (lib/text) on arbitrary bytes: invalid UTF-8,
  * every script, huge tokens, in each language the targets know. The first
  * byte picks the language; the rest is the text.
+ *
+ * Every text is analysed twice, on the fast path and through ICU alone,
+ * and the two must agree on every field of every token.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +13,28 @@
 #include "fuzzutil.h"
 #include "text/text.h"
 
-static kbs_text__analyzer *an;
+static kbs_text__analyzer *an, *icu;
 
 typedef struct seen {
 	size_t len;
 	size_t last_start;
 	unsigned next_pos;
 	unsigned tokens;
+	kbs_buf dump; /* every field of every token */
 } seen;
+
+static void dump_token(kbs_buf *b, const kbs_text__token *t)
+{
+	kbs_buf_addf(b, "%s|%zu|%s|%zu|%s|%zu|%s|%zu|%zu-%zu@%u/%u\n", t->term, t->term_len,
+		     t->exact, t->exact_len, t->stem, t->stem_len, t->stem2 ? t->stem2 : "(none)",
+		     t->stem2_len, t->start, t->end, t->pos, t->flags);
+}
+
+static kbs_status on_icu_token(const kbs_text__token *t, void *payload)
+{
+	dump_token(payload, t);
+	return KBS_OK;
+}
 
 static void check_term(const char *what, const char *s, size_t len)
 {
@@ -47,6 +64,7 @@ static kbs_status on_token(const kbs_text__token *t, void *payload)
 	s->last_start = t->start;
 	s->next_pos = t->pos + 1;
 	s->tokens++;
+	dump_token(&s->dump, t);
 	return KBS_OK;
 }
 
@@ -56,8 +74,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	kbs_err err;
-	if (kbs_text__analyzer_new(&an, &err) != KBS_OK)
+	if (kbs_text__analyzer_new(&an, &err) != KBS_OK ||
+	    kbs_text__analyzer_new(&icu, &err) != KBS_OK)
 		fz_fail("analyzer: %s", err.msg);
+	kbs_text__analyzer_set_icu_only(icu, true);
+	if (!kbs_text__analyzer_fast(an))
+		fz_fail("the fast path is off: the comparison would be of ICU with itself");
 	return 0;
 }
 
@@ -69,9 +91,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *lang = fz_langs[data[0] & 7];
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
-	seen s = { len, 0, 0, 0 };
+	seen s = { len, 0, 0, 0, { 0 } };
+	kbs_buf want = { 0 };
 	kbs_err err;
+	kbs_buf_add(&s.dump, "", 0);
+	kbs_buf_add(&want, "", 0);
 	kbs_status rc = kbs_text__analyze(an, text, len, lang, on_token, &s, &err);
+	kbs_status rc_icu = kbs_text__analyze(icu, text, len, lang, on_icu_token, &want, &err);
+	if (s.dump.oom || want.oom)
+		fz_fail("out of memory");
+	if (rc != rc_icu)
+		fz_fail("fast path: %s, ICU: %s", kbs_status_str(rc), kbs_status_str(rc_icu));
+	if (strcmp(s.dump.data, want.data) != 0)
+		fz_fail("fast path and ICU differ:\n--- ICU\n%s--- fast path\n%s", want.data,
+			s.dump.data);
+	kbs_buf_free(&s.dump);
+	kbs_buf_free(&want);
 	size_t bad;
 	bool valid = kbs_utf8_valid(text, len, &bad);
 	if (rc == KBS_EINVALID && valid)
