@@ -35,6 +35,10 @@ typedef struct collect {
 	 * one, so the rest of a long body need not be analysed. */
 	size_t want;
 	size_t stop_at;
+	/* The first bytes of every string match_word() compares a term with
+	 * from its start (see first_bytes()); unused when `filter` is false. */
+	bool filter;
+	unsigned char first[32];
 } collect;
 
 static bool worth_stemming(const collect *c, const kbs_text__token *t)
@@ -103,6 +107,49 @@ static int match_word(collect *c, const kbs_text__token *t, kbs_status *rc)
 	return -1;
 }
 
+static void first_add(collect *c, unsigned char b)
+{
+	c->first[b >> 3] |= (unsigned char)(1u << (b & 7));
+}
+
+/* Fills c->first. Every test of match_word() compares the token's term,
+ * from its first byte, with a query word, one of its synonyms or close
+ * spellings, a word of a multi-word synonym, or the first bytes of a stem;
+ * so a term whose first byte starts none of those matches nothing, and
+ * most words of a body are dismissed with one lookup instead of a dozen
+ * string comparisons. An empty prefix word or stem would match any term:
+ * then there is no filter. */
+static void first_bytes(collect *c)
+{
+	c->filter = true;
+	memset(c->first, 0, sizeof c->first);
+	for (size_t i = 0; i < c->nwords; i++) {
+		const kbs_query__word *w = &c->words[i];
+		if (!w->used)
+			continue;
+		first_add(c, (unsigned char)w->term[0]);
+		if (w->prefix && !w->term[0])
+			c->filter = false;
+		for (size_t k = 0; k < w->alt_words.n; k++)
+			first_add(c, (unsigned char)w->alt_words.v[k][0]);
+		for (size_t k = 0; k < w->alt_phrases.n; k++) {
+			const char *p = w->alt_phrases.v[k];
+			first_add(c, (unsigned char)p[0]);
+			for (; *p; p++)
+				if (*p == ' ')
+					first_add(c, (unsigned char)p[1]);
+		}
+		for (int l = 0; l < 2; l++) {
+			const kbs_strlist *stems = l ? &w->alt_stems : &w->stems;
+			for (size_t k = 0; k < stems->n; k++) {
+				if (!stems->v[k][0])
+					c->filter = false;
+				first_add(c, (unsigned char)stems->v[k][0]);
+			}
+		}
+	}
+}
+
 /* Distinct query words among spans [i, j). */
 static size_t distinct_words(const span *v, size_t i, size_t j)
 {
@@ -128,7 +175,10 @@ static kbs_status collect_token(const kbs_text__token *t, void *payload)
 	/* Read before stemming: kbs_text__stem invalidates the token. */
 	size_t start = t->start, end = t->end;
 	kbs_status rc = KBS_OK;
-	int word = match_word(c, t, &rc);
+	unsigned char b = (unsigned char)t->term[0];
+	int word = -1;
+	if (!c->filter || (c->first[b >> 3] & (1u << (b & 7))))
+		word = match_word(c, t, &rc);
 	c->v[c->n++] = (span){ start, end, word };
 	if (word >= 0 && !c->stop_at && c->want) {
 		size_t i = c->n - 1;
@@ -175,6 +225,7 @@ kbs_status kbs_query__snippet(char **out, kbs_text__analyzer *an, const char *te
 	collect c = { .an = an, .lang = lang, .err = err, .words = words, .nwords = nwords };
 	for (size_t i = 0; i < nwords; i++)
 		c.want += words[i].used;
+	first_bytes(&c);
 	kbs_buf b = { 0 };
 	size_t len = strlen(text);
 
