@@ -170,14 +170,64 @@ kbs_qnode *kbs_query__scale(kbs_query__arena *a, kbs_qnode *kid, double scale)
 	return n;
 }
 
-static kbs_qnode *wildcard(kbs_query__arena *a, const char *prefix, const char *s)
+/* The terms a word being typed begins, as one synonym of them: what the
+ * engine's own wildcard does (the PREFIX_EXPANSION most frequent), with
+ * the terms known to the plan (kbs_query__word.completions). */
+static kbs_qnode *completions_query(kbs_query__arena *a, const kbs_strlist *terms)
 {
-	kbs_qnode *n = kbs_query__term(a, prefix, s);
-	if (n) {
-		n->op = KBS_Q_WILDCARD;
-		n->max_expansion = PREFIX_EXPANSION;
-	}
+	if (!terms->n)
+		return NULL;
+	kbs_qnode *n = kbs_query__op(a, KBS_Q_SYNONYM, terms->n);
+	for (size_t i = 0; i < terms->n; i++)
+		kbs_query__add(n, kbs_query__term(a, "", terms->v[i]));
 	return n;
+}
+
+typedef struct completion {
+	char term[KBS_TEXT_MAX_TERM + 8];
+	uint64_t freq;
+} completion;
+
+typedef struct completing {
+	completion best[PREFIX_EXPANSION];
+	size_t n;
+} completing;
+
+static kbs_status keep_frequent(const char *term, uint64_t freq, void *payload)
+{
+	completing *c = payload;
+	if (strlen(term) >= sizeof c->best[0].term)
+		return KBS_OK;
+	size_t at = c->n;
+	while (at > 0 && c->best[at - 1].freq < freq)
+		at--;
+	if (at >= PREFIX_EXPANSION)
+		return KBS_OK;
+	size_t last = c->n < PREFIX_EXPANSION ? c->n : PREFIX_EXPANSION - 1;
+	memmove(&c->best[at + 1], &c->best[at], (last - at) * sizeof *c->best);
+	snprintf(c->best[at].term, sizeof c->best[at].term, "%s", term);
+	c->best[at].freq = freq;
+	if (c->n < PREFIX_EXPANSION)
+		c->n++;
+	return KBS_OK;
+}
+
+/* Fills w->completions from the index. */
+static kbs_status complete(kbs_ctx *ctx, kbs_query__word *w, kbs_err *err)
+{
+	static const char *const pfx[2] = { "", KBS_PFX_TITLE };
+	for (int k = 0; k < 2; k++) {
+		char start[KBS_TEXT_MAX_TERM + 8];
+		snprintf(start, sizeof start, "%s%s", pfx[k], w->term);
+		completing c = { .n = 0 };
+		kbs_status rc = kbs_store__each_term(ctx->reader, start, keep_frequent, &c, err);
+		if (rc != KBS_OK)
+			return rc;
+		for (size_t i = 0; i < c.n; i++)
+			if (!kbs_strlist_push(&w->completions[k], c.best[i].term))
+				return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	}
+	return KBS_OK;
 }
 
 /* q restricted to the articles of the plan's language `l` when the plan
@@ -420,6 +470,8 @@ static void word_free(kbs_query__word *w)
 	kbs_strlist_free(&w->alt_words);
 	kbs_strlist_free(&w->alt_stems);
 	kbs_strlist_free(&w->alt_phrases);
+	kbs_strlist_free(&w->completions[0]);
+	kbs_strlist_free(&w->completions[1]);
 	for (size_t l = 0; l < KBS_QUERY_MAX_LANGS; l++) {
 		kbs_strlist_free(&w->lstems[l]);
 		kbs_strlist_free(&w->lalt_words[l]);
@@ -840,14 +892,6 @@ static bool known(kbs_ctx *ctx, const kbs_query__word *w)
 	return kbs_store__termfreq(ctx->reader, w->term) > 0;
 }
 
-static kbs_status stop_at_first(const char *term, uint64_t freq, void *payload)
-{
-	(void)term;
-	(void)freq;
-	*(bool *)payload = true;
-	return KBS_STOP;
-}
-
 /* A word the index lacks that has no close spelling may still be another
  * form of an indexed word, longer than a close spelling reaches:
  * "justifier" (stem "justifi") for "justificatif" (stem "justif"). Its
@@ -898,13 +942,8 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 	    kbs_utf8_chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
 		return KBS_OK;
 	kbs_status rc;
-	if (w->prefix) { /* being typed: completions say more than spellings */
-		bool any = false;
-		if ((rc = kbs_store__each_term(ctx->reader, w->term, stop_at_first, &any, err)) != KBS_OK)
-			return rc;
-		if (any)
-			return KBS_OK;
-	}
+	if (w->prefix && w->completions[0].n) /* being typed: completions say more than spellings */
+		return KBS_OK;
 	if ((rc = find_fixes(p, ctx, w->term, &w->fixes, err)) != KBS_OK)
 		return rc;
 	for (size_t i = 0; i < w->fixes.n; i++) {
@@ -1078,10 +1117,10 @@ static kbs_qnode *word_query(kbs_query__plan *p, const kbs_query__word *w)
 	}
 	if (strcmp(w->exact, w->term) != 0)
 		kbs_query__add(or, kbs_query__scale(a, kbs_query__term(a, KBS_PFX_EXACT, w->exact), EXACT_BOOST));
-	if (w->prefix) {
+	if (w->prefix && (w->completions[0].n || w->completions[1].n)) {
 		kbs_qnode *px = kbs_query__op(a, KBS_Q_OR, 2);
-		kbs_query__add(px, wildcard(a, "", w->term));
-		kbs_query__add(px, wildcard(a, KBS_PFX_TITLE, w->term));
+		kbs_query__add(px, completions_query(a, &w->completions[0]));
+		kbs_query__add(px, completions_query(a, &w->completions[1]));
 		kbs_query__add(or, kbs_query__scale(a, px, PREFIX_SCALE));
 	}
 	return or;
@@ -1349,6 +1388,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		kbs_query__word *w = &p->words[t.v[t.n - 1].word];
 		if (w->used && !starts_with_digit(w->term) && kbs_utf8_chars(w->term) >= PREFIX_MIN_CHARS)
 			w->prefix = true;
+		if (w->prefix && (rc = complete(ctx, w, err)) != KBS_OK)
+			goto cleanup;
 	}
 
 	if (!p->nwords)
@@ -1385,13 +1426,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		kbs_query__word *w = &p->words[i];
 		if (w->used) {
 			w->idf = word_idf(ctx, w, p->stop_only, N, &w->unknown);
-			if (w->unknown && w->prefix) { /* unless it begins a word */
-				bool any = false;
-				if ((rc = kbs_store__each_term(ctx->reader, w->term, stop_at_first, &any,
-							       err)) != KBS_OK)
-					goto cleanup;
-				w->unknown = !any;
-			}
+			if (w->unknown && w->prefix) /* unless it begins a word */
+				w->unknown = w->completions[0].n == 0;
 		}
 		if (w->kind == KBS_QW_TEXT && w->used)
 			kbs_query__add(or, word_query(p, w));

@@ -38,6 +38,11 @@ typedef struct kbs_query__word {
 	 * spellings): folded words, their stems, and multi-word synonyms as
 	 * folded words joined by spaces. */
 	kbs_strlist alt_words, alt_stems, alt_phrases;
+	/* prefix: the indexed terms it begins, the most frequent first, as
+	 * whole terms: [0] words, [1] title stems (KBS_PFX_TITLE). Matched
+	 * as terms of their own, they come back among a hit's matching
+	 * terms, so judging a hit needs no read of its term list. */
+	kbs_strlist completions[2];
 	/* The same per language of the plan (plan.langs[l]): a language's
 	 * stems and synonyms only describe articles in that language, so an
 	 * article in language l is matched (and its coverage judged) by these.

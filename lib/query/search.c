@@ -217,11 +217,9 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 				if (has_phrase(h, alt_phrases->v[p]))
 					level = SYN_COVER;
 			if (level == 0 && qw->prefix) {
-				char t[KBS_TEXT_MAX_TERM + 8];
-				snprintf(t, sizeof t, KBS_PFX_TITLE "%s", qw->term);
-				if (kbs_store__doc_has_prefix(ctx->reader, h->docid, t))
+				if (has_any(h, "", &qw->completions[1]))
 					level = PREFIX_COVER, in_title = true;
-				else if (!judge && kbs_store__doc_has_prefix(ctx->reader, h->docid, qw->term))
+				else if (!judge && has_any(h, "", &qw->completions[0]))
 					level = PREFIX_COVER;
 			}
 			if (fix_only && qw->typo && level > 0)

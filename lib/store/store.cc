@@ -377,19 +377,6 @@ extern "C" kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *
 	}
 }
 
-extern "C" bool kbs_store__doc_has_prefix(kbs_store__reader *r, uint32_t docid,
-					  const char *prefix)
-{
-	try {
-		Xapian::TermIterator t = r->db.termlist_begin(docid);
-		t.skip_to(prefix);
-		return t != r->db.termlist_end(docid) &&
-		       (*t).compare(0, std::strlen(prefix), prefix) == 0;
-	} catch (...) {
-		return false;
-	}
-}
-
 extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
 					   kbs_status (*cb)(const char *, uint64_t, void *),
 					   void *payload, kbs_err *err)

@@ -171,10 +171,6 @@ kbs_status kbs_store__hit_data(kbs_store__reader *r, uint32_t docid, char **out,
 kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
 				   const char *term, bool *out, kbs_err *err);
 
-/* Whether document `docid` has a term starting with `prefix` (the store
- * does not report which wildcard expansions matched). */
-bool kbs_store__doc_has_prefix(kbs_store__reader *r, uint32_t docid, const char *prefix);
-
 /* Calls cb for each term starting with prefix, with its term frequency.
  * cb returns KBS_OK, KBS_STOP, or an error that propagates. */
 kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
