@@ -439,8 +439,11 @@ KBS_EXPORT const char *kbs_results_snippet(const kbs_results *r, size_t i);
 
 typedef enum kbs_facet { KBS_FACET_CATEGORY = 0, KBS_FACET_TAG = 1 } kbs_facet;
 
-/* Facet counts over every visible match (not only this page), biggest first.
- * Categories are counted at each level ("Compte" and "Compte/Connexion"). */
+/* Facet counts over the visible matches (not only this page), biggest
+ * first: over every match when there are at most 5000, else over the first
+ * 5000 in index order (counting more would cost every search of a common
+ * word milliseconds). Categories are counted at each level ("Compte" and
+ * "Compte/Connexion"). */
 KBS_EXPORT size_t kbs_results_facet_count(const kbs_results *r, kbs_facet facet);
 KBS_EXPORT const char *kbs_results_facet_label(const kbs_results *r, kbs_facet facet, size_t i);
 KBS_EXPORT uint64_t kbs_results_facet_value(const kbs_results *r, kbs_facet facet, size_t i);
