@@ -282,16 +282,27 @@ void kbs_kb__release_indexer(kbs_kb *kb)
 	pthread_mutex_unlock(&kb->lock);
 }
 
+bool kbs_kb__same_label(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	char *fa = kbs_text__fold(a, strlen(a)), *fb = kbs_text__fold(b, strlen(b));
+	bool same = fa && fb && strcmp(fa, fb) == 0;
+	free(fa);
+	free(fb);
+	return same;
+}
+
 bool kbs_kb__visible(const char *const *audience, size_t naudience,
 		     const char *const *roles, size_t nroles)
 {
 	if (naudience == 0)
 		return true;
 	for (size_t i = 0; i < naudience; i++) {
-		if (strcmp(audience[i], "public") == 0)
+		if (kbs_kb__same_label(audience[i], "public"))
 			return true;
 		for (size_t j = 0; j < nroles; j++)
-			if (roles[j] && strcmp(audience[i], roles[j]) == 0)
+			if (roles[j] && kbs_kb__same_label(audience[i], roles[j]))
 				return true;
 	}
 	return false;

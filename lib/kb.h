@@ -61,6 +61,10 @@ bool kbs_kb__again(kbs_status rc, unsigned *attempts);
 kbs_status kbs_kb__claim_indexer(kbs_kb *kb, kbs_err *err);
 void kbs_kb__release_indexer(kbs_kb *kb);
 
+/* Whether two labels (roles, audiences) are the same as the index sees
+ * them: folded, so "Agent", "agent" and "AGENT" are one role everywhere
+ * (filters fold them too). False when either cannot be folded. */
+bool kbs_kb__same_label(const char *a, const char *b);
 /* Whether an article with this audience may be seen by a caller with these
  * roles ("public" always holds for both sides' defaults). */
 bool kbs_kb__visible(const char *const *audience, size_t naudience,

@@ -483,6 +483,41 @@ static void facets_count_thousands_of_matches_exactly(void **state)
 /* An index made before restricted articles were marked (store.h XH) has
  * restricted articles without the mark: until it is re-indexed, they stay
  * hidden from a public caller all the same. */
+/* Roles are labels, folded as the index folds them: an audience written
+ * "agEnt" or "Public" opens to the role "agent" or to everyone in search
+ * and in article reads alike (a fuzzed audience found reads refusing what
+ * search had shown). */
+static void roles_are_case_insensitive(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"mixed\",\"title\":\"Procédure zorblax\",\"lang\":\"fr\","
+		"\"audience\":[\"agEnt\"],\"body\":\"Zorblax interne.\"}\n"
+		"{\"id\":\"open\",\"title\":\"Guide zorblax\",\"lang\":\"fr\","
+		"\"audience\":[\"Public\"],\"body\":\"Zorblax pour tous.\"}\n");
+	const char *agent[] = { "AGENT" };
+	for (int who = 0; who < 2; who++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.roles = who ? agent : NULL;
+		o.nroles = who ? 1 : 0;
+		kbs_results *r = NULL;
+		assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "zorblax", &o));
+		assert_int_equal(kbs_results_count(r), who ? 2 : 1);
+		for (size_t i = 0; i < kbs_results_count(r); i++) {
+			char *json = NULL;
+			assert_kbs_ok(m.kb, kbs_article_json(&json, m.kb, kbs_results_id(r, i),
+							      o.roles, o.nroles));
+			kbs_string_free(json);
+		}
+		kbs_results_free(r);
+		char *json = NULL;
+		assert_int_equal(kbs_article_json(&json, m.kb, "mixed", o.roles, o.nroles),
+				 who ? KBS_OK : KBS_ENOTFOUND);
+		kbs_string_free(json);
+	}
+	tu_mini_free(&m);
+}
+
 static void unmarked_restricted_articles_stay_hidden(void **state)
 {
 	(void)state;
@@ -549,6 +584,7 @@ int main(void)
 		cmocka_unit_test(tags_and_category_words_count),
 		cmocka_unit_test(cjk_text_is_split_into_words),
 		cmocka_unit_test(unmarked_restricted_articles_stay_hidden),
+		cmocka_unit_test(roles_are_case_insensitive),
 		cmocka_unit_test(facets_count_thousands_of_matches_exactly),
 	};
 	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);

@@ -346,8 +346,10 @@ static kbs_status prepare_job(kbs_indexer *ix, const kbs_index__article *a, char
 	for (size_t i = 0; i < a->audience.n; i++)
 		if ((rc = add_label(ix, j, KBS_PFX_ROLE, a->audience.v[i], strlen(a->audience.v[i]))) != KBS_OK)
 			goto bad_label;
-	if (!kbs_strlist_contains(&a->audience, "public") &&
-	    !kbs_strlist_push(&j->booleans, KBS_TERM_RESTRICTED))
+	bool open = false;
+	for (size_t i = 0; i < a->audience.n && !open; i++)
+		open = kbs_kb__same_label(a->audience.v[i], "public");
+	if (!open && !kbs_strlist_push(&j->booleans, KBS_TERM_RESTRICTED))
 		goto nomem;
 	for (size_t i = 0; i < a->segments.n; i++)
 		if ((rc = add_label(ix, j, KBS_PFX_SEGMENT, a->segments.v[i], strlen(a->segments.v[i]))) != KBS_OK)
