@@ -48,9 +48,13 @@ typedef struct stemmer_slot {
  * and folding its output was a third of the analysis of an article, for
  * words that mostly recur (a help center's vocabulary is small next to
  * its text). Bounded: when the table is half full or its strings fill the
- * pool, it starts over empty. Open addressing, linear probing. */
-#define STEM_CACHE_SLOTS 8192 /* a power of two */
-#define STEM_CACHE_POOL (256 * 1024)
+ * pool, it starts over empty. Open addressing, linear probing. Sized for
+ * a vocabulary of two languages: with 4096 words before a restart, indexing
+ * 10k generated articles stemmed 37 % of its words again (16384: about 6 %
+ * of indexing instructions saved); the pool is filled, and so resident,
+ * only as words come. */
+#define STEM_CACHE_SLOTS 32768 /* a power of two */
+#define STEM_CACHE_POOL (1024 * 1024)
 
 typedef struct stem_entry {
 	uint32_t hash;  /* 0: empty slot */
