@@ -38,12 +38,13 @@ typedef struct row {
 	kind kind;
 	const char *in;
 	size_t len;                   /* 0: strlen(in) */
-	char *(*gen)(size_t *len);    /* instead of `in`: a generated input */
+	char *(*gen)(size_t n, size_t *len); /* instead of `in`: gen(n) */
 	kbs_status status;
 	/* Files: the only diagnostic, after "FILE" (":LINE: message"), or
 	 * NULL for none. Host articles: the only diagnostic. Others: a part
 	 * of kbs_errmsg (NULL: not checked). */
 	const char *msg;
+	size_t n; /* gen's size, count or depth */
 } row;
 
 /* ---- generated inputs ---- */
@@ -59,247 +60,156 @@ static char *fill(size_t n, char c)
 	return s;
 }
 
-/* A 50 MB article: a JSONL line, a Markdown file, a host article. */
-static char *gen_50mb_jsonl(size_t *len)
+/* Each generator makes an input of the shape its name says and of size
+ * (or count, or depth) n, given by the row: one generator serves the
+ * case past a bound, at it and just over it. */
+
+/* An n-byte article, mostly body: a JSONL line, a Markdown file, a host
+ * article (JSON without the newline). */
+static char *big_article(size_t n, const char *head, const char *tail, size_t *len)
 {
-	char *s = fill(50 * MB, 'a');
-	const char *head = "{\"id\":\"huge\",\"title\":\"Huge\",\"body\":\"";
+	char *s = fill(n, 'a');
 	memcpy(s, head, strlen(head));
-	memcpy(s + 50 * MB - 3, "\"}\n", 3);
-	*len = 50 * MB;
-	return s;
-}
-
-static char *gen_50mb_md(size_t *len)
-{
-	char *s = fill(50 * MB, 'a');
-	const char *head = "---\nid: huge\ntitle: Huge\n---\n";
-	memcpy(s, head, strlen(head));
-	*len = 50 * MB;
-	return s;
-}
-
-static char *gen_50mb_api(size_t *len)
-{
-	char *s = fill(50 * MB, 'a');
-	const char *head = "{\"id\":\"huge\",\"title\":\"Huge\",\"body\":\"";
-	memcpy(s, head, strlen(head));
-	memcpy(s + 50 * MB - 2, "\"}", 2);
-	*len = 50 * MB;
-	return s;
-}
-
-/* An article just at KBS_MAX_ARTICLE_BYTES (id + title + body). */
-static char *gen_max_article(size_t *len)
-{
-	const char *head = "{\"id\":\"max\",\"title\":\"Max\",\"body\":\"";
-	size_t body = KBS_MAX_ARTICLE_BYTES - strlen("max") - strlen("Max");
-	size_t n = strlen(head) + body + 3;
-	char *s = fill(n, 'b');
-	memcpy(s, head, strlen(head));
-	memcpy(s + n - 3, "\"}\n", 3);
-	*len = n;
-	return s;
-}
-
-static char *gen_over_article(size_t *len)
-{
-	char *s = gen_max_article(len);
-	char *t = realloc(s, *len + 2);
-	assert_non_null(t);
-	memmove(t + *len - 2, t + *len - 3, 3); /* one more body byte */
-	t[*len - 3] = 'b';
-	t[++*len] = '\0';
-	return t;
-}
-
-static char *tags_json(size_t n)
-{
-	kbs_buf b = { 0 };
-	kbs_buf_adds(&b, "{\"id\":\"tags\",\"title\":\"Many tags\",\"body\":\"x\",\"tags\":[");
-	for (size_t i = 0; i < n; i++)
-		kbs_buf_addf(&b, "%s\"t%zu\"", i ? "," : "", i);
-	kbs_buf_adds(&b, "]}\n");
-	assert_false(b.oom);
-	return kbs_buf_steal(&b);
-}
-
-static char *gen_100k_tags(size_t *len)
-{
-	char *s = tags_json(100000);
-	*len = strlen(s);
-	return s;
-}
-
-static char *gen_100_tags(size_t *len)
-{
-	char *s = tags_json(100);
-	*len = strlen(s);
-	return s;
-}
-
-static char *gen_101_tags(size_t *len)
-{
-	char *s = tags_json(101);
-	*len = strlen(s);
-	return s;
-}
-
-static char *category_json(size_t levels)
-{
-	kbs_buf b = { 0 };
-	kbs_buf_adds(&b, "{\"id\":\"deep\",\"title\":\"Deep\",\"body\":\"x\",\"category\":\"");
-	for (size_t i = 0; i < levels; i++)
-		kbs_buf_addf(&b, "%sL%zu", i ? "/" : "", i);
-	kbs_buf_adds(&b, "\"}\n");
-	assert_false(b.oom);
-	return kbs_buf_steal(&b);
-}
-
-static char *gen_deep_category(size_t *len)
-{
-	char *s = category_json(10000);
-	*len = strlen(s);
-	return s;
-}
-
-static char *gen_8_levels(size_t *len)
-{
-	char *s = category_json(8);
-	*len = strlen(s);
-	return s;
-}
-
-static char *gen_9_levels(size_t *len)
-{
-	char *s = category_json(9);
-	*len = strlen(s);
-	return s;
-}
-
-/* JSON nested 100 000 deep inside a field. */
-static char *gen_deep_json(size_t *len)
-{
-	size_t depth = 100000;
-	const char *head = "{\"id\":\"deep\",\"title\":\"Deep\",\"body\":\"x\",\"extra\":";
-	size_t n = strlen(head) + 2 * depth + 2;
-	char *s = fill(n, '[');
-	memcpy(s, head, strlen(head));
-	memset(s + strlen(head) + depth, ']', depth);
-	memcpy(s + n - 2, "}\n", 2);
-	*len = n;
-	return s;
-}
-
-/* YAML front matter nested 100 000 deep. */
-static char *gen_deep_yaml(size_t *len)
-{
-	size_t depth = 100000;
-	const char *head = "---\nid: deep\ntitle: Deep\nextra: ";
-	const char *tail = "\n---\nBody\n";
-	size_t n = strlen(head) + 2 * depth + strlen(tail);
-	char *s = fill(n, '[');
-	memcpy(s, head, strlen(head));
-	memset(s + strlen(head) + depth, ']', depth);
 	memcpy(s + n - strlen(tail), tail, strlen(tail));
 	*len = n;
 	return s;
 }
 
-static char *gen_query_100k(size_t *len)
+static char *gen_big_jsonl(size_t n, size_t *len)
 {
-	*len = 100000;
-	return fill(100000, 'q');
+	return big_article(n, "{\"id\":\"huge\",\"title\":\"Huge\",\"body\":\"", "\"}\n", len);
 }
 
-static char *gen_query_max(size_t *len)
+static char *gen_big_md(size_t n, size_t *len)
 {
-	char *s = fill(KBS_MAX_QUERY_BYTES, ' ');
-	for (size_t i = 0; i + 8 <= KBS_MAX_QUERY_BYTES; i += 8)
-		memcpy(s + i, "facture ", 8);
-	*len = KBS_MAX_QUERY_BYTES;
-	return s;
+	return big_article(n, "---\nid: huge\ntitle: Huge\n---\n", "", len);
 }
 
-static char *gen_query_over(size_t *len)
+static char *gen_big_api(size_t n, size_t *len)
 {
-	char *s = gen_query_max(len);
-	char *t = realloc(s, *len + 2);
-	assert_non_null(t);
-	t[(*len)++] = 'x';
-	t[*len] = '\0';
-	return t;
+	return big_article(n, "{\"id\":\"huge\",\"title\":\"Huge\",\"body\":\"", "\"}", len);
 }
 
-/* 100 000 bytes of punctuation only. */
-static char *gen_punct_100k(size_t *len)
+/* An article n bytes past KBS_MAX_ARTICLE_BYTES (id + title + body). */
+static char *gen_article_past_max(size_t n, size_t *len)
 {
-	char *s = fill(100000, '?');
-	for (size_t i = 0; i < 100000; i += 3)
-		s[i] = '!';
-	*len = 100000;
-	return s;
+	const char *head = "{\"id\":\"max\",\"title\":\"Max\",\"body\":\"";
+	size_t body = KBS_MAX_ARTICLE_BYTES - strlen("max") - strlen("Max") + n;
+	return big_article(strlen(head) + body + 3, head, "\"}\n", len);
 }
 
-static char *gen_punct_max(size_t *len)
-{
-	char *s = fill(KBS_MAX_QUERY_BYTES, '.');
-	for (size_t i = 0; i < KBS_MAX_QUERY_BYTES; i += 4)
-		s[i] = '-';
-	*len = KBS_MAX_QUERY_BYTES;
-	return s;
-}
-
-static char *gen_comment_over(size_t *len)
+/* head, then n items (quote, name, number, quote) between separators, then
+ * tail. */
+static char *json_list(size_t n, const char *head, const char *quote, const char *name,
+		       const char *sep, const char *tail, size_t *len)
 {
 	kbs_buf b = { 0 };
-	kbs_buf_adds(&b, "{\"type\":\"vote\",\"session\":\"s\",\"article\":\"a-facture\",\"helpful\":false,"
-			 "\"comment\":\"");
-	for (size_t i = 0; i <= KBS_MAX_QUERY_BYTES; i++)
-		kbs_buf_addc(&b, 'c');
-	kbs_buf_adds(&b, "\"}");
+	kbs_buf_adds(&b, head);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			kbs_buf_adds(&b, sep);
+		kbs_buf_addf(&b, "%s%s%zu%s", quote, name, i, quote);
+	}
+	kbs_buf_adds(&b, tail);
 	assert_false(b.oom);
 	*len = b.len;
 	return kbs_buf_steal(&b);
 }
 
-static char *gen_synonyms_over(size_t *len)
+static char *gen_tags(size_t n, size_t *len)
 {
-	size_t n = MB + 1;
-	char *s = fill(n, 'a');
-	for (size_t i = 0; i + 6 < n; i += 6)
-		memcpy(s + i, "a, b\n", 5);
+	return json_list(n, "{\"id\":\"tags\",\"title\":\"Many tags\",\"body\":\"x\",\"tags\":[",
+			 "\"", "t", ",", "]}\n", len);
+}
+
+static char *gen_category_levels(size_t n, size_t *len)
+{
+	return json_list(n, "{\"id\":\"deep\",\"title\":\"Deep\",\"body\":\"x\",\"category\":\"",
+			 "", "L", "/", "\"}\n", len);
+}
+
+/* n brackets opened, then closed, between head and tail. */
+static char *nested(size_t n, const char *head, const char *tail, size_t *len)
+{
+	size_t total = strlen(head) + 2 * n + strlen(tail);
+	char *s = fill(total, '[');
+	memcpy(s, head, strlen(head));
+	memset(s + strlen(head) + n, ']', n);
+	memcpy(s + total - strlen(tail), tail, strlen(tail));
+	*len = total;
+	return s;
+}
+
+/* JSON nested n deep inside a field. */
+static char *gen_deep_json(size_t n, size_t *len)
+{
+	return nested(n, "{\"id\":\"deep\",\"title\":\"Deep\",\"body\":\"x\",\"extra\":", "}\n", len);
+}
+
+static char *gen_deep_yaml(size_t n, size_t *len)
+{
+	return nested(n, "---\nid: deep\ntitle: Deep\nextra: ", "\n---\nBody\n", len);
+}
+
+/* n bytes of `unit` repeated. */
+static char *repeat(size_t n, const char *unit, size_t *len)
+{
+	char *s = fill(n, ' ');
+	size_t u = strlen(unit);
+	for (size_t i = 0; i < n; i++)
+		s[i] = unit[i % u];
 	*len = n;
 	return s;
 }
 
-static char *gen_title_max(size_t *len)
+/* A query of n bytes of words. */
+static char *gen_query(size_t n, size_t *len)
 {
+	return repeat(n, "facture ", len);
+}
+
+/* A query of n bytes of punctuation only. */
+static char *gen_punct(size_t n, size_t *len)
+{
+	return repeat(n, "!?-.", len);
+}
+
+/* A vote whose comment has n characters. */
+static char *gen_comment(size_t n, size_t *len)
+{
+	char *c = fill(n, 'c');
 	kbs_buf b = { 0 };
-	kbs_buf_adds(&b, "{\"id\":\"t\",\"body\":\"x\",\"title\":\"");
-	for (size_t i = 0; i < KBS_MAX_TITLE_BYTES; i++)
-		kbs_buf_addc(&b, 't');
-	kbs_buf_adds(&b, "\"}\n");
+	kbs_buf_addf(&b, "{\"type\":\"vote\",\"session\":\"s\",\"article\":\"a-facture\","
+			 "\"helpful\":false,\"comment\":\"%s\"}", c);
+	free(c);
+	assert_false(b.oom);
 	*len = b.len;
 	return kbs_buf_steal(&b);
 }
 
-static char *gen_title_over(size_t *len)
+/* A synonyms file of n bytes. */
+static char *gen_synonyms(size_t n, size_t *len)
 {
+	return repeat(n, "a, b\n", len);
+}
+
+/* A JSONL article whose title has n bytes. */
+static char *gen_title(size_t n, size_t *len)
+{
+	char *t = fill(n, 't');
 	kbs_buf b = { 0 };
-	kbs_buf_adds(&b, "{\"id\":\"t\",\"body\":\"x\",\"title\":\"");
-	for (size_t i = 0; i <= KBS_MAX_TITLE_BYTES; i++)
-		kbs_buf_addc(&b, 't');
-	kbs_buf_adds(&b, "\"}\n");
+	kbs_buf_addf(&b, "{\"id\":\"t\",\"body\":\"x\",\"title\":\"%s\"}\n", t);
+	free(t);
+	assert_false(b.oom);
 	*len = b.len;
 	return kbs_buf_steal(&b);
 }
 
 /* ---- the table ---- */
 
-#define FILE_ROW(k, in, st, msg) { __LINE__, k, in, 0, NULL, st, msg }
-#define NUL_ROW(k, in, st, msg) { __LINE__, k, in, sizeof in - 1, NULL, st, msg }
-#define GEN_ROW(k, gen, st, msg) { __LINE__, k, NULL, 0, gen, st, msg }
+#define FILE_ROW(k, in, st, msg) { __LINE__, k, in, 0, NULL, st, msg, 0 }
+#define NUL_ROW(k, in, st, msg) { __LINE__, k, in, sizeof in - 1, NULL, st, msg, 0 }
+#define GEN_ROW(k, gen, n, st, msg) { __LINE__, k, NULL, 0, gen, st, msg, n }
 
 static const row rows[] = {
 	/* ---- JSONL ---- */
@@ -393,22 +303,22 @@ static const row rows[] = {
 	 * line bound) and one byte more, 100 000
 	 * tags, 100 and 101, 10 000 category levels, 8 and 9, JSON nested
 	 * 100 000 deep, a title at its bound and past it. */
-	GEN_ROW(K_JSONL, gen_50mb_jsonl, KBS_EINVALID, ":1: line is longer than 8454144 bytes"),
-	GEN_ROW(K_JSONL, gen_max_article, KBS_OK, NULL),
-	GEN_ROW(K_JSONL, gen_over_article, KBS_EINVALID, ":1: article is larger than 8388608 bytes"),
-	GEN_ROW(K_JSONL, gen_100k_tags, KBS_EINVALID, ":1: tags has more than 100 entries"),
-	GEN_ROW(K_JSONL, gen_100_tags, KBS_OK, NULL),
-	GEN_ROW(K_JSONL, gen_101_tags, KBS_EINVALID, ":1: tags has more than 100 entries"),
-	GEN_ROW(K_JSONL, gen_deep_category, KBS_EINVALID,
+	GEN_ROW(K_JSONL, gen_big_jsonl, 50 * MB, KBS_EINVALID, ":1: line is longer than 8454144 bytes"),
+	GEN_ROW(K_JSONL, gen_article_past_max, 0, KBS_OK, NULL),
+	GEN_ROW(K_JSONL, gen_article_past_max, 1, KBS_EINVALID, ":1: article is larger than 8388608 bytes"),
+	GEN_ROW(K_JSONL, gen_tags, 100000, KBS_EINVALID, ":1: tags has more than 100 entries"),
+	GEN_ROW(K_JSONL, gen_tags, 100, KBS_OK, NULL),
+	GEN_ROW(K_JSONL, gen_tags, 101, KBS_EINVALID, ":1: tags has more than 100 entries"),
+	GEN_ROW(K_JSONL, gen_category_levels, 10000, KBS_EINVALID,
 		":1: category 'L0/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/L11/L12/L13/L14/L15/L16/L17/L18/L19/L20/L2...' "
 		"has more than 8 levels"),
-	GEN_ROW(K_JSONL, gen_8_levels, KBS_OK, NULL),
-	GEN_ROW(K_JSONL, gen_9_levels, KBS_EINVALID,
+	GEN_ROW(K_JSONL, gen_category_levels, 8, KBS_OK, NULL),
+	GEN_ROW(K_JSONL, gen_category_levels, 9, KBS_EINVALID,
 		":1: category 'L0/L1/L2/L3/L4/L5/L6/L7/L8' has more than 8 levels"),
-	GEN_ROW(K_JSONL, gen_deep_json, KBS_EINVALID,
+	GEN_ROW(K_JSONL, gen_deep_json, 100000, KBS_EINVALID,
 		":1: JSON: maximum parsing depth reached near '[' (column 2095)"),
-	GEN_ROW(K_JSONL, gen_title_max, KBS_OK, NULL),
-	GEN_ROW(K_JSONL, gen_title_over, KBS_EINVALID, ":1: title is longer than 1000 bytes (1001)"),
+	GEN_ROW(K_JSONL, gen_title, KBS_MAX_TITLE_BYTES, KBS_OK, NULL),
+	GEN_ROW(K_JSONL, gen_title, KBS_MAX_TITLE_BYTES + 1, KBS_EINVALID, ":1: title is longer than 1000 bytes (1001)"),
 
 	/* ---- Markdown ---- */
 	FILE_ROW(K_MD, "id: a\ntitle: T\n\nBody\n", KBS_EINVALID,
@@ -444,8 +354,8 @@ static const row rows[] = {
 	NUL_ROW(K_MD, "---\nid: a\ntitle: caf\xe9\n---\nBody\n", KBS_EINVALID,
 		":3: invalid UTF-8 at byte 20"),
 	FILE_ROW(K_MD, "---\nid: a\ntitle: T\n---\nBody\n---\nid: b\n---\n", KBS_OK, NULL),
-	GEN_ROW(K_MD, gen_50mb_md, KBS_EINVALID, ":1: file is larger than 8454144 bytes"),
-	GEN_ROW(K_MD, gen_deep_yaml, KBS_EINVALID, ":4: YAML nested deeper than 64 levels"),
+	GEN_ROW(K_MD, gen_big_md, 50 * MB, KBS_EINVALID, ":1: file is larger than 8454144 bytes"),
+	GEN_ROW(K_MD, gen_deep_yaml, 100000, KBS_EINVALID, ":4: YAML nested deeper than 64 levels"),
 
 	/* ---- host articles ---- */
 	FILE_ROW(K_API, "{\"title\":\"T\",\"body\":\"B\"}", KBS_EINVALID,
@@ -457,29 +367,29 @@ static const row rows[] = {
 		 "<api>: field 'body' is not valid UTF-8 (byte 3)"),
 	FILE_ROW(K_API, "{\"id\":\"a\",\"title\":\"T\",\"body\":\"B\",\"tags\":[\"ok\",\"<FF>\"]}",
 		 KBS_EINVALID, "<api>: field 'tags' is not valid UTF-8 (entry 2, byte 0)"),
-	GEN_ROW(K_API, gen_50mb_api, KBS_EINVALID, "<api>: article is larger than 8388608 bytes"),
-	GEN_ROW(K_API, gen_100k_tags, KBS_EINVALID, "<api>: tags has more than 100 entries"),
-	GEN_ROW(K_API, gen_deep_category, KBS_EINVALID,
+	GEN_ROW(K_API, gen_big_api, 50 * MB, KBS_EINVALID, "<api>: article is larger than 8388608 bytes"),
+	GEN_ROW(K_API, gen_tags, 100000, KBS_EINVALID, "<api>: tags has more than 100 entries"),
+	GEN_ROW(K_API, gen_category_levels, 10000, KBS_EINVALID,
 		"<api>: category 'L0/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/L11/L12/L13/L14/L15/L16/L17/L18/L19/L20/L2...' "
 		"has more than 8 levels"),
 
 	/* ---- queries, prefixes, questions ---- */
-	GEN_ROW(K_SEARCH, gen_query_100k, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
-	GEN_ROW(K_SEARCH, gen_query_max, KBS_OK, NULL),
-	GEN_ROW(K_SEARCH, gen_query_over, KBS_EINVALID, "query is 4097 bytes long; the limit is 4096"),
-	GEN_ROW(K_SEARCH, gen_punct_100k, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
-	GEN_ROW(K_SEARCH, gen_punct_max, KBS_OK, NULL),
+	GEN_ROW(K_SEARCH, gen_query, 100000, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
+	GEN_ROW(K_SEARCH, gen_query, KBS_MAX_QUERY_BYTES, KBS_OK, NULL),
+	GEN_ROW(K_SEARCH, gen_query, KBS_MAX_QUERY_BYTES + 1, KBS_EINVALID, "query is 4097 bytes long; the limit is 4096"),
+	GEN_ROW(K_SEARCH, gen_punct, 100000, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
+	GEN_ROW(K_SEARCH, gen_punct, KBS_MAX_QUERY_BYTES, KBS_OK, NULL),
 	FILE_ROW(K_SEARCH, "?!.,;:()[]{}<>«»“”‘’\"'-_/\\|@#$%^&*+=~`", KBS_OK, NULL),
 	FILE_ROW(K_SEARCH, "\"\"\"", KBS_OK, NULL),
 	FILE_ROW(K_SEARCH, "- - -- -\"", KBS_OK, NULL),
 	NUL_ROW(K_SEARCH, "factur\xc3", KBS_EINVALID, "query is not valid UTF-8 (byte 6)"),
 	NUL_ROW(K_SEARCH, "\xed\xa0\x80", KBS_EINVALID, "query is not valid UTF-8 (byte 0)"),
 	NUL_ROW(K_SEARCH, "\xc0\xaf", KBS_EINVALID, "query is not valid UTF-8 (byte 0)"),
-	GEN_ROW(K_SUGGEST, gen_query_100k, KBS_EINVALID, "is 100000 bytes long; the limit is 4096"),
-	GEN_ROW(K_SUGGEST, gen_punct_max, KBS_OK, NULL),
+	GEN_ROW(K_SUGGEST, gen_query, 100000, KBS_EINVALID, "is 100000 bytes long; the limit is 4096"),
+	GEN_ROW(K_SUGGEST, gen_punct, KBS_MAX_QUERY_BYTES, KBS_OK, NULL),
 	NUL_ROW(K_SUGGEST, "fa\xff", KBS_EINVALID, "not valid UTF-8 (byte 2)"),
-	GEN_ROW(K_ANSWER, gen_query_100k, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
-	GEN_ROW(K_ANSWER, gen_punct_100k, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
+	GEN_ROW(K_ANSWER, gen_query, 100000, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
+	GEN_ROW(K_ANSWER, gen_punct, 100000, KBS_EINVALID, "query is 100000 bytes long; the limit is 4096"),
 	FILE_ROW(K_ANSWER, "???", KBS_OK, NULL),
 
 	/* ---- events ---- */
@@ -489,13 +399,13 @@ static const row rows[] = {
 		 "an event needs a session id"),
 	FILE_ROW(K_EVENT, "{\"type\":\"vote\",\"session\":\"s\"}", KBS_EINVALID,
 		 "a vote event needs an article id"),
-	GEN_ROW(K_EVENT, gen_comment_over, KBS_EINVALID, "comment is longer than 4096 bytes"),
+	GEN_ROW(K_EVENT, gen_comment, KBS_MAX_QUERY_BYTES + 1, KBS_EINVALID, "comment is longer than 4096 bytes"),
 
 	/* ---- synonyms ---- */
 	FILE_ROW(K_SYN, "a, b\nc => d => e\n", KBS_EINVALID, "synonyms.fr.txt:2: more than one '=>'"),
 	FILE_ROW(K_SYN, "un deux trois quatre cinq six sept huit neuf, b\n", KBS_EINVALID,
 		 "synonyms.fr.txt:1: entry 'un deux trois quatre cinq six sept huit neuf' has more than 8 words"),
-	GEN_ROW(K_SYN, gen_synonyms_over, KBS_EINVALID, "synonyms.fr.txt: larger than 1048576 bytes"),
+	GEN_ROW(K_SYN, gen_synonyms, MB + 1, KBS_EINVALID, "synonyms.fr.txt: larger than 1048576 bytes"),
 };
 
 /* ---- running a row ---- */
@@ -577,7 +487,7 @@ static bool run_row(fx *f, const row *r, size_t idx, char *why, size_t cap)
 	char *owned = NULL;
 	const char *in = r->in;
 	if (r->gen)
-		in = owned = r->gen(&len);
+		in = owned = r->gen(r->n, &len);
 	else if (!len)
 		len = strlen(in);
 	char *text = NULL; /* NUL-terminated copy for the string calls */
