@@ -513,13 +513,18 @@ static void send_result(int fd, kbs_status rc, const char *msg)
 		_exit(9);
 }
 
-static kbs_status recv_result(int fd, char *msg, size_t cap)
+/* The parent's side of send_result: what child `pid` said on the pipe
+ * `fds`, once it has exited cleanly. */
+static kbs_status child_result(pid_t pid, int fds[2], char *msg, size_t cap)
 {
+	close(fds[1]);
 	char buf[1024];
 	size_t n = 0;
 	ssize_t k;
-	while (n < sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+	while (n < sizeof buf - 1 && (k = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
 		n += (size_t)k;
+	close(fds[0]);
+	assert_int_equal(child_status(pid), 0);
 	buf[n] = '\0';
 	int rc = 1;
 	int used = 0;
@@ -573,11 +578,8 @@ static void full_disk_while_indexing(void **state)
 		kbs_close(kb);
 		_exit(0);
 	}
-	close(fds[1]);
 	char msg[1024];
-	kbs_status rc = recv_result(fds[0], msg, sizeof msg);
-	close(fds[0]);
-	assert_int_equal(child_status(pid), 0);
+	kbs_status rc = child_result(pid, fds, msg, sizeof msg);
 	if (rc != KBS_EIO || !strstr(msg, "the disk is full"))
 		fail_msg("a full disk gave %s: %s", kbs_status_str(rc), msg);
 	print_message("full disk while indexing: %s\n", msg);
@@ -659,11 +661,8 @@ static void full_disk_while_logging(void **state)
 		kbs_close(kb);
 		_exit(0);
 	}
-	close(fds[1]);
 	char msg[1024];
-	kbs_status rc = recv_result(fds[0], msg, sizeof msg);
-	close(fds[0]);
-	assert_int_equal(child_status(pid), 0);
+	kbs_status rc = child_result(pid, fds, msg, sizeof msg);
 	if (rc != KBS_EIO || !strstr(msg, "records lost"))
 		fail_msg("a full disk under the log gave %s: %s", kbs_status_str(rc), msg);
 	print_message("full disk while logging: %s\n", msg);
