@@ -197,6 +197,11 @@ static void roles_of_the_searches(void **state)
 			"geste commercial client|-\n"
 			"geste offert|-\n"
 			"Procédure geste commercial|a-geste\n");
+	/* A role is folded as search folds it: "Agent" is "agent". */
+	assert_suggests(f, "geste", "Agent", 0,
+			"geste commercial client|-\n"
+			"geste offert|-\n"
+			"Procédure geste commercial|a-geste\n");
 	/* Fewer query slots than matches: the first by sessions. */
 	assert_suggests(f, "geste", "agent", 2,
 			"geste commercial client|-\n"

@@ -424,16 +424,29 @@ static char *filters_json(const rec *r)
 	return s;
 }
 
-/* The caller's roles besides public, sorted and distinct, as a JSON array. */
+/* The caller's roles besides public, folded as search folds them ("Agent"
+ * is "agent"), sorted and distinct, as a JSON array. Folded here, in the
+ * writer, not on the search path. NULL: out of memory. */
 static char *roles_json(const rec *r)
 {
+	size_t n = r->nl[L_ROLES], k = 0;
+	char **v = calloc(n ? n : 1, sizeof *v);
 	json_t *a = json_array();
-	const char **v = (const char **)r->l[L_ROLES];
-	qsort(v, r->nl[L_ROLES], sizeof *v, cmp_str);
-	for (size_t i = 0; i < r->nl[L_ROLES]; i++)
+	char *s = NULL;
+	if (!v || !a)
+		goto cleanup;
+	for (; k < n; k++)
+		if (!(v[k] = kbs_text__fold(r->l[L_ROLES][k], strlen(r->l[L_ROLES][k]))))
+			goto cleanup;
+	qsort(v, n, sizeof *v, cmp_str);
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i], "public") != 0 && (i == 0 || strcmp(v[i], v[i - 1]) != 0))
 			json_array_append_new(a, json_string(v[i]));
-	char *s = json_dumps(a, JSON_COMPACT);
+	s = json_dumps(a, JSON_COMPACT);
+cleanup:
+	for (size_t i = 0; i < k && v; i++)
+		free(v[i]);
+	free(v);
 	json_decref(a);
 	return s;
 }
@@ -455,6 +468,12 @@ static int write_rec(kbs_events *e, sqlite3 *db, stmts *s, const rec *r)
 	if (r->type == REC_SEARCH) {
 		filters = filters_json(r);
 		roles = roles_json(r);
+		/* Never "[]" for want of memory: the row would read as public. */
+		if (!roles) {
+			free(filters);
+			free(owned);
+			return SQLITE_NOMEM;
+		}
 		sqlite3_stmt *st = s->search;
 		sqlite3_bind_int64(st, 1, r->at);
 		bind_text(st, 2, session);
@@ -463,7 +482,7 @@ static int write_rec(kbs_events *e, sqlite3 *db, stmts *s, const rec *r)
 		bind_text(st, 5, r->s[S_QKEY] ? r->s[S_QKEY] : "");
 		bind_text(st, 6, r->s[S_LANG]);
 		bind_text(st, 7, filters);
-		bind_text(st, 8, roles ? roles : "[]");
+		bind_text(st, 8, roles);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)r->results);
 		sqlite3_bind_int(st, 10, r->confident);
 		bind_text(st, 11, r->s[S_REASON]);

@@ -404,7 +404,7 @@ kbs_status kbs_events__popular_suggest(kbs_events__popular *p, const char *prefi
 		for (; j < p->nroles[r]; j++) {
 			const char *role = p->roles[r][j];
 			size_t i = 0;
-			while (i < o->nroles && !(o->roles[i] && strcmp(o->roles[i], role) == 0))
+			while (i < o->nroles && !(o->roles[i] && kbs_kb__same_label(o->roles[i], role)))
 				i++;
 			if (i == o->nroles)
 				break;

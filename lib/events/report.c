@@ -148,10 +148,19 @@ static kbs_status setup(report *r)
 		return fail(r, "setting up");
 	if ((rc = prep(r, &ins, "INSERT OR IGNORE INTO reader_roles VALUES (?)", none)) != KBS_OK)
 		goto cleanup;
-	for (size_t i = 0; i < r->nroles; i++) {
-		if (!r->roles[i])
+	/* Each role as given (rows logged before roles were folded) and
+	 * folded, as the log stores it. */
+	for (size_t i = 0; i < 2 * r->nroles; i++) {
+		const char *role = r->roles[i / 2];
+		if (!role)
 			continue;
-		sqlite3_bind_text(ins, 1, r->roles[i], -1, SQLITE_STATIC);
+		char *folded = i % 2 ? kbs_text__fold(role, strlen(role)) : NULL;
+		if (i % 2 && !folded) {
+			rc = kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		sqlite3_bind_text(ins, 1, folded ? folded : role, -1, SQLITE_TRANSIENT);
+		free(folded);
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			rc = fail(r, "roles");
 			goto cleanup;
