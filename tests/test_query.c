@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "common.h"
 
 static kbs_results *search(kbs_kb *kb, const char *q, const kbs_search_opts *o)
 {
@@ -658,7 +659,7 @@ static void suggest_titles(void **state)
 	assert_int_equal(kbs_suggest(&s, corpus, "a", &o), KBS_EINVALID);
 }
 
-/* A word of 1 to 3 characters just begun reads the title prefix terms
+/* A word of 1 to 5 characters just begun reads the title prefix terms
  * (lib/store/store.h), not an expansion: the same titles must come. */
 static void suggest_short_prefixes(void **state)
 {
@@ -669,8 +670,10 @@ static void suggest_short_prefixes(void **state)
 		{ "r", "fr-resilier-contrat" },	  { "re", "fr-resilier-contrat" },
 		{ "ré", "fr-resilier-contrat" },  { "rés", "fr-resilier-contrat" },
 		{ "RÉS", "fr-resilier-contrat" }, { "f", "fr-facture-en-ligne" },
-		{ "fac", "fr-facture-en-ligne" }, { "mot de p", "fr-mdp-oublie" },
-		{ "zqx", NULL },		  { "mot de zq", NULL },
+		{ "fac", "fr-facture-en-ligne" }, { "factu", "fr-facture-en-ligne" },
+		{ "résil", "fr-resilier-contrat" }, { "résili", "fr-resilier-contrat" },
+		{ "mot de p", "fr-mdp-oublie" },  { "zqx", NULL },
+		{ "zqxwv", NULL },		  { "mot de zq", NULL },
 	};
 	kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
 	o.limit = 50;
@@ -687,6 +690,47 @@ static void suggest_short_prefixes(void **state)
 	}
 }
 
+/* Titles that begin with the word typed come first, however many titles
+ * that only contain it were indexed before them. */
+static void suggest_title_beginnings_first(void **state)
+{
+	(void)state;
+	kbs_buf b = { 0 };
+	for (int i = 0; i < 300; i++)
+		kbs_buf_addf(&b,
+			       "{\"id\":\"in-%03d\",\"title\":\"Payer la facture numéro %d\","
+			       "\"lang\":\"fr\",\"body\":\"Par carte.\"}\n",
+			       i, i);
+	kbs_buf_addf(&b, "{\"id\":\"long\",\"title\":\"Facturation des frais de mise en "
+			   "service\",\"lang\":\"fr\",\"body\":\"Frais.\"}\n"
+			   "{\"id\":\"first\",\"title\":\"Facture annuelle\",\"lang\":\"fr\","
+			   "\"body\":\"Une fois par an.\"}\n");
+	assert_false(b.oom);
+	tu_mini m = tu_mini_kb(b.data);
+	kbs_buf_free(&b);
+	/* Then "Facturation", while what was typed begins it; once the
+	 * word is "facture", a title that holds it. */
+	static const struct {
+		const char *typed, *second;
+	} rows[] = {
+		{ "f", "long" },       { "fac", "long" },     { "factu", "long" },
+		{ "factur", "long" },  { "facture", "in-" },  { "facture ", "in-" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_suggest_opts o = KBS_SUGGEST_OPTS_INIT;
+		o.limit = 3;
+		kbs_suggestions *s = NULL;
+		assert_kbs_ok(m.kb, kbs_suggest(&s, m.kb, rows[i].typed, &o));
+		assert_int_equal(kbs_suggestions_count(s), 3);
+		if (strcmp(kbs_suggestions_id(s, 0), "first") != 0 ||
+		    strncmp(kbs_suggestions_id(s, 1), rows[i].second, strlen(rows[i].second)) != 0)
+			fail_msg("\"%s\": %s, %s; expected first, %s…", rows[i].typed,
+				 kbs_suggestions_id(s, 0), kbs_suggestions_id(s, 1), rows[i].second);
+		kbs_suggestions_free(s);
+	}
+	tu_mini_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest mini_tests[] = {
@@ -701,6 +745,7 @@ int main(void)
 		cmocka_unit_test(tag_boost),
 		cmocka_unit_test(accents_either_way),
 		cmocka_unit_test(language_preference),
+		cmocka_unit_test(suggest_title_beginnings_first),
 	};
 	const struct CMUnitTest corpus_tests[] = {
 		cmocka_unit_test(hostile_text),

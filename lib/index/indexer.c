@@ -19,7 +19,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-7"
+#define KBS_INDEX_FORMAT "kbs-index-8"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */
@@ -145,6 +145,7 @@ typedef struct emit {
 	bool title;        /* also S terms */
 	bool tag;          /* also XG terms */
 	bool exact;        /* also XA terms */
+	bool first;        /* the next token is the field's first word */
 	unsigned pos_base;
 	unsigned npos;     /* positions used */
 } emit;
@@ -160,6 +161,19 @@ static bool add_prefixed(kbs_store__doc *d, const char *pfx, const char *s, size
 	memcpy(term + p, s, n);
 	term[p + n] = '\0';
 	return wdf ? kbs_store__doc_term(d, term, wdf) : kbs_store__doc_boolean(d, term);
+}
+
+/* pfx + the first 1 .. KBS_TITLE_PREFIX_CHARS characters of the word. */
+static bool add_beginnings(kbs_store__doc *d, const char *pfx, const char *w, size_t len)
+{
+	bool ok = true;
+	for (size_t n = 0, k = 0; ok && k < KBS_TITLE_PREFIX_CHARS && n < len; k++) {
+		do /* one more character */
+			n++;
+		while (n < len && ((unsigned char)w[n] & 0xC0) == 0x80);
+		ok = add_prefixed(d, pfx, w, n, 0);
+	}
+	return ok;
 }
 
 static kbs_status emit_token(const kbs_text__token *t, void *payload)
@@ -188,12 +202,11 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 	/* Every title word, stop words too: suggestions complete "mot de pa". */
 	if (ok && e->title)
 		ok = add_prefixed(e->doc, KBS_PFX_TITLE_WORD, t->term, t->term_len, 0);
-	for (size_t n = 0, k = 0; ok && e->title && k < KBS_TITLE_PREFIX_CHARS && n < t->term_len; k++) {
-		do /* one more character */
-			n++;
-		while (n < t->term_len && ((unsigned char)t->term[n] & 0xC0) == 0x80);
-		ok = add_prefixed(e->doc, KBS_PFX_TITLE_PREFIX, t->term, n, 0);
-	}
+	if (ok && e->title)
+		ok = add_beginnings(e->doc, KBS_PFX_TITLE_PREFIX, t->term, t->term_len);
+	if (ok && e->title && e->first)
+		ok = add_beginnings(e->doc, KBS_PFX_TITLE_FIRST, t->term, t->term_len);
+	e->first = false;
 	if (ok && e->exact && (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
 		ok = add_prefixed(e->doc, KBS_PFX_EXACT, t->exact, t->exact_len, 1);
 	if (t->pos + 1 > e->npos)
@@ -386,7 +399,8 @@ static kbs_status fill_doc(kbs_text__analyzer *an, const ix_job *j, kbs_store__d
 			   kbs_err *err)
 {
 	kbs_status rc;
-	emit title = { .doc = d, .zwdf = W_TITLE, .positional = true, .title = true, .exact = true };
+	emit title = { .doc = d, .zwdf = W_TITLE, .positional = true, .title = true, .exact = true,
+		       .first = true };
 	if ((rc = index_text(an, &title, j->title, j->lang, err)) != KBS_OK)
 		return rc;
 	emit body = { .doc = d, .zwdf = W_BODY, .positional = true, .exact = true,

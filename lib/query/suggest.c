@@ -8,11 +8,14 @@
  * title stem, S, so "factures" finds "facture"), and the last word, when
  * the prefix does not end with a space, must begin a title word (a
  * wildcard on the XT terms: whole folded words, since a stem can be shorter
- * than what was typed). Roles and language filter exactly as in a search.
- * All of this is boolean: the engine returns the first SUGGEST_CANDIDATES
- * matches unranked (it stops there, rather than weighing every title a
- * short prefix begins), which are then ordered here: titles whose first
- * word the prefix's first word begins, then shorter titles, then by id. Titles and ids come from one value slot
+ * than what was typed; a word of 1-5 characters is one XP posting list).
+ * Roles and language filter exactly as in a search. All of this is
+ * boolean: the engine returns the first few matches unranked (it stops
+ * there, rather than weighing every title a short prefix begins), first
+ * among the titles whose first word begins like the prefix's (XF), then,
+ * when those are too few, among the others. They are ordered here: titles
+ * whose first word the prefix's first word begins, then shorter titles,
+ * then as found. Titles and ids come from one value slot
  * (KBS_SLOT_SUGGEST), never from the document data.
  *
  * The second source (lib/events/popular.c) adds popular answered queries,
@@ -29,10 +32,11 @@
 
 #define SUGGEST_DEFAULT 5
 #define SUGGEST_MAX 50
-/* Candidates read from the engine before ordering, and the words (the
- * commonest) a word being typed may stand for: a limit rather than every
- * completion, for a reply within a keystroke. */
-#define SUGGEST_CANDIDATES 100
+/* Candidates read from the engine before ordering (at least; 4 per
+ * suggestion asked for), and the words (the commonest) a word being typed
+ * may stand for: a limit rather than every completion, for a reply within
+ * a keystroke. */
+#define SUGGEST_CANDIDATES 20
 #define SUGGEST_EXPANSION 50
 #define MAX_LANGS 8
 
@@ -206,6 +210,22 @@ static bool title_starts(const char *title, const char *term)
 	return yes;
 }
 
+/* The titles whose first word begins like `term` (by its first
+ * KBS_TITLE_PREFIX_CHARS characters; title_starts() then compares the whole
+ * word), or NULL when none does, or the index predates those terms. */
+static kbs_qnode *begins_like(kbs_query__arena *a, kbs_store__reader *r, const char *term)
+{
+	size_t n = 0;
+	for (size_t k = 0; term[n] && k < KBS_TITLE_PREFIX_CHARS; k++)
+		do /* one more character */
+			n++;
+		while (((unsigned char)term[n] & 0xC0) == 0x80);
+	char beginning[KBS_TEXT_MAX_TERM + 1];
+	snprintf(beginning, sizeof beginning, "%.*s", (int)n, term);
+	kbs_qnode *q = n ? kbs_query__term(a, KBS_PFX_TITLE_FIRST, beginning) : NULL;
+	return q && kbs_store__termfreq(r, q->term) ? q : NULL;
+}
+
 static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *prefix,
 				const kbs_suggest_opts *opts)
 {
@@ -312,27 +332,49 @@ static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *pr
 	}
 	kbs_query__suggest_sink sink = { s };
 	if (and && and->nkids) {
-		kbs_store__search_req req = {
-			.query = and,
-			.filter = plan.filter,
-			.limit = SUGGEST_CANDIDATES,
-			.data_slot = KBS_SLOT_SUGGEST + 1,
-			.unranked = true,
-		};
-		if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
+		/* Titles that begin like the prefix are looked for on their
+		 * own first, so that they are found however many titles only
+		 * contain its words; the others only when those are too few. */
+		kbs_qnode *pass[2] = { and, NULL };
+		kbs_qnode *first = begins_like(a, ctx->reader, pt.v[0].term);
+		if (first) {
+			pass[0] = kbs_query__op(a, KBS_Q_AND, 2);
+			kbs_query__add(pass[0], and);
+			kbs_query__add(pass[0], first);
+			pass[1] = kbs_query__op(a, KBS_Q_AND_NOT, 2);
+			kbs_query__add(pass[1], and);
+			kbs_query__add(pass[1], first);
+		}
+		if (a->oom) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
-		for (size_t i = 0; i < sr.nhits; i++) {
-			char *tab = memchr(sr.hits[i].data, '\t', sr.hits[i].data_len);
-			if (!tab) /* indexed before suggestions existed: re-index */
-				continue;
-			*tab = '\0';
-			const char *title = tab + 1;
-			size_t tl = strlen(title);
-			double rank = (title_starts(title, pt.v[0].term) ? 0 : 0.5) +
-				      (double)(tl < 400 ? tl : 400) / 1000.0;
-			if ((rc = kbs_query__suggest_add(&sink, title, sr.hits[i].data, rank)) != KBS_OK) {
-				rc = kbs_err__set(err, rc, "out of memory");
+		}
+		size_t want = o.limit * 4 > SUGGEST_CANDIDATES ? o.limit * 4 : SUGGEST_CANDIDATES;
+		for (size_t k = 0; k < 2 && pass[k] && (k == 0 || s->n < o.limit); k++) {
+			kbs_store__search_req req = {
+				.query = pass[k],
+				.filter = plan.filter,
+				.limit = want,
+				.data_slot = KBS_SLOT_SUGGEST + 1,
+				.unranked = true,
+			};
+			kbs_store__result_free(&sr);
+			if ((rc = kbs_store__search(ctx->reader, &req, &sr, err)) != KBS_OK)
 				goto cleanup;
+			for (size_t i = 0; i < sr.nhits; i++) {
+				char *tab = memchr(sr.hits[i].data, '\t', sr.hits[i].data_len);
+				if (!tab) /* indexed before suggestions existed: re-index */
+					continue;
+				*tab = '\0';
+				const char *title = tab + 1;
+				size_t tl = strlen(title);
+				double rank = (title_starts(title, pt.v[0].term) ? 0 : 0.5) +
+					      (double)(tl < 400 ? tl : 400) / 1000.0;
+				if ((rc = kbs_query__suggest_add(&sink, title, sr.hits[i].data, rank)) !=
+				    KBS_OK) {
+					rc = kbs_err__set(err, rc, "out of memory");
+					goto cleanup;
+				}
 			}
 		}
 	}

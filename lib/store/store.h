@@ -38,6 +38,9 @@
  *   XT<word>         folded unstemmed word of the title (boolean): title
  *                    completions for kbs_suggest, which need whole words
  *                    ("resiliati" is longer than the stem "resili")
+ *   XP<beginning>    the first 1..5 characters of each title word, and
+ *   XF<beginning>    of the title's first word only (both boolean; see
+ *                    KBS_PFX_TITLE_PREFIX)
  *
  * Values:
  *   0 KBS_SLOT_HASH     content hash of the article as indexed (hex), to
@@ -84,7 +87,10 @@ extern "C" {
  * suggestions for a word just begun read one posting list instead of
  * expanding "XT" + prefix over every title word it begins. */
 #define KBS_PFX_TITLE_PREFIX "XP"
-#define KBS_TITLE_PREFIX_CHARS 3
+#define KBS_TITLE_PREFIX_CHARS 5
+/* The same beginnings of a title's first word only: suggestions find the
+ * titles that begin like the prefix first, however many others match. */
+#define KBS_PFX_TITLE_FIRST "XF"
 #define KBS_PFX_TAG_STEM "XG"
 
 enum {
