@@ -480,6 +480,65 @@ static void facets_count_thousands_of_matches_exactly(void **state)
 	tu_mini_free(&m);
 }
 
+static void reindex(tu_mini *m, const char *jsonl)
+{
+	tu_write(m->dir, "src/a.jsonl", jsonl);
+	char *src = tu_path(m->dir, "src");
+	const char *paths[] = { src };
+	kbs_index_opts io = KBS_INDEX_OPTS_INIT;
+	io.prune = 1;
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(m->kb, kbs_indexer_new(&ix, m->kb, &io));
+	if (kbs_indexer_add_paths(ix, paths, 1) != KBS_OK || kbs_indexer_commit(ix, NULL) != KBS_OK)
+		fail_msg("re-index: %s", kbs_indexer_errmsg(ix));
+	kbs_indexer_free(ix);
+	free(src);
+}
+
+/* Facets count the labels articles have now: a handle that counted them
+ * before an article moved to another category, or was removed, must not
+ * count its old labels (it reads each article's labels once per index
+ * revision). */
+static void facets_follow_reindex(void **state)
+{
+	(void)state;
+	static const char *const before[] = {
+		"{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\",\"category\":\"Un\","
+		"\"tags\":[\"vieux\"],\"body\":\"Le compteur.\"}\n",
+		"{\"id\":\"b\",\"title\":\"Compteur bis\",\"lang\":\"fr\",\"category\":\"Un\","
+		"\"body\":\"Le compteur.\"}\n",
+		"{\"id\":\"c\",\"title\":\"Compteur ter\",\"lang\":\"fr\",\"category\":\"Deux\","
+		"\"body\":\"Le compteur.\"}\n",
+	};
+	kbs_buf b = { 0 };
+	for (size_t i = 0; i < 3; i++)
+		kbs_buf_adds(&b, before[i]);
+	tu_mini m = tu_mini_kb(b.data);
+	kbs_buf_free(&b);
+	kbs_results *r = NULL;
+	for (int round = 0; round < 2; round++) { /* twice: read, then remembered */
+		assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", NULL));
+		assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Un"), 2);
+		assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Deux"), 1);
+		assert_int_equal(facet(r, KBS_FACET_TAG, "vieux"), 1);
+		kbs_results_free(r);
+	}
+	/* "a" moves to "Trois" and loses its tag; "c" is gone. */
+	reindex(&m, "{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\",\"category\":\"Trois\","
+		    "\"tags\":[\"neuf\"],\"body\":\"Le compteur.\"}\n"
+		    "{\"id\":\"b\",\"title\":\"Compteur bis\",\"lang\":\"fr\",\"category\":\"Un\","
+		    "\"body\":\"Le compteur.\"}\n");
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", NULL));
+	assert_int_equal(kbs_results_total(r), 2);
+	assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Un"), 1);
+	assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Trois"), 1);
+	assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Deux"), 0);
+	assert_int_equal(facet(r, KBS_FACET_TAG, "vieux"), 0);
+	assert_int_equal(facet(r, KBS_FACET_TAG, "neuf"), 1);
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 /* An index made before restricted articles were marked (store.h XH) has
  * restricted articles without the mark: until it is re-indexed, they stay
  * hidden from a public caller all the same. */
@@ -586,6 +645,7 @@ int main(void)
 		cmocka_unit_test(unmarked_restricted_articles_stay_hidden),
 		cmocka_unit_test(roles_are_case_insensitive),
 		cmocka_unit_test(facets_count_thousands_of_matches_exactly),
+		cmocka_unit_test(facets_follow_reindex),
 	};
 	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);

@@ -80,36 +80,108 @@ char *dup_string(const std::string &s)
 	return p;
 }
 
-// Counts the '\n'-separated labels of KBS_SLOT_FACETS over every match the
-// matcher looks at: thousands per search, so a label already counted is
-// found by hashing a view of the value, without making a string of it
-// (the keys view strings kept in `labels`, whose elements never move).
+// The facet labels of each document a search has counted, as small ids,
+// for one revision of the index. Counting facets meets thousands of
+// matches per search; reading and hashing each one's KBS_SLOT_FACETS value
+// cost as much as ranking. A document is read once per revision; the next
+// searches add up ids. Cleared when the reader moves to another revision
+// (an article re-indexed keeps its docid but may change its labels), so it
+// holds at most one entry per document of the index.
+class FacetCache {
+    public:
+	// The label ids of `doc` (docid `did`): [*ids, *ids + *n).
+	void labels_of(const Xapian::Document &doc, Xapian::docid did, const uint32_t **ids,
+		       size_t *n)
+	{
+		if (did >= at.size())
+			at.resize(static_cast<size_t>(did) + 1, 0);
+		if (!at[did]) {
+			uint64_t from = pool.size();
+			const std::string v = doc.get_value(KBS_SLOT_FACETS);
+			std::string_view rest(v);
+			while (!rest.empty()) {
+				std::string_view::size_type e = rest.find('\n');
+				std::string_view label = rest.substr(0, e);
+				if (!label.empty())
+					pool.push_back(id_of(label));
+				if (e == std::string_view::npos)
+					break;
+				rest.remove_prefix(e + 1);
+			}
+			at[did] = READ | from << COUNT_BITS | (pool.size() - from);
+		}
+		*ids = pool.data() + ((at[did] & ~READ) >> COUNT_BITS);
+		*n = static_cast<size_t>(at[did] & ((uint64_t{ 1 } << COUNT_BITS) - 1));
+	}
+
+	// Empties the cache unless it was filled at revision `rev`.
+	void at_revision(Xapian::rev r)
+	{
+		if (r == rev && filled)
+			return;
+		at.clear();
+		pool.clear();
+		ids.clear();
+		labels.clear();
+		counts.clear();
+		rev = r;
+		filled = true;
+	}
+
+	std::deque<std::string> labels;       // by id; elements never move
+	std::vector<Xapian::doccount> counts; // by id, the search under way
+
+    private:
+	static constexpr uint64_t READ = uint64_t{ 1 } << 63;
+	static constexpr unsigned COUNT_BITS = 20;
+
+	uint32_t id_of(std::string_view label)
+	{
+		auto it = ids.find(label);
+		if (it != ids.end())
+			return it->second;
+		uint32_t id = static_cast<uint32_t>(labels.size());
+		labels.emplace_back(label);
+		counts.push_back(0);
+		ids.emplace(labels.back(), id);
+		return id;
+	}
+
+	// Per docid: READ | first id's index in pool << COUNT_BITS | count.
+	std::vector<uint64_t> at;
+	std::vector<uint32_t> pool;
+	std::unordered_map<std::string_view, uint32_t> ids; // views of labels
+	Xapian::rev rev = 0;
+	bool filled = false;
+};
+
+// Counts the labels of every match the matcher looks at, by id.
 class FacetSpy : public Xapian::MatchSpy {
     public:
-	std::unordered_map<std::string_view, Xapian::doccount> counts;
-	std::deque<std::string> labels;
+	explicit FacetSpy(FacetCache &cache) : cache(cache) {}
+	FacetSpy(const FacetSpy &) = delete;
+	FacetSpy &operator=(const FacetSpy &) = delete;
+	~FacetSpy() override
+	{
+		// Ready for the next search, even after an error mid-count.
+		for (uint32_t id : seen)
+			cache.counts[id] = 0;
+	}
 
 	void operator()(const Xapian::Document &doc, double) override
 	{
-		const std::string v = doc.get_value(KBS_SLOT_FACETS);
-		std::string_view rest(v);
-		while (!rest.empty()) {
-			std::string_view::size_type e = rest.find('\n');
-			std::string_view label = rest.substr(0, e);
-			if (!label.empty()) {
-				auto it = counts.find(label);
-				if (it != counts.end()) {
-					++it->second;
-				} else {
-					labels.emplace_back(label);
-					counts.emplace(labels.back(), 1);
-				}
-			}
-			if (e == std::string_view::npos)
-				break;
-			rest.remove_prefix(e + 1);
-		}
+		const uint32_t *ids;
+		size_t n;
+		cache.labels_of(doc, doc.get_docid(), &ids, &n);
+		for (size_t i = 0; i < n; i++)
+			if (cache.counts[ids[i]]++ == 0)
+				seen.push_back(ids[i]);
 	}
+
+	std::vector<uint32_t> seen; // ids counted, in the order first met
+
+    private:
+	FacetCache &cache;
 };
 
 Xapian::Query build(const kbs_qnode *n);
@@ -257,6 +329,7 @@ extern "C" char *kbs_store__stem(kbs_store__stemmer *s, const char *word, size_t
 
 struct kbs_store__reader {
 	Xapian::Database db;
+	FacetCache facets;
 };
 
 extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
@@ -492,7 +565,9 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		// over the same matches: weighing thousands of matches for a
 		// count would stop the ranked pass from skipping what cannot
 		// reach the top.
-		FacetSpy spy;
+		if (req->facets)
+			r->facets.at_revision(r->db.get_revision());
+		FacetSpy spy(r->facets);
 		Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
 						 static_cast<Xapian::doccount>(req->limit),
 						 static_cast<Xapian::doccount>(req->facets ? 0 : req->check_at_least));
@@ -526,18 +601,22 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		}
 		if (req->matching_terms && out->nhits)
 			matching_terms(r->db, q, req, out);
-		if (req->facets && !spy.counts.empty()) {
-			std::vector<std::pair<std::string_view, Xapian::doccount>> v(spy.counts.begin(),
-										      spy.counts.end());
-			std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
-				return a.second != b.second ? a.second > b.second : a.first < b.first;
+		if (req->facets && !spy.seen.empty()) {
+			std::vector<std::pair<uint32_t, Xapian::doccount>> v;
+			v.reserve(spy.seen.size());
+			for (uint32_t id : spy.seen)
+				v.emplace_back(id, r->facets.counts[id]);
+			const std::deque<std::string> &labels = r->facets.labels;
+			std::sort(v.begin(), v.end(), [&labels](const auto &a, const auto &b) {
+				return a.second != b.second ? a.second > b.second
+							    : labels[a.first] < labels[b.first];
 			});
 			out->facets = static_cast<kbs_store__facet *>(
 				std::calloc(v.size(), sizeof *out->facets));
 			if (!out->facets)
 				throw std::bad_alloc();
 			for (const auto &p : v) {
-				out->facets[out->nfacets].label = dup_string(std::string(p.first));
+				out->facets[out->nfacets].label = dup_string(labels[p.first]);
 				out->facets[out->nfacets].count = p.second;
 				out->nfacets++;
 			}

@@ -152,7 +152,10 @@ typedef struct kbs_qnode {
 typedef struct kbs_store__reader kbs_store__reader;
 
 /* Opens the index in `dir` read-only. KBS_ENOTFOUND when there is none,
- * KBS_EIO when it is damaged or unreadable. One thread at a time. */
+ * KBS_EIO when it is damaged or unreadable. One thread at a time. A reader
+ * keeps the facet labels of the documents its searches counted, until the
+ * index moves to another revision: at most a few bytes per label of every
+ * document (about 30 MB for a million articles). */
 kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir, kbs_err *err);
 void kbs_store__reader_free(kbs_store__reader *r);
 /* Moves to the latest committed state (cheap when nothing changed). */
