@@ -106,6 +106,60 @@ static void correction(void **state)
 	tu_mini_free(&m);
 }
 
+static char *facets_text(const kbs_results *r)
+{
+	kbs_buf b = { 0 };
+	kbs_buf_addf(&b, "total %llu;", (unsigned long long)kbs_results_total(r));
+	for (int f = KBS_FACET_CATEGORY; f <= KBS_FACET_TAG; f++)
+		for (size_t i = 0; i < kbs_results_facet_count(r, (kbs_facet)f); i++)
+			kbs_buf_addf(&b, " %s=%llu", kbs_results_facet_label(r, (kbs_facet)f, i),
+				     (unsigned long long)kbs_results_facet_value(r, (kbs_facet)f, i));
+	assert_false(b.oom);
+	return kbs_buf_steal(&b);
+}
+
+/* A query that may be corrected is counted (total, facets) only once it
+ * is known which query answers: whether the correction answers or the
+ * query as typed does, the counts are those of the query that ran. */
+static void counts_of_the_query_that_ran(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"i1\",\"title\":\"Installer l'application\",\"lang\":\"fr\","
+		"\"category\":\"Appli\",\"tags\":[\"mobile\"],\"body\":\"Installer l'application.\"}\n"
+		"{\"id\":\"i2\",\"title\":\"Installer sur tablette\",\"lang\":\"fr\","
+		"\"category\":\"Appli\",\"body\":\"Installer sur une tablette.\"}\n"
+		"{\"id\":\"i3\",\"title\":\"Installer le boîtier\",\"lang\":\"fr\","
+		"\"category\":\"Box\",\"body\":\"Installer le boîtier.\"}\n"
+		"{\"id\":\"i4\",\"title\":\"Installer un compteur\",\"lang\":\"fr\","
+		"\"category\":\"Box\",\"body\":\"Installer un compteur.\"}\n"
+		"{\"id\":\"f1\",\"title\":\"Payer sa facture\",\"lang\":\"fr\","
+		"\"category\":\"Factures\",\"tags\":[\"mobile\"],\"body\":\"La facture se paie.\"}\n");
+	static const struct {
+		const char *typed, *same_as;
+		bool corrected;
+	} rows[] = {
+		{ "instaler", "installer", true },		 /* the correction answers */
+		{ "facture instaler", "facture installer", false }, /* the query as typed does */
+		{ "facture", "facture", false },		 /* nothing to correct */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = "fr";
+		kbs_results *typed = search(m.kb, rows[i].typed, &o);
+		kbs_results *same = search(m.kb, rows[i].same_as, &o);
+		assert_int_equal(kbs_results_corrected_query(typed) != NULL, rows[i].corrected);
+		char *a = facets_text(typed), *b = facets_text(same);
+		if (strcmp(a, b) != 0 || kbs_results_facet_count(typed, KBS_FACET_CATEGORY) == 0)
+			fail_msg("\"%s\": %s; \"%s\": %s", rows[i].typed, a, rows[i].same_as, b);
+		free(a);
+		free(b);
+		kbs_results_free(typed);
+		kbs_results_free(same);
+	}
+	tu_mini_free(&m);
+}
+
 /* A close spelling is drawn only from articles the caller may see: a word
  * only agents' articles hold must not reach a customer in the corrected
  * query, even when it is the most frequent close spelling. */
@@ -737,6 +791,7 @@ int main(void)
 		cmocka_unit_test(typo_bounds),
 		cmocka_unit_test(correction),
 		cmocka_unit_test(correction_only_from_visible),
+		cmocka_unit_test(counts_of_the_query_that_ran),
 		cmocka_unit_test(exact_above_typo),
 		cmocka_unit_test(derived_forms),
 		cmocka_unit_test(phrase_and_exclusion),

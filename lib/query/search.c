@@ -415,8 +415,10 @@ static int by_weight(const void *a, const void *b)
 	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : (x->docid > y->docid) - (x->docid < y->docid);
 }
 
+/* Ranks the plan; counts its matches too (the total and the facets) when
+ * `count`, else count_plan() may follow. */
 static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_search_opts *o,
-			   run *out, kbs_err *err)
+			   bool count, run *out, kbs_err *err)
 {
 	kbs_status rc;
 	memset(out, 0, sizeof *out);
@@ -441,8 +443,8 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 		/* Without facets only the total needs the matches counted, and
 		 * it is an estimate anyway: the engine may then skip what
 		 * cannot reach the top. */
-		.check_at_least = o->flags & KBS_SEARCH_NO_FACETS ? 0 : CHECK_AT_LEAST,
-		.facets = !(o->flags & KBS_SEARCH_NO_FACETS),
+		.check_at_least = o->flags & KBS_SEARCH_NO_FACETS || !count ? 0 : CHECK_AT_LEAST,
+		.facets = !(o->flags & KBS_SEARCH_NO_FACETS) && count,
 		.matching_terms = plan->query != NULL,
 		.probe = probe,
 		.nprobe = plan->per_lang ? plan->nlangs : 0,
@@ -492,6 +494,29 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	if (from > 0 && to > from)
 		memmove(sr->hits, sr->hits + from, (to - from) * sizeof *sr->hits);
 	sr->nhits = to - from;
+	return KBS_OK;
+}
+
+/* The total and the facets of a plan that run_plan ranked without them. */
+static kbs_status count_plan(kbs_ctx *ctx, const kbs_query__plan *plan, run *ran, kbs_err *err)
+{
+	kbs_store__search_req req = {
+		.query = plan->query,
+		.filter = plan->filter,
+		.check_at_least = CHECK_AT_LEAST,
+		.facets = true,
+		.count_only = true,
+	};
+	kbs_store__result c;
+	kbs_status rc = kbs_store__search(ctx->reader, &req, &c, err);
+	if (rc != KBS_OK)
+		return rc;
+	ran->sr.estimate = c.estimate;
+	ran->sr.facets = c.facets;
+	ran->sr.nfacets = c.nfacets;
+	c.facets = NULL;
+	c.nfacets = 0;
+	kbs_store__result_free(&c);
 	return KBS_OK;
 }
 
@@ -566,13 +591,17 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 		goto cleanup;
 	if ((rc = kbs_query__plan_build_kb(&plan, kb, ctx, text, &o, 0, err)) != KBS_OK)
 		goto cleanup;
-	if ((rc = run_plan(ctx, &plan, &o, &ran, err)) != KBS_OK)
+	/* A query that may be corrected is counted once it is known which
+	 * query answers, rather than counting thousands of matches of a
+	 * query that the correction then replaces. */
+	bool counted = !(plan.query && plan.corrected) || (o.flags & KBS_SEARCH_NO_FACETS);
+	if ((rc = run_plan(ctx, &plan, &o, counted, &ran, err)) != KBS_OK)
 		goto cleanup;
 	if (plan.query && plan.corrected && (!ran.found || !ran.confident || ran.fix_only)) {
 		if ((rc = kbs_query__plan_build_kb(&fixed, kb, ctx, plan.corrected, &o, KBS_PLAN_NO_TYPO,
 						   err)) != KBS_OK)
 			goto cleanup;
-		if ((rc = run_plan(ctx, &fixed, &o, &ran2, err)) != KBS_OK)
+		if ((rc = run_plan(ctx, &fixed, &o, true, &ran2, err)) != KBS_OK)
 			goto cleanup;
 		/* The correction is shown only when it answers: a corrected
 		 * query as unsure as the typed one explains nothing. */
@@ -587,8 +616,11 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 			run swap_r = ran;
 			ran = ran2;
 			ran2 = swap_r;
+			counted = true;
 		}
 	}
+	if (!counted && (rc = count_plan(ctx, &plan, &ran, err)) != KBS_OK)
+		goto cleanup;
 	kbs_store__result *sr = &ran.sr;
 	r->total = sr->estimate;
 	r->confident = ran.confident;

@@ -568,11 +568,15 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		if (req->facets)
 			r->facets.at_revision(r->db.get_revision());
 		FacetSpy spy(r->facets);
-		Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
-						 static_cast<Xapian::doccount>(req->limit),
-						 static_cast<Xapian::doccount>(req->facets ? 0 : req->check_at_least));
-		out->estimate = mset.get_matches_estimated();
-		if (req->facets) {
+		Xapian::MSet mset;
+		if (!req->count_only) {
+			mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
+					    static_cast<Xapian::doccount>(req->limit),
+					    static_cast<Xapian::doccount>(req->facets ? 0 : req->check_at_least));
+			out->estimate = mset.get_matches_estimated();
+			out->max_possible = mset.get_max_possible();
+		}
+		if (req->facets || req->count_only) {
 			Xapian::Enquire count(r->db);
 			count.set_query(q);
 			count.set_weighting_scheme(Xapian::BoolWeight());
@@ -580,7 +584,6 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			Xapian::MSet all = count.get_mset(0, 0, static_cast<Xapian::doccount>(req->check_at_least));
 			out->estimate = all.get_matches_estimated();
 		}
-		out->max_possible = mset.get_max_possible();
 		if (mset.size()) {
 			out->hits = static_cast<kbs_store__hit *>(
 				std::calloc(mset.size(), sizeof *out->hits));
@@ -601,7 +604,7 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		}
 		if (req->matching_terms && out->nhits)
 			matching_terms(r->db, q, req, out);
-		if (req->facets && !spy.seen.empty()) {
+		if ((req->facets || req->count_only) && !spy.seen.empty()) {
 			std::vector<std::pair<uint32_t, Xapian::doccount>> v;
 			v.reserve(spy.seen.size());
 			for (uint32_t id : spy.seen)

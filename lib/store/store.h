@@ -213,6 +213,10 @@ typedef struct kbs_store__search_req {
 	/* Leave hit.data NULL: the caller fetches the data of the few hits it
 	 * shows (kbs_store__hit_data), not of every candidate it ranks. */
 	bool no_data;
+	/* Only the count: the estimate and the facets, no hits. The second
+	 * half of a search whose ranked half ran with `facets` false, for a
+	 * caller that first looks at the hits to decide whether to count. */
+	bool count_only;
 } kbs_store__search_req;
 
 typedef struct kbs_store__hit {
