@@ -141,7 +141,8 @@ kbs_status kbs_open(kbs_kb **out, const char *path, const kbs_open_opts *opts, c
 	pthread_mutex_init(&kb->lock, NULL);
 	kb->home = kbs_strdup(path);
 	kb->index_dir = kbs_sprintf("%s/index", path);
-	if (!kb->home || !kb->index_dir) {
+	kb->store = kbs_store__shared_new();
+	if (!kb->home || !kb->index_dir || !kb->store) {
 		rc = kbs_err__set(&err, KBS_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -197,6 +198,7 @@ void kbs_close(kbs_kb *kb)
 	for (size_t i = 0; i < kb->npool; i++)
 		ctx_free(kb->pool[i]);
 	free(kb->pool);
+	kbs_store__shared_free(kb->store);
 	kbs_syn__cache_free(kb->synonyms);
 	pthread_mutex_destroy(&kb->lock);
 	free(kb->home);
@@ -224,7 +226,7 @@ kbs_status kbs_kb__ctx_get(kbs_kb *kb, kbs_ctx **out, kbs_err *err)
 			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		if ((rc = kbs_store__reader_open(&c->reader, kb->index_dir, err)) != KBS_OK)
+		if ((rc = kbs_store__reader_open(&c->reader, kb->index_dir, kb->store, err)) != KBS_OK)
 			goto cleanup;
 		if ((rc = kbs_text__analyzer_new(&c->an, err)) != KBS_OK)
 			goto cleanup;

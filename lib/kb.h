@@ -26,6 +26,7 @@ struct kbs_kb {
 	char *index_dir; /* home/index: the Xapian database */
 	pthread_mutex_t lock; /* guards the pool and has_indexer */
 	kbs_ctx **pool;  /* idle contexts */
+	kbs_store__shared *store; /* what their readers share */
 	size_t npool, cappool;
 	bool has_indexer;
 	/* Synonym sets in force, per language (lib/query/synonyms.c); made

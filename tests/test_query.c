@@ -106,18 +106,6 @@ static void correction(void **state)
 	tu_mini_free(&m);
 }
 
-static char *facets_text(const kbs_results *r)
-{
-	kbs_buf b = { 0 };
-	kbs_buf_addf(&b, "total %llu;", (unsigned long long)kbs_results_total(r));
-	for (int f = KBS_FACET_CATEGORY; f <= KBS_FACET_TAG; f++)
-		for (size_t i = 0; i < kbs_results_facet_count(r, (kbs_facet)f); i++)
-			kbs_buf_addf(&b, " %s=%llu", kbs_results_facet_label(r, (kbs_facet)f, i),
-				     (unsigned long long)kbs_results_facet_value(r, (kbs_facet)f, i));
-	assert_false(b.oom);
-	return kbs_buf_steal(&b);
-}
-
 /* A query that may be corrected is counted (total, facets) only once it
  * is known which query answers: whether the correction answers or the
  * query as typed does, the counts are those of the query that ran. */
@@ -149,7 +137,7 @@ static void counts_of_the_query_that_ran(void **state)
 		kbs_results *typed = search(m.kb, rows[i].typed, &o);
 		kbs_results *same = search(m.kb, rows[i].same_as, &o);
 		assert_int_equal(kbs_results_corrected_query(typed) != NULL, rows[i].corrected);
-		char *a = facets_text(typed), *b = facets_text(same);
+		char *a = tu_facets_text(typed), *b = tu_facets_text(same);
 		if (strcmp(a, b) != 0 || kbs_results_facet_count(typed, KBS_FACET_CATEGORY) == 0)
 			fail_msg("\"%s\": %s; \"%s\": %s", rows[i].typed, a, rows[i].same_as, b);
 		free(a);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,63 @@ static void concurrent_searches_while_committing(void **state)
 	free(dir);
 }
 
+/* Facet counts made by many threads at once on a handle that has counted
+ * nothing yet (each document's labels are read once, by whichever search
+ * meets it first, and shared): every search counts what one search alone
+ * counts. */
+static char *expected[sizeof queries / sizeof *queries];
+
+static void *facet_reader(void *arg)
+{
+	size_t first = (size_t)(uintptr_t)arg;
+	for (size_t i = 0; i < 4 * (sizeof queries / sizeof *queries); i++) {
+		size_t q = (first + i) % (sizeof queries / sizeof *queries);
+		kbs_results *r = NULL;
+		if (kbs_search(&r, kb, queries[q], NULL) != KBS_OK) {
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		char *got = tu_facets_text(r);
+		if (strcmp(got, expected[q]) != 0) {
+			fprintf(stderr, "\"%s\": %s, alone %s\n", queries[q], got, expected[q]);
+			atomic_fetch_add(&failures, 1);
+		}
+		free(got);
+		kbs_results_free(r);
+	}
+	return NULL;
+}
+
+static void facet_counts_agree_across_threads(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	const char *paths[] = { KBS_CORPUS "/articles", KBS_CORPUS "/export.jsonl" };
+	kb = tu_kb_index(dir, paths, 2, NULL, NULL);
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+		kbs_results *r = NULL;
+		assert_kbs_ok(kb, kbs_search(&r, kb, queries[q], NULL));
+		expected[q] = tu_facets_text(r);
+		kbs_results_free(r);
+	}
+	kbs_close(kb);
+	atomic_store(&failures, 0);
+	for (int round = 0; round < 3; round++) {
+		kb = tu_open(dir, 0); /* nothing counted yet */
+		pthread_t t[THREADS];
+		for (int i = 0; i < THREADS; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, facet_reader, (void *)(uintptr_t)i), 0);
+		for (int i = 0; i < THREADS; i++)
+			pthread_join(t[i], NULL);
+		kbs_close(kb);
+	}
+	assert_int_equal(atomic_load(&failures), 0);
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
+		free(expected[q]);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* Searches of an empty knowledge base while a batch fills it in bulk
  * (worker threads build shards; commit swaps the compacted index in):
  * every search succeeds and sees none of the batch or all of it. */
@@ -169,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(concurrent_searches_while_committing),
+		cmocka_unit_test(facet_counts_agree_across_threads),
 		cmocka_unit_test(searches_while_an_empty_index_fills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,3 +230,18 @@ char *tu_sql_text(sqlite3 *db, const char *sql)
 	sqlite3_finalize(st);
 	return v;
 }
+
+char *tu_facets_text(const kbs_results *r)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	fprintf(f, "total %llu;", (unsigned long long)kbs_results_total(r));
+	for (int k = KBS_FACET_CATEGORY; k <= KBS_FACET_TAG; k++)
+		for (size_t i = 0; i < kbs_results_facet_count(r, (kbs_facet)k); i++)
+			fprintf(f, " %s=%llu", kbs_results_facet_label(r, (kbs_facet)k, i),
+				(unsigned long long)kbs_results_facet_value(r, (kbs_facet)k, i));
+	assert_int_equal(fclose(f), 0);
+	return out;
+}

@@ -77,6 +77,9 @@ kbs_kb *tu_open(const char *dir, unsigned flags);
 
 /* Articles in the knowledge base, whatever their audience (kbs_stats_json). */
 uint64_t tu_count_articles(kbs_kb *kb);
+/* "total N; label=count ..." of a result set (categories, then tags), to
+ * compare two searches' counts; malloc'd. */
+char *tu_facets_text(const kbs_results *r);
 
 /* Copies a directory tree (cp -a); fails the test on error. */
 void tu_copytree(const char *from, const char *to);

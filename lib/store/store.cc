@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <deque>
 #include <string_view>
 #include <unordered_map>
@@ -80,61 +83,68 @@ char *dup_string(const std::string &s)
 	return p;
 }
 
-// The facet labels of each document a search has counted, as small ids,
-// for one revision of the index. Counting facets meets thousands of
-// matches per search; reading and hashing each one's KBS_SLOT_FACETS value
-// cost as much as ranking. A document is read once per revision; the next
-// searches add up ids. Cleared when the reader moves to another revision
-// (an article re-indexed keeps its docid but may change its labels), so it
-// holds at most one entry per document of the index.
-class FacetCache {
+// The facet labels of each document the searches have counted, as small
+// ids, for one revision of the index, shared by every reader of a
+// knowledge base. Counting facets meets thousands of matches per search;
+// reading and hashing each one's KBS_SLOT_FACETS value cost as much as
+// ranking. A document is read once per revision, by whichever search
+// meets it first; the others add up ids. A new revision starts a new
+// table (an article re-indexed keeps its docid but may change its
+// labels), so it holds at most one entry per document of the index.
+//
+// Threads: a document's entry is published once, complete, with a
+// release store; readers find it with an acquire load and read it without
+// a lock. Making an entry, and reading label names, take the mutex.
+class FacetTable {
     public:
-	// The label ids of `doc` (docid `did`): [*ids, *ids + *n).
-	void labels_of(const Xapian::Document &doc, Xapian::docid did, const uint32_t **ids,
-		       size_t *n)
+	FacetTable(Xapian::rev rev, Xapian::docid last)
+		: rev(rev), nat(static_cast<size_t>(last) + 1),
+		  at(new std::atomic<const uint32_t *>[nat])
 	{
-		if (did >= at.size())
-			at.resize(static_cast<size_t>(did) + 1, 0);
-		if (!at[did]) {
-			uint64_t from = pool.size();
-			const std::string v = doc.get_value(KBS_SLOT_FACETS);
-			std::string_view rest(v);
-			while (!rest.empty()) {
-				std::string_view::size_type e = rest.find('\n');
-				std::string_view label = rest.substr(0, e);
-				if (!label.empty())
-					pool.push_back(id_of(label));
-				if (e == std::string_view::npos)
-					break;
-				rest.remove_prefix(e + 1);
-			}
-			at[did] = READ | from << COUNT_BITS | (pool.size() - from);
+		for (size_t i = 0; i < nat; i++)
+			at[i].store(nullptr, std::memory_order_relaxed);
+	}
+
+	const Xapian::rev rev;
+
+	// The label ids of `doc` (docid `did`) as [count, id...], or NULL for
+	// a document this revision cannot have.
+	const uint32_t *labels_of(const Xapian::Document &doc, Xapian::docid did)
+	{
+		if (did >= nat)
+			return nullptr;
+		const uint32_t *run = at[did].load(std::memory_order_acquire);
+		if (run)
+			return run;
+		const std::string v = doc.get_value(KBS_SLOT_FACETS);
+		std::lock_guard<std::mutex> hold(m);
+		if ((run = at[did].load(std::memory_order_relaxed)))
+			return run;
+		std::vector<uint32_t> ids{ 0 };
+		std::string_view rest(v);
+		while (!rest.empty()) {
+			std::string_view::size_type e = rest.find('\n');
+			std::string_view label = rest.substr(0, e);
+			if (!label.empty())
+				ids.push_back(id_of(label));
+			if (e == std::string_view::npos)
+				break;
+			rest.remove_prefix(e + 1);
 		}
-		*ids = pool.data() + ((at[did] & ~READ) >> COUNT_BITS);
-		*n = static_cast<size_t>(at[did] & ((uint64_t{ 1 } << COUNT_BITS) - 1));
+		ids[0] = static_cast<uint32_t>(ids.size() - 1);
+		uint32_t *copy = room(ids.size());
+		std::copy(ids.begin(), ids.end(), copy);
+		at[did].store(copy, std::memory_order_release);
+		return copy;
 	}
 
-	// Empties the cache unless it was filled at revision `rev`.
-	void at_revision(Xapian::rev r)
+	std::string label(uint32_t id)
 	{
-		if (r == rev && filled)
-			return;
-		at.clear();
-		pool.clear();
-		ids.clear();
-		labels.clear();
-		counts.clear();
-		rev = r;
-		filled = true;
+		std::lock_guard<std::mutex> hold(m);
+		return labels[id];
 	}
-
-	std::deque<std::string> labels;       // by id; elements never move
-	std::vector<Xapian::doccount> counts; // by id, the search under way
 
     private:
-	static constexpr uint64_t READ = uint64_t{ 1 } << 63;
-	static constexpr unsigned COUNT_BITS = 20;
-
 	uint32_t id_of(std::string_view label)
 	{
 		auto it = ids.find(label);
@@ -142,46 +152,54 @@ class FacetCache {
 			return it->second;
 		uint32_t id = static_cast<uint32_t>(labels.size());
 		labels.emplace_back(label);
-		counts.push_back(0);
 		ids.emplace(labels.back(), id);
 		return id;
 	}
 
-	// Per docid: READ | first id's index in pool << COUNT_BITS | count.
-	std::vector<uint64_t> at;
-	std::vector<uint32_t> pool;
+	// n ids that never move: runs are read without the mutex.
+	uint32_t *room(size_t n)
+	{
+		static constexpr size_t BLOCK = 1 << 16;
+		if (blocks.empty() || used + n > BLOCK) {
+			blocks.emplace_back(new uint32_t[n > BLOCK ? n : BLOCK]);
+			used = 0;
+		}
+		uint32_t *p = blocks.back().get() + used;
+		used += n;
+		return p;
+	}
+
+	const size_t nat;
+	std::unique_ptr<std::atomic<const uint32_t *>[]> at; // per docid
+	std::mutex m;
+	std::vector<std::unique_ptr<uint32_t[]>> blocks;
+	size_t used = 0;
+	std::deque<std::string> labels; // by id; elements never move
 	std::unordered_map<std::string_view, uint32_t> ids; // views of labels
-	Xapian::rev rev = 0;
-	bool filled = false;
 };
 
 // Counts the labels of every match the matcher looks at, by id.
 class FacetSpy : public Xapian::MatchSpy {
     public:
-	explicit FacetSpy(FacetCache &cache) : cache(cache) {}
-	FacetSpy(const FacetSpy &) = delete;
-	FacetSpy &operator=(const FacetSpy &) = delete;
-	~FacetSpy() override
-	{
-		// Ready for the next search, even after an error mid-count.
-		for (uint32_t id : seen)
-			cache.counts[id] = 0;
-	}
+	explicit FacetSpy(FacetTable *table) : table(table) {}
 
 	void operator()(const Xapian::Document &doc, double) override
 	{
-		const uint32_t *ids;
-		size_t n;
-		cache.labels_of(doc, doc.get_docid(), &ids, &n);
-		for (size_t i = 0; i < n; i++)
-			if (cache.counts[ids[i]]++ == 0)
-				seen.push_back(ids[i]);
+		const uint32_t *run = table->labels_of(doc, doc.get_docid());
+		for (uint32_t i = 1; run && i <= run[0]; i++) {
+			uint32_t id = run[i];
+			if (id >= counts.size())
+				counts.resize(static_cast<size_t>(id) + 1, 0);
+			if (counts[id]++ == 0)
+				seen.push_back(id);
+		}
 	}
 
-	std::vector<uint32_t> seen; // ids counted, in the order first met
+	std::vector<Xapian::doccount> counts; // by id
+	std::vector<uint32_t> seen;           // ids counted, in the order first met
 
     private:
-	FacetCache &cache;
+	FacetTable *table;
 };
 
 Xapian::Query build(const kbs_qnode *n);
@@ -327,13 +345,43 @@ extern "C" char *kbs_store__stem(kbs_store__stemmer *s, const char *word, size_t
 
 // ---- reading ----
 
+struct kbs_store__shared {
+	std::mutex m;
+	std::shared_ptr<FacetTable> facets; // for the newest revision met
+
+	// The table for db's revision: the shared one, a new shared one when
+	// db is the first reader at a newer revision, or one of its own for a
+	// reader still at an older revision.
+	std::shared_ptr<FacetTable> facets_for(const Xapian::Database &db)
+	{
+		Xapian::rev rev = db.get_revision();
+		std::lock_guard<std::mutex> hold(m);
+		if (facets && facets->rev == rev)
+			return facets;
+		auto t = std::make_shared<FacetTable>(rev, db.get_lastdocid());
+		if (!facets || facets->rev < rev)
+			facets = t;
+		return t;
+	}
+};
+
+extern "C" kbs_store__shared *kbs_store__shared_new(void)
+{
+	return new (std::nothrow) kbs_store__shared;
+}
+
+extern "C" void kbs_store__shared_free(kbs_store__shared *s)
+{
+	delete s;
+}
+
 struct kbs_store__reader {
 	Xapian::Database db;
-	FacetCache facets;
+	kbs_store__shared *shared;
 };
 
 extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
-					     kbs_err *err)
+					     kbs_store__shared *shared, kbs_err *err)
 {
 	*out = nullptr;
 	kbs_store__reader *r = new (std::nothrow) kbs_store__reader;
@@ -341,6 +389,7 @@ extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	try {
 		r->db = Xapian::Database(dir);
+		r->shared = shared;
 		*out = r;
 		return KBS_OK;
 	} catch (...) {
@@ -565,9 +614,10 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		// over the same matches: weighing thousands of matches for a
 		// count would stop the ranked pass from skipping what cannot
 		// reach the top.
-		if (req->facets)
-			r->facets.at_revision(r->db.get_revision());
-		FacetSpy spy(r->facets);
+		std::shared_ptr<FacetTable> table;
+		if (req->facets || req->count_only)
+			table = r->shared->facets_for(r->db);
+		FacetSpy spy(table.get()); // added to the count below, with a table
 		Xapian::MSet mset;
 		if (!req->count_only) {
 			mset = enq.get_mset(static_cast<Xapian::doccount>(req->offset),
@@ -605,21 +655,19 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		if (req->matching_terms && out->nhits)
 			matching_terms(r->db, q, req, out);
 		if ((req->facets || req->count_only) && !spy.seen.empty()) {
-			std::vector<std::pair<uint32_t, Xapian::doccount>> v;
+			std::vector<std::pair<std::string, Xapian::doccount>> v;
 			v.reserve(spy.seen.size());
 			for (uint32_t id : spy.seen)
-				v.emplace_back(id, r->facets.counts[id]);
-			const std::deque<std::string> &labels = r->facets.labels;
-			std::sort(v.begin(), v.end(), [&labels](const auto &a, const auto &b) {
-				return a.second != b.second ? a.second > b.second
-							    : labels[a.first] < labels[b.first];
+				v.emplace_back(table->label(id), spy.counts[id]);
+			std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+				return a.second != b.second ? a.second > b.second : a.first < b.first;
 			});
 			out->facets = static_cast<kbs_store__facet *>(
 				std::calloc(v.size(), sizeof *out->facets));
 			if (!out->facets)
 				throw std::bad_alloc();
 			for (const auto &p : v) {
-				out->facets[out->nfacets].label = dup_string(labels[p.first]);
+				out->facets[out->nfacets].label = dup_string(p.first);
 				out->facets[out->nfacets].count = p.second;
 				out->nfacets++;
 			}

@@ -151,12 +151,19 @@ typedef struct kbs_qnode {
 
 typedef struct kbs_store__reader kbs_store__reader;
 
-/* Opens the index in `dir` read-only. KBS_ENOTFOUND when there is none,
- * KBS_EIO when it is damaged or unreadable. One thread at a time. A reader
- * keeps the facet labels of the documents its searches counted, until the
- * index moves to another revision: at most a few bytes per label of every
- * document (about 30 MB for a million articles). */
-kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir, kbs_err *err);
+/* What the readers of one index share: the facet labels of the documents
+ * their searches counted, for the newest revision (a few bytes per label
+ * of every document: about 30 MB for a million articles). Thread-safe.
+ * NULL: out of memory. Freed after every reader that uses it. */
+typedef struct kbs_store__shared kbs_store__shared;
+kbs_store__shared *kbs_store__shared_new(void);
+void kbs_store__shared_free(kbs_store__shared *s);
+
+/* Opens the index in `dir` read-only, sharing `shared` with the other
+ * readers of that index. KBS_ENOTFOUND when there is none, KBS_EIO when it
+ * is damaged or unreadable. One thread at a time. */
+kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
+				  kbs_store__shared *shared, kbs_err *err);
 void kbs_store__reader_free(kbs_store__reader *r);
 /* Moves to the latest committed state (cheap when nothing changed). */
 kbs_status kbs_store__reader_refresh(kbs_store__reader *r, kbs_err *err);
