@@ -148,6 +148,47 @@ static void counts_of_the_query_that_ran(void **state)
 	tu_mini_free(&m);
 }
 
+/* Close spellings and completions come from the index as it is now: a
+ * handle that looked for them before a commit added a word finds it after
+ * (the engine's words are kept per index revision). */
+static void spellings_follow_commits(void **state)
+{
+	(void)state;
+	static const char facture[] =
+		"{\"id\":\"f\",\"title\":\"Payer sa facture\",\"lang\":\"fr\",\"body\":\"Par carte.\"}\n";
+	tu_mini m = tu_mini_kb(facture);
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *r = search(m.kb, "compteer", &o);
+	assert_null(kbs_results_corrected_query(r));
+	assert_int_equal(kbs_results_count(r), 0);
+	kbs_results_free(r);
+	kbs_suggestions *s = NULL;
+	assert_kbs_ok(m.kb, kbs_suggest(&s, m.kb, "compt", NULL));
+	assert_int_equal(kbs_suggestions_count(s), 0);
+	kbs_suggestions_free(s);
+	r = search(m.kb, "compt", &o);
+	assert_int_equal(kbs_results_count(r), 0);
+	kbs_results_free(r);
+
+	kbs_buf b = { 0 };
+	kbs_buf_adds(&b, facture);
+	kbs_buf_adds(&b, "{\"id\":\"c\",\"title\":\"Relever son compteur\",\"lang\":\"fr\","
+			 "\"body\":\"Le compteur affiche un index.\"}\n");
+	assert_false(b.oom);
+	tu_mini_reindex(&m, b.data);
+	kbs_buf_free(&b);
+	r = search(m.kb, "compteer", &o);
+	assert_non_null(kbs_results_corrected_query(r));
+	assert_string_equal(kbs_results_corrected_query(r), "compteur");
+	assert_int_equal(rank_of(r, "c"), 0);
+	kbs_results_free(r);
+	r = search(m.kb, "compt", &o); /* being typed */
+	assert_int_equal(rank_of(r, "c"), 0);
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 /* A close spelling is drawn only from articles the caller may see: a word
  * only agents' articles hold must not reach a customer in the corrected
  * query, even when it is the most frequent close spelling. */
@@ -780,6 +821,7 @@ int main(void)
 		cmocka_unit_test(correction),
 		cmocka_unit_test(correction_only_from_visible),
 		cmocka_unit_test(counts_of_the_query_that_ran),
+		cmocka_unit_test(spellings_follow_commits),
 		cmocka_unit_test(exact_above_typo),
 		cmocka_unit_test(derived_forms),
 		cmocka_unit_test(phrase_and_exclusion),

@@ -480,21 +480,6 @@ static void facets_count_thousands_of_matches_exactly(void **state)
 	tu_mini_free(&m);
 }
 
-static void reindex(tu_mini *m, const char *jsonl)
-{
-	tu_write(m->dir, "src/a.jsonl", jsonl);
-	char *src = tu_path(m->dir, "src");
-	const char *paths[] = { src };
-	kbs_index_opts io = KBS_INDEX_OPTS_INIT;
-	io.prune = 1;
-	kbs_indexer *ix = NULL;
-	assert_kbs_ok(m->kb, kbs_indexer_new(&ix, m->kb, &io));
-	if (kbs_indexer_add_paths(ix, paths, 1) != KBS_OK || kbs_indexer_commit(ix, NULL) != KBS_OK)
-		fail_msg("re-index: %s", kbs_indexer_errmsg(ix));
-	kbs_indexer_free(ix);
-	free(src);
-}
-
 /* Facets count the labels articles have now: a handle that counted them
  * before an article moved to another category, or was removed, must not
  * count its old labels (it reads each article's labels once per index
@@ -524,7 +509,7 @@ static void facets_follow_reindex(void **state)
 		kbs_results_free(r);
 	}
 	/* "a" moves to "Trois" and loses its tag; "c" is gone. */
-	reindex(&m, "{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\",\"category\":\"Trois\","
+	tu_mini_reindex(&m, "{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\",\"category\":\"Trois\","
 		    "\"tags\":[\"neuf\"],\"body\":\"Le compteur.\"}\n"
 		    "{\"id\":\"b\",\"title\":\"Compteur bis\",\"lang\":\"fr\",\"category\":\"Un\","
 		    "\"body\":\"Le compteur.\"}\n");

@@ -143,6 +143,21 @@ tu_mini tu_mini_kb(const char *jsonl)
 	return m;
 }
 
+void tu_mini_reindex(tu_mini *m, const char *jsonl)
+{
+	tu_write(m->dir, "src/a.jsonl", jsonl);
+	char *src = tu_path(m->dir, "src");
+	const char *paths[] = { src };
+	kbs_index_opts io = KBS_INDEX_OPTS_INIT;
+	io.prune = 1;
+	kbs_indexer *ix = NULL;
+	assert_kbs_ok(m->kb, kbs_indexer_new(&ix, m->kb, &io));
+	if (kbs_indexer_add_paths(ix, paths, 1) != KBS_OK || kbs_indexer_commit(ix, NULL) != KBS_OK)
+		fail_msg("re-index: %s", kbs_indexer_errmsg(ix));
+	kbs_indexer_free(ix);
+	free(src);
+}
+
 void tu_mini_free(tu_mini *m)
 {
 	kbs_close(m->kb);

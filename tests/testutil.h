@@ -16,15 +16,6 @@
 /* Source tree root and sample corpus, from meson. */
 #ifndef KBS_SOURCE_ROOT
 #error "KBS_SOURCE_ROOT must be defined by the build"
-/* A small knowledge base of one JSONL text, in a temporary directory; any
- * indexing diagnostic fails the test. */
-typedef struct tu_mini {
-	char *dir;
-	kbs_kb *kb;
-} tu_mini;
-tu_mini tu_mini_kb(const char *jsonl);
-void tu_mini_free(tu_mini *m);
-
 #endif
 #define KBS_CORPUS KBS_SOURCE_ROOT "/corpus"
 
@@ -70,6 +61,9 @@ typedef struct tu_mini {
 } tu_mini;
 tu_mini tu_mini_kb(const char *jsonl);
 void tu_mini_free(tu_mini *m);
+/* Replaces the mini knowledge base's articles with `jsonl` through its own
+ * handle (a pruning batch), as a host re-indexing while searching. */
+void tu_mini_reindex(tu_mini *m, const char *jsonl);
 
 /* Opens an existing knowledge base with the given kbs_open_flags; fails the
  * test on error. */

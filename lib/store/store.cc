@@ -345,9 +345,81 @@ extern "C" char *kbs_store__stem(kbs_store__stemmer *s, const char *word, size_t
 
 // ---- reading ----
 
+namespace {
+
+// The terms of the index by bucket, for one revision, shared by every
+// reader of a knowledge base. A bucket is a term prefix (the uppercase
+// letters of a Xapian prefix) and the first character after it: every
+// term of the index that a close spelling or a completion of a word could
+// be. Walking a bucket in the engine crosses every posting list chunk
+// filed between its terms (2 us a term at 100k articles: 2 ms for the
+// words beginning with "c"); held here, it is a sorted array.
+struct Vocabulary {
+	struct entry {
+		std::string term;
+		Xapian::doccount freq;
+	};
+	using bucket = std::vector<entry>;
+
+	explicit Vocabulary(Xapian::rev rev) : rev(rev) {}
+	const Xapian::rev rev;
+
+	// The bucket `key` of db (at this revision), read once.
+	std::shared_ptr<const bucket> get(const Xapian::Database &db, const std::string &key)
+	{
+		{
+			std::lock_guard<std::mutex> hold(m);
+			auto it = buckets.find(key);
+			if (it != buckets.end())
+				return it->second;
+		}
+		auto b = std::make_shared<bucket>();
+		for (Xapian::TermIterator t = db.allterms_begin(key); t != db.allterms_end(key); ++t)
+			b->push_back({ *t, t.get_termfreq() });
+		std::lock_guard<std::mutex> hold(m);
+		return buckets.emplace(key, std::move(b)).first->second;
+	}
+
+    private:
+	std::mutex m;
+	std::unordered_map<std::string, std::shared_ptr<const bucket>> buckets;
+};
+
+// The bucket of `prefix`: its uppercase letters and the next character,
+// or "" when nothing follows them (a walk of every term of a family,
+// such as the languages, is short and not kept).
+std::string bucket_of(const char *prefix)
+{
+	size_t n = 0;
+	while (prefix[n] >= 'A' && prefix[n] <= 'Z')
+		n++;
+	if (!prefix[n])
+		return std::string();
+	n++;
+	while (prefix[n] && (static_cast<unsigned char>(prefix[n]) & 0xC0) == 0x80)
+		n++;
+	return std::string(prefix, n);
+}
+
+} // namespace
+
 struct kbs_store__shared {
 	std::mutex m;
 	std::shared_ptr<FacetTable> facets; // for the newest revision met
+	std::shared_ptr<Vocabulary> vocabulary; // likewise
+
+	// The vocabulary for db's revision, as facets_for().
+	std::shared_ptr<Vocabulary> vocabulary_for(const Xapian::Database &db)
+	{
+		Xapian::rev rev = db.get_revision();
+		std::lock_guard<std::mutex> hold(m);
+		if (vocabulary && vocabulary->rev == rev)
+			return vocabulary;
+		auto v = std::make_shared<Vocabulary>(rev);
+		if (!vocabulary || vocabulary->rev < rev)
+			vocabulary = v;
+		return v;
+	}
 
 	// The table for db's revision: the shared one, a new shared one when
 	// db is the first reader at a newer revision, or one of its own for a
@@ -504,9 +576,27 @@ extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *pre
 					   void *payload, kbs_err *err)
 {
 	try {
-		for (Xapian::TermIterator t = r->db.allterms_begin(prefix);
-		     t != r->db.allterms_end(prefix); ++t) {
-			kbs_status rc = cb((*t).c_str(), t.get_termfreq(), payload);
+		std::string key = bucket_of(prefix);
+		if (key.empty()) {
+			for (Xapian::TermIterator t = r->db.allterms_begin(prefix);
+			     t != r->db.allterms_end(prefix); ++t) {
+				kbs_status rc = cb((*t).c_str(), t.get_termfreq(), payload);
+				if (rc == KBS_STOP)
+					break;
+				if (rc != KBS_OK)
+					return rc;
+			}
+			return KBS_OK;
+		}
+		std::shared_ptr<const Vocabulary::bucket> b =
+			r->shared->vocabulary_for(r->db)->get(r->db, key);
+		std::string_view want(prefix);
+		auto it = std::lower_bound(b->begin(), b->end(), want,
+					   [](const Vocabulary::entry &e, std::string_view p) {
+						   return std::string_view(e.term) < p;
+					   });
+		for (; it != b->end() && std::string_view(it->term).substr(0, want.size()) == want; ++it) {
+			kbs_status rc = cb(it->term.c_str(), it->freq, payload);
 			if (rc == KBS_STOP)
 				break;
 			if (rc != KBS_OK)

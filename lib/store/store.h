@@ -151,9 +151,10 @@ typedef struct kbs_qnode {
 
 typedef struct kbs_store__reader kbs_store__reader;
 
-/* What the readers of one index share: the facet labels of the documents
- * their searches counted, for the newest revision (a few bytes per label
- * of every document: about 30 MB for a million articles). Thread-safe.
+/* What the readers of one index share, for its newest revision: the facet
+ * labels of the documents their searches counted (a few bytes per label
+ * of every document: about 30 MB for a million articles) and the terms of
+ * each bucket kbs_store__each_term walked (the vocabulary). Thread-safe.
  * NULL: out of memory. Freed after every reader that uses it. */
 typedef struct kbs_store__shared kbs_store__shared;
 kbs_store__shared *kbs_store__shared_new(void);
@@ -187,8 +188,11 @@ kbs_status kbs_store__hit_data(kbs_store__reader *r, uint32_t docid, char **out,
 kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *idterm,
 				   const char *term, bool *out, kbs_err *err);
 
-/* Calls cb for each term starting with prefix, with its term frequency.
- * cb returns KBS_OK, KBS_STOP, or an error that propagates. */
+/* Calls cb for each term starting with prefix, with its term frequency,
+ * in byte order. cb returns KBS_OK, KBS_STOP, or an error that propagates.
+ * A prefix with a character after its uppercase letters is answered from
+ * the bucket of that character, read from the index once per revision and
+ * shared (kbs_store__shared). */
 kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
 				kbs_status (*cb)(const char *term, uint64_t freq, void *payload),
 				void *payload, kbs_err *err);
