@@ -80,6 +80,16 @@ size_t kbs_utf8_chars(const char *s)
 	return n;
 }
 
+size_t kbs_utf8_prefix(const char *s, size_t len, size_t chars)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < chars && n < len; k++)
+		do /* one more character */
+			n++;
+		while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80);
+	return n;
+}
+
 bool kbs_utf8_valid(const char *str, size_t len, size_t *bad)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -42,6 +42,9 @@ char *kbs_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool kbs_utf8_valid(const char *s, size_t len, size_t *bad);
 /* Characters (code points) of a valid UTF-8 string. */
 size_t kbs_utf8_chars(const char *s);
+/* Bytes of the first `chars` characters of valid UTF-8 s[0..len) (all of
+ * it when shorter). */
+size_t kbs_utf8_prefix(const char *s, size_t len, size_t chars);
 
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct kbs_buf {

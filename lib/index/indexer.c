@@ -167,10 +167,8 @@ static bool add_prefixed(kbs_store__doc *d, const char *pfx, const char *s, size
 static bool add_beginnings(kbs_store__doc *d, const char *pfx, const char *w, size_t len)
 {
 	bool ok = true;
-	for (size_t n = 0, k = 0; ok && k < KBS_TITLE_PREFIX_CHARS && n < len; k++) {
-		do /* one more character */
-			n++;
-		while (n < len && ((unsigned char)w[n] & 0xC0) == 0x80);
+	for (size_t k = 1, n = 0; ok && k <= KBS_TITLE_PREFIX_CHARS && n < len; k++) {
+		n = kbs_utf8_prefix(w, len, k);
 		ok = add_prefixed(d, pfx, w, n, 0);
 	}
 	return ok;

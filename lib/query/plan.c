@@ -841,9 +841,7 @@ static kbs_status find_fixes(kbs_query__plan *p, kbs_ctx *ctx, const char *word,
 	if (s.wn > KBS_TEXT_MAX_TERM || s.wn < TYPO_MIN_CHARS)
 		return KBS_OK;
 	s.maxd = s.wn >= TYPO_TWO_CHARS ? 2 : 1;
-	size_t first = 1;
-	while (word[first] && ((unsigned char)word[first] & 0xC0) == 0x80)
-		first++;
+	size_t first = kbs_utf8_prefix(word, strlen(word), 1);
 	char bucket[8];
 	snprintf(bucket, sizeof bucket, "%.*s", (int)first, word);
 	kbs_status rc = kbs_store__each_term(ctx->reader, bucket, scan_term, &s, err);

@@ -215,11 +215,7 @@ static bool title_starts(const char *title, const char *term)
  * word), or NULL when none does, or the index predates those terms. */
 static kbs_qnode *begins_like(kbs_query__arena *a, kbs_store__reader *r, const char *term)
 {
-	size_t n = 0;
-	for (size_t k = 0; term[n] && k < KBS_TITLE_PREFIX_CHARS; k++)
-		do /* one more character */
-			n++;
-		while (((unsigned char)term[n] & 0xC0) == 0x80);
+	size_t n = kbs_utf8_prefix(term, strlen(term), KBS_TITLE_PREFIX_CHARS);
 	char beginning[KBS_TEXT_MAX_TERM + 1];
 	snprintf(beginning, sizeof beginning, "%.*s", (int)n, term);
 	kbs_qnode *q = n ? kbs_query__term(a, KBS_PFX_TITLE_FIRST, beginning) : NULL;

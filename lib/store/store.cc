@@ -395,45 +395,31 @@ std::string bucket_of(const char *prefix)
 		n++;
 	if (!prefix[n])
 		return std::string();
-	n++;
-	while (prefix[n] && (static_cast<unsigned char>(prefix[n]) & 0xC0) == 0x80)
-		n++;
-	return std::string(prefix, n);
+	return std::string(prefix, n + kbs_utf8_prefix(prefix + n, std::strlen(prefix + n), 1));
 }
 
 } // namespace
 
 struct kbs_store__shared {
 	std::mutex m;
-	std::shared_ptr<FacetTable> facets; // for the newest revision met
+	std::shared_ptr<FacetTable> facets;     // for the newest revision met
 	std::shared_ptr<Vocabulary> vocabulary; // likewise
 
-	// The vocabulary for db's revision, as facets_for().
-	std::shared_ptr<Vocabulary> vocabulary_for(const Xapian::Database &db)
+	// What `slot` holds for db's revision: the shared one, a new shared
+	// one when db is the first reader at a newer revision, or one of its
+	// own for a reader still at an older revision.
+	template <class T, class... Args>
+	std::shared_ptr<T> at_revision(std::shared_ptr<T> &slot, const Xapian::Database &db,
+				       Args... args)
 	{
 		Xapian::rev rev = db.get_revision();
 		std::lock_guard<std::mutex> hold(m);
-		if (vocabulary && vocabulary->rev == rev)
-			return vocabulary;
-		auto v = std::make_shared<Vocabulary>(rev);
-		if (!vocabulary || vocabulary->rev < rev)
-			vocabulary = v;
-		return v;
-	}
-
-	// The table for db's revision: the shared one, a new shared one when
-	// db is the first reader at a newer revision, or one of its own for a
-	// reader still at an older revision.
-	std::shared_ptr<FacetTable> facets_for(const Xapian::Database &db)
-	{
-		Xapian::rev rev = db.get_revision();
-		std::lock_guard<std::mutex> hold(m);
-		if (facets && facets->rev == rev)
-			return facets;
-		auto t = std::make_shared<FacetTable>(rev, db.get_lastdocid());
-		if (!facets || facets->rev < rev)
-			facets = t;
-		return t;
+		if (slot && slot->rev == rev)
+			return slot;
+		auto fresh = std::make_shared<T>(rev, args...);
+		if (!slot || slot->rev < rev)
+			slot = fresh;
+		return fresh;
 	}
 };
 
@@ -589,7 +575,7 @@ extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *pre
 			return KBS_OK;
 		}
 		std::shared_ptr<const Vocabulary::bucket> b =
-			r->shared->vocabulary_for(r->db)->get(r->db, key);
+			r->shared->at_revision(r->shared->vocabulary, r->db)->get(r->db, key);
 		std::string_view want(prefix);
 		auto it = std::lower_bound(b->begin(), b->end(), want,
 					   [](const Vocabulary::entry &e, std::string_view p) {
@@ -704,9 +690,10 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		// over the same matches: weighing thousands of matches for a
 		// count would stop the ranked pass from skipping what cannot
 		// reach the top.
+		bool counting = req->facets || req->count_only;
 		std::shared_ptr<FacetTable> table;
-		if (req->facets || req->count_only)
-			table = r->shared->facets_for(r->db);
+		if (counting)
+			table = r->shared->at_revision(r->shared->facets, r->db, r->db.get_lastdocid());
 		FacetSpy spy(table.get()); // added to the count below, with a table
 		Xapian::MSet mset;
 		if (!req->count_only) {
@@ -716,7 +703,7 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			out->estimate = mset.get_matches_estimated();
 			out->max_possible = mset.get_max_possible();
 		}
-		if (req->facets || req->count_only) {
+		if (counting) {
 			Xapian::Enquire count(r->db);
 			count.set_query(q);
 			count.set_weighting_scheme(Xapian::BoolWeight());
@@ -744,7 +731,7 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 		}
 		if (req->matching_terms && out->nhits)
 			matching_terms(r->db, q, req, out);
-		if ((req->facets || req->count_only) && !spy.seen.empty()) {
+		if (counting && !spy.seen.empty()) {
 			std::vector<std::pair<std::string, Xapian::doccount>> v;
 			v.reserve(spy.seen.size());
 			for (uint32_t id : spy.seen)
