@@ -177,6 +177,34 @@ static void expansion(void **state)
 	tu_mini_free(&m);
 }
 
+/* An article holding several synonyms of the query's word is weighed as if
+ * it held one word: it ranks below the article with the word itself, as a
+ * synonym match does (added one by one, three synonyms outweighed it). */
+static void weighed_as_one_word(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	kbs_buf_adds(&kb, "{\"id\":\"word\",\"title\":\"Votre contrat\",\"lang\":\"fr\",\"body\":\"Pour "
+			  "résilier, écrivez-nous avant la fin du mois.\"}\n"
+			  "{\"id\":\"alts\",\"title\":\"Votre contrat\",\"lang\":\"fr\",\"body\":\"Pour "
+			  "annuler, stopper ou arrêter, écrivez-nous.\"}\n");
+	/* Other articles, so that the words are rare. */
+	for (int i = 0; i < 8; i++)
+		kbs_buf_addf(&kb, "{\"id\":\"other%d\",\"title\":\"Facture numéro %d\",\"lang\":\"fr\","
+			       "\"body\":\"La facture %d arrive par courrier chaque mois.\"}\n", i, i, i);
+	assert_false(kb.oom);
+	tu_mini m = tu_mini_kb(kb.data);
+	const char *syn = "résilier, annuler, stopper, arrêter\n";
+	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
+	long r1 = -1, r2 = -1;
+	assert_true(finds(m.kb, "résilier", "word", &r1));
+	assert_true(finds(m.kb, "résilier", "alts", &r2));
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 1);
+	kbs_buf_free(&kb);
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -340,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_table),
 		cmocka_unit_test(expansion),
+		cmocka_unit_test(weighed_as_one_word),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

@@ -29,9 +29,10 @@
  *            SCALE(XA<exact>, EXACT_BOOST),                      accented query only
  *            SCALE(SYNONYM(<fix>, Z<fix stem>...), TYPO_SCALE),  close spellings
  *            SCALE(OR(WILDCARD <w>*, WILDCARD S<w>*), PREFIX_SCALE) )  last word
- *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where a
- *      one-word alternative is OR(Z<stem>, S<stem>) and a multi-word one is
- *      a PHRASE of its folded words: the positional words are in the index
+ *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where
+ *      the one-word alternatives are one word, OR(SYNONYM(Z<stem>...),
+ *      SCALE(SYNONYM(S<stem>...), TITLE_BOOST)) (alt_add), and a multi-word
+ *      one is a PHRASE of its folded words: the positional words are in the index
  *      already, and a phrase does not match "mot" and "passe" found in two
  *      unrelated sentences as an AND of stems would. All of these are
  *      OR-ed: BM25 ranks the articles that have more of the words, and
@@ -581,30 +582,53 @@ static bool same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
 	return true;
 }
 
-/* One alternative as a query: a word by its stem (title boosted), several
- * words as a phrase of their folded forms. */
-static kbs_qnode *entry_query(kbs_query__arena *a, const kbs_syn__entry *e)
+/* The alternatives of one synonym match, as one query. The one-word ones
+ * are one word to the engine: a SYNONYM of their stems (and one of their
+ * title stems, boosted), so an article is weighed once however many of
+ * them it holds, with the idf of their union, as the engine's own query
+ * parser and Lucene's synonym query do. OR-ed as separate words, an
+ * article using three synonyms of "résilier" outranked the one that says
+ * "résilier", and every common alternative widened the matching the engine
+ * cannot prune. A multi-word one is a phrase of its folded words; a stop
+ * word stands as itself. At most ALT_MAX of each. */
+#define ALT_MAX 64
+typedef struct alt_query {
+	kbs_qnode *rest; /* phrases and stop words */
+	kbs_qnode *z, *s; /* SYNONYM of the words' stems, of their title stems */
+} alt_query;
+
+static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 {
-	if (e->n == 1) {
-		if (e->stop[0])
-			return kbs_query__term(a, "", e->term[0]);
-		kbs_qnode *z = kbs_query__op(a, KBS_Q_SYNONYM, 2);
-		kbs_qnode *s = kbs_query__op(a, KBS_Q_SYNONYM, 2);
-		kbs_query__add(z, kbs_query__term(a, KBS_PFX_STEM, e->stem[0]));
-		kbs_query__add(s, kbs_query__term(a, KBS_PFX_TITLE, e->stem[0]));
-		if (e->stem2[0]) {
-			kbs_query__add(z, kbs_query__term(a, KBS_PFX_STEM, e->stem2[0]));
-			kbs_query__add(s, kbs_query__term(a, KBS_PFX_TITLE, e->stem2[0]));
+	if (e->n == 1 && !e->stop[0]) {
+		for (int k = 0; k < 2; k++) {
+			const char *stem = k ? e->stem2[0] : e->stem[0];
+			if (!stem || !*stem || !q->z || q->z->nkids >= ALT_MAX)
+				continue;
+			kbs_query__add(q->z, kbs_query__term(a, KBS_PFX_STEM, stem));
+			kbs_query__add(q->s, kbs_query__term(a, KBS_PFX_TITLE, stem));
 		}
-		kbs_qnode *or = kbs_query__op(a, KBS_Q_OR, 2);
-		kbs_query__add(or, z);
-		kbs_query__add(or, kbs_query__scale(a, s, TITLE_BOOST));
-		return or;
+		return;
+	}
+	if (!q->rest || q->rest->nkids >= ALT_MAX)
+		return;
+	if (e->n == 1) {
+		kbs_query__add(q->rest, kbs_query__term(a, "", e->term[0]));
+		return;
 	}
 	kbs_qnode *ph = kbs_query__op(a, KBS_Q_PHRASE, e->n);
 	for (size_t i = 0; i < e->n; i++)
 		kbs_query__add(ph, kbs_query__term(a, "", e->term[i]));
-	return ph;
+	kbs_query__add(q->rest, ph);
+}
+
+/* The alternatives as one node, NULL when there are none. */
+static kbs_qnode *alt_query_node(kbs_query__arena *a, alt_query *q)
+{
+	if (q->z && q->z->nkids && q->s) {
+		kbs_query__add(q->rest, q->z);
+		kbs_query__add(q->rest, kbs_query__scale(a, q->s, TITLE_BOOST));
+	}
+	return q->rest && q->rest->nkids ? q->rest : NULL;
 }
 
 /* Records alternative e on the plain words of tokens [from, to). */
@@ -673,7 +697,9 @@ static kbs_status apply_synonyms(kbs_query__plan *p, toks *t, size_t pass, const
 			k++;
 			continue;
 		}
-		kbs_qnode *alts = kbs_query__op(&p->arena, KBS_Q_OR, 64);
+		alt_query aq = { kbs_query__op(&p->arena, KBS_Q_OR, ALT_MAX + 2),
+				 kbs_query__op(&p->arena, KBS_Q_SYNONYM, ALT_MAX + 1),
+				 kbs_query__op(&p->arena, KBS_Q_SYNONYM, ALT_MAX + 1) };
 		for (size_t h = 0; h < nhits; h++) {
 			const kbs_syn__crule *rule = hits[h].rule;
 			const kbs_syn__entry *matched = &rule->e[hits[h].entry];
@@ -681,13 +707,13 @@ static kbs_status apply_synonyms(kbs_query__plan *p, toks *t, size_t pass, const
 				const kbs_syn__entry *en = &rule->e[e];
 				if (same_keys(en, matched))
 					continue;
-				if (alts && alts->nkids < 64)
-					kbs_query__add(alts, entry_query(&p->arena, en));
+				alt_add(&p->arena, &aq, en);
 				if (note_alternative(p, t, k, k + best, pass, en) != KBS_OK)
 					return KBS_ENOMEM;
 			}
 		}
-		if (alts && alts->nkids)
+		kbs_qnode *alts = alt_query_node(&p->arena, &aq);
+		if (alts)
 			kbs_query__add(or, kbs_query__scale(&p->arena, in_lang(p, alts, pass), SYNONYM_SCALE));
 		/* The key: the canonical entry stands for the words it covers. */
 		bool keyed = false;
