@@ -45,15 +45,15 @@ while [ $# -gt 0 ]; do
 done
 
 if [ ${#sizes[@]} -eq 0 ] && [ $callgrind = 0 ]; then
-  ./tools/setup.sh
-  [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false
-  ninja -C "$build" bench/bench_search
+  ./tools/setup.sh >&2
+  [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false >&2
+  ninja -C "$build" bench/bench_search >&2
   "./$build/bench/bench_search" corpus bench/queries.txt "$rounds"
   exit 0
 fi
 
-./bench/setup.sh
-[ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false
+./bench/setup.sh >&2
+[ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release -Dtests=false >&2
 ninja -C "$build" bench/gen_corpus bench/kbs-bench bench/fts5-bench bench/groonga-bench \
   bench/xapian-bench tools/kbs >&2
 bin=$build/bench

@@ -8,7 +8,7 @@
 # KBS_REL_BUILD names the build directory (build-rel).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-./tools/setup.sh
+./tools/setup.sh >&2
 b=${KBS_REL_BUILD:-build-rel}
 [ -f "$b/build.ninja" ] || meson setup "$b" --buildtype=release -Dtests=false >/dev/null
 ninja -C "$b" bench/relevance/relevance >/dev/null
