@@ -205,6 +205,32 @@ static void weighed_as_one_word(void **state)
 	tu_mini_free(&m);
 }
 
+/* A synonym rarer than the user's word would weigh more by its idf alone:
+ * the article holding only it still ranks below every article holding the
+ * word itself. */
+static void rare_synonym_below_the_word(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	for (int i = 0; i < 5; i++)
+		kbs_buf_addf(&kb, "{\"id\":\"word%d\",\"title\":\"Question %d\",\"lang\":\"fr\",\"body\":"
+			     "\"La facture arrive le %d du mois par courrier.\"}\n", i, i, i + 1);
+	kbs_buf_adds(&kb, "{\"id\":\"rare\",\"title\":\"Question 9\",\"lang\":\"fr\",\"body\":\"La "
+			  "douloureuse arrive le 9 du mois par courrier.\"}\n");
+	for (int i = 0; i < 4; i++)
+		kbs_buf_addf(&kb, "{\"id\":\"other%d\",\"title\":\"Compteur %d\",\"lang\":\"fr\",\"body\":"
+			     "\"Le relevé du compteur %d se fait en ligne.\"}\n", i, i, i);
+	assert_false(kb.oom);
+	tu_mini m = tu_mini_kb(kb.data);
+	const char *syn = "facture, douloureuse\n";
+	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
+	long rare = -1;
+	assert_true(finds(m.kb, "facture", "rare", &rare));
+	assert_int_equal(rare, 5);
+	kbs_buf_free(&kb);
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -369,6 +395,7 @@ int main(void)
 		cmocka_unit_test(parse_table),
 		cmocka_unit_test(expansion),
 		cmocka_unit_test(weighed_as_one_word),
+		cmocka_unit_test(rare_synonym_below_the_word),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

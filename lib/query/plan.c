@@ -32,8 +32,10 @@
  *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where
  *      the one-word alternatives are one word, OR(SYNONYM(Z<stem>...),
  *      SCALE(SYNONYM(S<stem>...), TITLE_BOOST)) (alt_add), and a multi-word
- *      one is a PHRASE of its folded words: the positional words are in the index
- *      already, and a phrase does not match "mot" and "passe" found in two
+ *      one is a PHRASE of its folded words; each is scaled down to the idf
+ *      of the words it stands for when it is rarer, so that a synonym never
+ *      outweighs them. The positional words are in the index already, and
+ *      a phrase does not match "mot" and "passe" found in two
  *      unrelated sentences as an AND of stems would. All of these are
  *      OR-ed: BM25 ranks the articles that have more of the words, and
  *      rarer ones, first. Phrases are required (AND_MAYBE the rest),
@@ -582,6 +584,31 @@ static bool same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
 	return true;
 }
 
+/* idf as the plan weighs words (word_idf), of a term in df of N articles. */
+static double idf_of(uint64_t df, double N)
+{
+	double idf = log((N + 1.0) / ((double)df + 0.5));
+	return idf < 0.05 ? 0.05 : idf;
+}
+
+static uint64_t stem_df(kbs_ctx *ctx, const char *stem)
+{
+	char term[KBS_TEXT_MAX_TERM * 2 + 8];
+	snprintf(term, sizeof term, KBS_PFX_STEM "%s", stem);
+	return kbs_store__termfreq(ctx->reader, term);
+}
+
+/* What an entry's words weigh together (their idfs added, as the engine
+ * adds a phrase's words), stop words aside; 0 for stop words only. */
+static double entry_idf(kbs_ctx *ctx, const kbs_syn__entry *e, double N)
+{
+	double idf = 0;
+	for (size_t i = 0; i < e->n; i++)
+		if (!e->stop[i])
+			idf += idf_of(stem_df(ctx, e->stem[i]), N);
+	return idf;
+}
+
 /* The alternatives of one synonym match, as one query. The one-word ones
  * are one word to the engine: a SYNONYM of their stems (and one of their
  * title stems, boosted), so an article is weighed once however many of
@@ -590,12 +617,26 @@ static bool same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
  * article using three synonyms of "résilier" outranked the one that says
  * "résilier", and every common alternative widened the matching the engine
  * cannot prune. A multi-word one is a phrase of its folded words; a stop
- * word stands as itself. At most ALT_MAX of each. */
+ * word stands as itself. At most ALT_MAX of each.
+ *
+ * A synonym ranks below the user's own words, also when it is rarer than
+ * they are (BM25 would weigh it more: "activation" for "move in"): an
+ * alternative whose idf exceeds that of the words it stands for is scaled
+ * down to it (cap). */
 #define ALT_MAX 64
 typedef struct alt_query {
 	kbs_qnode *rest; /* phrases and stop words */
 	kbs_qnode *z, *s; /* SYNONYM of the words' stems, of their title stems */
+	kbs_ctx *ctx;
+	double N;
+	double user_idf; /* of the words matched (entry_idf) */
+	uint64_t df;     /* the one-word alternatives' articles, added up */
 } alt_query;
+
+static double cap(const alt_query *q, double idf)
+{
+	return q->user_idf > 0 && idf > q->user_idf ? q->user_idf / idf : 1.0;
+}
 
 static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 {
@@ -606,6 +647,7 @@ static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 				continue;
 			kbs_query__add(q->z, kbs_query__term(a, KBS_PFX_STEM, stem));
 			kbs_query__add(q->s, kbs_query__term(a, KBS_PFX_TITLE, stem));
+			q->df += stem_df(q->ctx, stem);
 		}
 		return;
 	}
@@ -618,15 +660,18 @@ static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 	kbs_qnode *ph = kbs_query__op(a, KBS_Q_PHRASE, e->n);
 	for (size_t i = 0; i < e->n; i++)
 		kbs_query__add(ph, kbs_query__term(a, "", e->term[i]));
-	kbs_query__add(q->rest, ph);
+	kbs_query__add(q->rest, kbs_query__scale(a, ph, cap(q, entry_idf(q->ctx, e, q->N))));
 }
 
 /* The alternatives as one node, NULL when there are none. */
 static kbs_qnode *alt_query_node(kbs_query__arena *a, alt_query *q)
 {
 	if (q->z && q->z->nkids && q->s) {
-		kbs_query__add(q->rest, q->z);
-		kbs_query__add(q->rest, kbs_query__scale(a, q->s, TITLE_BOOST));
+		kbs_qnode *one = kbs_query__op(a, KBS_Q_OR, 2);
+		kbs_query__add(one, q->z);
+		kbs_query__add(one, kbs_query__scale(a, q->s, TITLE_BOOST));
+		double N = q->N > 0 ? q->N : 1;
+		kbs_query__add(q->rest, kbs_query__scale(a, one, cap(q, idf_of(q->df < N ? q->df : (uint64_t)N, N))));
 	}
 	return q->rest && q->rest->nkids ? q->rest : NULL;
 }
@@ -664,8 +709,8 @@ static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t fro
 
 /* Matches set (language pass `pass`) on the plain words; adds a node per
  * match to `or`. */
-static kbs_status apply_synonyms(kbs_query__plan *p, toks *t, size_t pass, const kbs_syn__set *set,
-				 kbs_qnode *or)
+static kbs_status apply_synonyms(kbs_query__plan *p, kbs_ctx *ctx, toks *t, size_t pass,
+				 const kbs_syn__set *set, kbs_qnode *or)
 {
 	size_t k = 0;
 	while (k < t->n) {
@@ -697,9 +742,11 @@ static kbs_status apply_synonyms(kbs_query__plan *p, toks *t, size_t pass, const
 			k++;
 			continue;
 		}
-		alt_query aq = { kbs_query__op(&p->arena, KBS_Q_OR, ALT_MAX + 2),
+		double N = (double)kbs_store__doccount(ctx->reader);
+		alt_query aq = { kbs_query__op(&p->arena, KBS_Q_OR, ALT_MAX + 1),
 				 kbs_query__op(&p->arena, KBS_Q_SYNONYM, ALT_MAX + 1),
-				 kbs_query__op(&p->arena, KBS_Q_SYNONYM, ALT_MAX + 1) };
+				 kbs_query__op(&p->arena, KBS_Q_SYNONYM, ALT_MAX + 1),
+				 ctx, N, entry_idf(ctx, &hits[0].rule->e[hits[0].entry], N), 0 };
 		for (size_t h = 0; h < nhits; h++) {
 			const kbs_syn__crule *rule = hits[h].rule;
 			const kbs_syn__entry *matched = &rule->e[hits[h].entry];
@@ -1314,8 +1361,7 @@ static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, d
 	}
 	*unknown = df == 0 && w->alt_words.n == 0 && w->alt_stems.n == 0 &&
 		   w->alt_phrases.n == 0;
-	double idf = log((N + 1.0) / ((double)df + 0.5));
-	return idf < 0.05 ? 0.05 : idf;
+	return idf_of(df, N);
 }
 
 /* The user's text with each misspelt plain word replaced by its best
@@ -1432,7 +1478,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 			break;
 		if ((rc = kbs_syn__get(kb, ctx, ls.v[l], &sets[l], err)) != KBS_OK)
 			goto cleanup;
-		if (sets[l] && (rc = apply_synonyms(p, &t, l, sets[l], or)) != KBS_OK) {
+		if (sets[l] && (rc = apply_synonyms(p, ctx, &t, l, sets[l], or)) != KBS_OK) {
 			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
 		}
