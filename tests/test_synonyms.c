@@ -177,6 +177,21 @@ static void expansion(void **state)
 	tu_mini_free(&m);
 }
 
+/* A knowledge base of the articles in *kb (JSONL) and `fillers` others
+ * about something else (so that the articles' words are rare), with the
+ * French synonyms `syn` loaded. Frees *kb. */
+static tu_mini syn_kb(kbs_buf *kb, int fillers, const char *syn)
+{
+	for (int i = 0; i < fillers; i++)
+		kbs_buf_addf(kb, "{\"id\":\"other%d\",\"title\":\"Compteur %d\",\"lang\":\"fr\",\"body\":"
+			     "\"Le relevé du compteur %d se fait en ligne.\"}\n", i, i, i);
+	assert_false(kb->oom);
+	tu_mini m = tu_mini_kb(kb->data);
+	kbs_buf_free(kb);
+	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
+	return m;
+}
+
 /* An article holding several synonyms of the query's word is weighed as if
  * it held one word: it ranks below the article with the word itself, as a
  * synonym match does (added one by one, three synonyms outweighed it). */
@@ -188,20 +203,12 @@ static void weighed_as_one_word(void **state)
 			  "résilier, écrivez-nous avant la fin du mois.\"}\n"
 			  "{\"id\":\"alts\",\"title\":\"Votre contrat\",\"lang\":\"fr\",\"body\":\"Pour "
 			  "annuler, stopper ou arrêter, écrivez-nous.\"}\n");
-	/* Other articles, so that the words are rare. */
-	for (int i = 0; i < 8; i++)
-		kbs_buf_addf(&kb, "{\"id\":\"other%d\",\"title\":\"Facture numéro %d\",\"lang\":\"fr\","
-			       "\"body\":\"La facture %d arrive par courrier chaque mois.\"}\n", i, i, i);
-	assert_false(kb.oom);
-	tu_mini m = tu_mini_kb(kb.data);
-	const char *syn = "résilier, annuler, stopper, arrêter\n";
-	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
+	tu_mini m = syn_kb(&kb, 8, "résilier, annuler, stopper, arrêter\n");
 	long r1 = -1, r2 = -1;
 	assert_true(finds(m.kb, "résilier", "word", &r1));
 	assert_true(finds(m.kb, "résilier", "alts", &r2));
 	assert_int_equal(r1, 0);
 	assert_int_equal(r2, 1);
-	kbs_buf_free(&kb);
 	tu_mini_free(&m);
 }
 
@@ -217,17 +224,10 @@ static void rare_synonym_below_the_word(void **state)
 			     "\"La facture arrive le %d du mois par courrier.\"}\n", i, i, i + 1);
 	kbs_buf_adds(&kb, "{\"id\":\"rare\",\"title\":\"Question 9\",\"lang\":\"fr\",\"body\":\"La "
 			  "douloureuse arrive le 9 du mois par courrier.\"}\n");
-	for (int i = 0; i < 4; i++)
-		kbs_buf_addf(&kb, "{\"id\":\"other%d\",\"title\":\"Compteur %d\",\"lang\":\"fr\",\"body\":"
-			     "\"Le relevé du compteur %d se fait en ligne.\"}\n", i, i, i);
-	assert_false(kb.oom);
-	tu_mini m = tu_mini_kb(kb.data);
-	const char *syn = "facture, douloureuse\n";
-	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
+	tu_mini m = syn_kb(&kb, 4, "facture, douloureuse\n");
 	long rare = -1;
 	assert_true(finds(m.kb, "facture", "rare", &rare));
 	assert_int_equal(rare, 5);
-	kbs_buf_free(&kb);
 	tu_mini_free(&m);
 }
 

@@ -670,8 +670,7 @@ static kbs_qnode *alt_query_node(kbs_query__arena *a, alt_query *q)
 		kbs_qnode *one = kbs_query__op(a, KBS_Q_OR, 2);
 		kbs_query__add(one, q->z);
 		kbs_query__add(one, kbs_query__scale(a, q->s, TITLE_BOOST));
-		double N = q->N > 0 ? q->N : 1;
-		kbs_query__add(q->rest, kbs_query__scale(a, one, cap(q, idf_of(q->df < N ? q->df : (uint64_t)N, N))));
+		kbs_query__add(q->rest, kbs_query__scale(a, one, cap(q, idf_of(q->df, q->N))));
 	}
 	return q->rest && q->rest->nkids ? q->rest : NULL;
 }
