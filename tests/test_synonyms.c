@@ -231,6 +231,39 @@ static void rare_synonym_below_the_word(void **state)
 	tu_mini_free(&m);
 }
 
+/* A multi-word synonym in an article's title counts as a title match, as
+ * a one-word synonym does: the article titled with it ranks above one that
+ * only mentions it in its body, however often (it used to rank below). */
+static void phrase_in_title(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	kbs_buf_adds(&kb, "{\"id\":\"titled\",\"title\":\"Contacter le service client\",\"lang\":"
+			  "\"fr\",\"body\":\"Appelez-nous du lundi au vendredi, de 8 h à 20 h, ou "
+			  "écrivez-nous depuis votre espace.\"}\n"
+			  "{\"id\":\"mentioned\",\"title\":\"Horaires d'ouverture\",\"lang\":\"fr\","
+			  "\"body\":\"Le service client répond en semaine. Le service client ferme le "
+			  "dimanche.\"}\n");
+	tu_mini m = syn_kb(&kb, 8, "sav, service client\n");
+	long r1 = -1, r2 = -1;
+	assert_true(finds(m.kb, "sav", "titled", &r1));
+	assert_true(finds(m.kb, "sav", "mentioned", &r2));
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 1);
+	/* And confidence judges it so: a question with a word the index
+	 * lacks ("joindre") is answered by the one article whose title names
+	 * its topic (it was not confident: the title lead saw no title). */
+	kbs_results *r = NULL;
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "joindre le sav", &o));
+	assert_true(kbs_results_count(r) > 0);
+	assert_string_equal(kbs_results_id(r, 0), "titled");
+	assert_true(kbs_results_confident(r));
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -396,6 +429,7 @@ int main(void)
 		cmocka_unit_test(expansion),
 		cmocka_unit_test(weighed_as_one_word),
 		cmocka_unit_test(rare_synonym_below_the_word),
+		cmocka_unit_test(phrase_in_title),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

@@ -32,7 +32,8 @@
  *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where
  *      the one-word alternatives are one word, OR(SYNONYM(Z<stem>...),
  *      SCALE(SYNONYM(S<stem>...), TITLE_BOOST)) (alt_add), and a multi-word
- *      one is a PHRASE of its folded words; each is scaled down to the idf
+ *      one is a PHRASE of its folded words, OR-ed with an AND of its
+ *      title stems scaled by TITLE_BOOST; each is scaled down to the idf
  *      of the words it stands for when it is rarer, so that a synonym never
  *      outweighs them. The positional words are in the index already, and
  *      a phrase does not match "mot" and "passe" found in two
@@ -473,6 +474,7 @@ static void word_free(kbs_query__word *w)
 	kbs_strlist_free(&w->alt_words);
 	kbs_strlist_free(&w->alt_stems);
 	kbs_strlist_free(&w->alt_phrases);
+	kbs_strlist_free(&w->alt_titles);
 	kbs_strlist_free(&w->completions[0]);
 	kbs_strlist_free(&w->completions[1]);
 	for (size_t l = 0; l < KBS_QUERY_MAX_LANGS; l++) {
@@ -480,6 +482,7 @@ static void word_free(kbs_query__word *w)
 		kbs_strlist_free(&w->lalt_words[l]);
 		kbs_strlist_free(&w->lalt_stems[l]);
 		kbs_strlist_free(&w->lalt_phrases[l]);
+		kbs_strlist_free(&w->lalt_titles[l]);
 	}
 }
 
@@ -660,7 +663,18 @@ static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 	kbs_qnode *ph = kbs_query__op(a, KBS_Q_PHRASE, e->n);
 	for (size_t i = 0; i < e->n; i++)
 		kbs_query__add(ph, kbs_query__term(a, "", e->term[i]));
-	kbs_query__add(q->rest, kbs_query__scale(a, ph, cap(q, entry_idf(q->ctx, e, q->N))));
+	/* In a title, as a one-word alternative is: a title is a few words,
+	 * so holding the entry's words there is holding the entry. */
+	kbs_qnode *node = ph, *title = kbs_query__op(a, KBS_Q_AND, e->n);
+	for (size_t i = 0; i < e->n; i++)
+		if (!e->stop[i] && e->stem[i] && *e->stem[i])
+			kbs_query__add(title, kbs_query__term(a, KBS_PFX_TITLE, e->stem[i]));
+	if (title && title->nkids) {
+		node = kbs_query__op(a, KBS_Q_OR, 2);
+		kbs_query__add(node, ph);
+		kbs_query__add(node, kbs_query__scale(a, title, TITLE_BOOST));
+	}
+	kbs_query__add(q->rest, kbs_query__scale(a, node, cap(q, entry_idf(q->ctx, e, q->N))));
 }
 
 /* The alternatives as one node, NULL when there are none. */
@@ -679,13 +693,18 @@ static kbs_qnode *alt_query_node(kbs_query__arena *a, alt_query *q)
 static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t from, size_t to,
 				   size_t pass, const kbs_syn__entry *e)
 {
-	kbs_buf phrase = { 0 };
+	kbs_buf phrase = { 0 }, title = { 0 };
 	for (size_t i = 0; i < e->n; i++) {
 		if (phrase.len)
 			kbs_buf_addc(&phrase, ' ');
 		kbs_buf_adds(&phrase, e->term[i]);
+		if (e->stop[i] || !e->stem[i] || !*e->stem[i])
+			continue;
+		if (title.len)
+			kbs_buf_addc(&title, ' ');
+		kbs_buf_adds(&title, e->stem[i]);
 	}
-	bool ok = !phrase.oom;
+	bool ok = !phrase.oom && !title.oom;
 	for (size_t k = from; k < to && ok; k++) {
 		kbs_query__word *w = &p->words[t->v[k].word];
 		if (w->stop)
@@ -693,7 +712,9 @@ static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t fro
 		w->syn = true;
 		if (e->n > 1) {
 			ok = push_distinct(&w->alt_phrases, phrase.data) &&
-			     push_distinct(&w->lalt_phrases[pass], phrase.data);
+			     push_distinct(&w->lalt_phrases[pass], phrase.data) &&
+			     (!title.len || (push_distinct(&w->alt_titles, title.data) &&
+					     push_distinct(&w->lalt_titles[pass], title.data)));
 			continue;
 		}
 		ok = push_distinct(&w->alt_words, e->term[0]) && (e->stop[0] || push_distinct(&w->alt_stems, e->stem[0])) &&
@@ -703,6 +724,7 @@ static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t fro
 		     (!e->stem2[0] || push_distinct(&w->lalt_stems[pass], e->stem2[0]));
 	}
 	kbs_buf_free(&phrase);
+	kbs_buf_free(&title);
 	return ok ? KBS_OK : KBS_ENOMEM;
 }
 

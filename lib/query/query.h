@@ -36,8 +36,10 @@ typedef struct kbs_query__word {
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close
 	 * spellings): folded words, their stems, and multi-word synonyms as
-	 * folded words joined by spaces. */
-	kbs_strlist alt_words, alt_stems, alt_phrases;
+	 * folded words joined by spaces; alt_titles: the stems of each
+	 * multi-word synonym but its stop words, joined by spaces (found in
+	 * a title as KBS_PFX_TITLE terms). */
+	kbs_strlist alt_words, alt_stems, alt_phrases, alt_titles;
 	/* prefix: the indexed terms it begins, the most frequent first, as
 	 * whole terms: [0] words, [1] title stems (KBS_PFX_TITLE). Matched
 	 * as terms of their own, they come back among a hit's matching
@@ -49,7 +51,7 @@ typedef struct kbs_query__word {
 	 * The lists above are their unions. */
 	kbs_strlist lstems[KBS_QUERY_MAX_LANGS];
 	kbs_strlist lalt_words[KBS_QUERY_MAX_LANGS], lalt_stems[KBS_QUERY_MAX_LANGS],
-		lalt_phrases[KBS_QUERY_MAX_LANGS];
+		lalt_phrases[KBS_QUERY_MAX_LANGS], lalt_titles[KBS_QUERY_MAX_LANGS];
 } kbs_query__word;
 
 /* ---- query trees: nodes live in one arena per plan ---- */

@@ -156,15 +156,16 @@ static bool has_any(const kbs_store__hit *h, const char *prefix, const kbs_strli
 	return false;
 }
 
-/* Whether every word of "a b c" is among the hit's matching terms. */
-static bool has_phrase(const kbs_store__hit *h, const char *phrase)
+/* Whether every word of "a b c", after prefix, is among the hit's
+ * matching terms. */
+static bool has_phrase(const kbs_store__hit *h, const char *prefix, const char *phrase)
 {
 	char word[KBS_TEXT_MAX_TERM * 2 + 1];
 	for (const char *s = phrase; *s;) {
 		const char *e = strchr(s, ' ');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		snprintf(word, sizeof word, "%.*s", (int)n, s);
-		if (!has_term(h, "", word))
+		if (!has_term(h, prefix, word))
 			return false;
 		s += n + (e != NULL);
 	}
@@ -197,6 +198,7 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 		const kbs_strlist *alt_stems = hl >= 0 ? &qw->lalt_stems[hl] : &qw->alt_stems;
 		const kbs_strlist *alt_words = hl >= 0 ? &qw->lalt_words[hl] : &qw->alt_words;
 		const kbs_strlist *alt_phrases = hl >= 0 ? &qw->lalt_phrases[hl] : &qw->alt_phrases;
+		const kbs_strlist *alt_titles = hl >= 0 ? &qw->lalt_titles[hl] : &qw->alt_titles;
 		all += qw->idf;
 		double level = 0;
 		bool in_title = false;
@@ -213,8 +215,11 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 			} else if (has_any(h, "", alt_words) || has_any(h, KBS_PFX_STEM, alt_stems)) {
 				level = alt;
 			}
+			for (size_t p = 0; level == 0 && p < alt_titles->n; p++)
+				if (has_phrase(h, KBS_PFX_TITLE, alt_titles->v[p]))
+					level = SYN_COVER, in_title = true;
 			for (size_t p = 0; level == 0 && p < alt_phrases->n; p++)
-				if (has_phrase(h, alt_phrases->v[p]))
+				if (has_phrase(h, "", alt_phrases->v[p]))
 					level = SYN_COVER;
 			if (level == 0 && qw->prefix) {
 				if (has_any(h, "", &qw->completions[1]))
