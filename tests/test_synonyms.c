@@ -192,6 +192,16 @@ static tu_mini syn_kb(kbs_buf *kb, int fillers, const char *syn)
 	return m;
 }
 
+/* The search q ranks `first` first and `second` right after it. */
+static void ranks_first_then(kbs_kb *kb, const char *q, const char *first, const char *second)
+{
+	long r1 = -1, r2 = -1;
+	assert_true(finds(kb, q, first, &r1));
+	assert_true(finds(kb, q, second, &r2));
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 1);
+}
+
 /* An article holding several synonyms of the query's word is weighed as if
  * it held one word: it ranks below the article with the word itself, as a
  * synonym match does (added one by one, three synonyms outweighed it). */
@@ -204,11 +214,7 @@ static void weighed_as_one_word(void **state)
 			  "{\"id\":\"alts\",\"title\":\"Votre contrat\",\"lang\":\"fr\",\"body\":\"Pour "
 			  "annuler, stopper ou arrêter, écrivez-nous.\"}\n");
 	tu_mini m = syn_kb(&kb, 8, "résilier, annuler, stopper, arrêter\n");
-	long r1 = -1, r2 = -1;
-	assert_true(finds(m.kb, "résilier", "word", &r1));
-	assert_true(finds(m.kb, "résilier", "alts", &r2));
-	assert_int_equal(r1, 0);
-	assert_int_equal(r2, 1);
+	ranks_first_then(m.kb, "résilier", "word", "alts");
 	tu_mini_free(&m);
 }
 
@@ -245,11 +251,7 @@ static void phrase_in_title(void **state)
 			  "\"body\":\"Le service client répond en semaine. Le service client ferme le "
 			  "dimanche.\"}\n");
 	tu_mini m = syn_kb(&kb, 8, "sav, service client\n");
-	long r1 = -1, r2 = -1;
-	assert_true(finds(m.kb, "sav", "titled", &r1));
-	assert_true(finds(m.kb, "sav", "mentioned", &r2));
-	assert_int_equal(r1, 0);
-	assert_int_equal(r2, 1);
+	ranks_first_then(m.kb, "sav", "titled", "mentioned");
 	/* And confidence judges it so: a question with a word the index
 	 * lacks ("joindre") is answered by the one article whose title names
 	 * its topic (it was not confident: the title lead saw no title). */
