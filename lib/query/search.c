@@ -598,7 +598,7 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 		goto cleanup;
 	/* A query that may be corrected is counted once it is known which
 	 * query answers, rather than counting thousands of matches of a
-	 * query that the correction then replaces. */
+	 * query that then loses to the other. */
 	bool counted = !(plan.query && plan.corrected) || (o.flags & KBS_SEARCH_NO_FACETS);
 	if ((rc = run_plan(ctx, &plan, &o, counted, &ran, err)) != KBS_OK)
 		goto cleanup;
@@ -606,7 +606,7 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 		if ((rc = kbs_query__plan_build_kb(&fixed, kb, ctx, plan.corrected, &o, KBS_PLAN_NO_TYPO,
 						   err)) != KBS_OK)
 			goto cleanup;
-		if ((rc = run_plan(ctx, &fixed, &o, true, &ran2, err)) != KBS_OK)
+		if ((rc = run_plan(ctx, &fixed, &o, false, &ran2, err)) != KBS_OK)
 			goto cleanup;
 		/* The correction is shown only when it answers: a corrected
 		 * query as unsure as the typed one explains nothing. */
@@ -621,7 +621,6 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 			run swap_r = ran;
 			ran = ran2;
 			ran2 = swap_r;
-			counted = true;
 		}
 	}
 	if (!counted && (rc = count_plan(ctx, &plan, &ran, err)) != KBS_OK)
