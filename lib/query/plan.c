@@ -1023,15 +1023,44 @@ static kbs_status derived_forms(kbs_ctx *ctx, kbs_query__word *w, const langs *l
 	return KBS_OK;
 }
 
+/* Whether a synonym rule of language pass l gave w an alternative the
+ * index holds (a word, a stem, or the first word of a phrase: enough to
+ * tell a rule that finds something from one that does not). */
+static bool synonyms_found(kbs_ctx *ctx, const kbs_query__word *w, size_t l)
+{
+	char key[KBS_TEXT_MAX_TERM * 2 + 8];
+	for (size_t i = 0; i < w->lalt_words[l].n; i++)
+		if (kbs_store__termfreq(ctx->reader, w->lalt_words[l].v[i]) > 0)
+			return true;
+	for (size_t i = 0; i < w->lalt_stems[l].n; i++) {
+		snprintf(key, sizeof key, KBS_PFX_STEM "%s", w->lalt_stems[l].v[i]);
+		if (kbs_store__termfreq(ctx->reader, key) > 0)
+			return true;
+	}
+	for (size_t i = 0; i < w->lalt_phrases[l].n; i++) {
+		const char *ph = w->lalt_phrases[l].v[i], *sp = strchr(ph, ' ');
+		snprintf(key, sizeof key, "%.*s", (int)(sp ? (size_t)(sp - ph) : strlen(ph)), ph);
+		if (kbs_store__termfreq(ctx->reader, key) > 0)
+			return true;
+	}
+	return false;
+}
+
 static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__word *w,
 				  const langs *ls, kbs_err *err)
 {
-	/* A word with synonyms is looked up too when the index lacks it: its
-	 * synonyms may come from another language's stem ("instaler" stems
-	 * to English "instal", "linki" to "link") and say nothing of what
-	 * the visitor meant. */
 	if (w->kind != KBS_QW_TEXT || w->stop || starts_with_digit(w->term) ||
 	    kbs_utf8_chars(w->term) < TYPO_MIN_CHARS || known(ctx, w))
+		return KBS_OK;
+	/* A word the index lacks but a synonym rule of the query's language
+	 * (given, or clear from its words) answers is a word the visitor
+	 * meant, not a slip: "subscription" stands for "contract" in an
+	 * English query, it is not French "souscription" misspelt. Without
+	 * a known language, synonyms may come from another language's stem
+	 * ("instaler" stems to English "instal", "linki" to "link") and say
+	 * nothing of what the visitor meant: close spellings are looked up. */
+	int ql = !p->per_lang && ls->n == 1 ? 0 : p->qlang;
+	if (ql >= 0 && synonyms_found(ctx, w, (size_t)ql))
 		return KBS_OK;
 	kbs_status rc;
 	if (w->prefix && w->completions[0].n) /* being typed: completions say more than spellings */
