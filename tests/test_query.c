@@ -461,6 +461,47 @@ static void hostile_text(void **state)
 
 /* ---- accents and languages ---- */
 
+/* "e-mail" and "email", "wi-fi" and "wifi": whichever way the article and
+ * the visitor write a compound, the search finds it, in a quoted phrase
+ * too, and the snippet marks it (each way used to miss the other). */
+static void hyphens_either_way(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"hyphen\",\"title\":\"Changer d'adresse e-mail\",\"lang\":\"fr\",\"body\":"
+		"\"Modifiez votre adresse e-mail depuis votre espace.\"}\n"
+		"{\"id\":\"joined\",\"title\":\"Le compteur et le wifi\",\"lang\":\"fr\",\"body\":"
+		"\"Le compteur se connecte au wifi de la maison. Rechargez le portemonnaie.\"}\n"
+		"{\"id\":\"other\",\"title\":\"Payer sa facture\",\"lang\":\"fr\",\"body\":"
+		"\"Par carte ou par prélèvement : tout se monnaye.\"}\n");
+	static const struct {
+		const char *q, *id, *marked;
+	} rows[] = {
+		{ "email", "hyphen", "<mark>e</mark>-<mark>mail</mark>" },
+		{ "\"adresse email\"", "hyphen", "<mark>adresse</mark> <mark>e</mark>-<mark>mail</mark>" },
+		{ "e-mail", "hyphen", "<mark>e</mark>-<mark>mail</mark>" },
+		{ "wi-fi", "joined", "<mark>wifi</mark>" },
+		{ "wi\u2011fi", "joined", "<mark>wifi</mark>" },
+		/* "monnaie" is in no article, but part of a compound that is:
+		 * not a slip to be matched by its close spelling "monnaye". */
+		{ "porte-monnaie", "joined", "<mark>portemonnaie</mark>" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = "fr";
+		kbs_results *r = search(m.kb, rows[i].q, &o);
+		if (kbs_results_count(r) == 0 || strcmp(kbs_results_id(r, 0), rows[i].id) != 0 ||
+		    !strstr(kbs_results_snippet(r, 0), rows[i].marked) || !kbs_results_confident(r))
+			fail_msg("%s: %zu hits, first %s: %s", rows[i].q, kbs_results_count(r),
+				 kbs_results_count(r) ? kbs_results_id(r, 0) : "-",
+				 kbs_results_count(r) ? kbs_results_snippet(r, 0) : "-");
+		assert_int_equal(rank_of(r, "other"), -1);
+		assert_null(kbs_results_corrected_query(r));
+		kbs_results_free(r);
+	}
+	tu_mini_free(&m);
+}
+
 static void accents_either_way(void **state)
 {
 	(void)state;
@@ -867,6 +908,7 @@ int main(void)
 		cmocka_unit_test(segment_boost),
 		cmocka_unit_test(tag_boost),
 		cmocka_unit_test(accents_either_way),
+		cmocka_unit_test(hyphens_either_way),
 		cmocka_unit_test(language_preference),
 		cmocka_unit_test(suggest_title_beginnings_first),
 	};

@@ -71,10 +71,18 @@ static const row rows[] = {
 	  "English contractions stay whole; don't carries a negation: no stop" },
 
 	/* ---- hyphens ---- */
-	{ "fr", "mot-de-passe", "mot@0 de@1* passe/pass@2",
+	{ "fr", "mot-de-passe", "mot@0 de@1* passe/pass@2 motdepasse/motdep@0+",
 	  "hyphens split words at consecutive positions..." },
 	{ "fr", "mot de passe", "mot@0 de@1* passe/pass@2",
-	  "...exactly as spaces do, so the phrase matches both" },
+	  "...as spaces do, so the phrase matches both (the compound shares a position)" },
+	{ "fr", "l'e-mail du week\u2011end", "e@0 mail@1 email@0+ du@2* week@3 end@4 weekend@3+",
+	  "a compound is also one word, after its parts at the first one's position "
+	  "(ASCII hyphen or U+2011)" },
+	{ "en", "Wi-Fi re-send", "wi@0 fi@1 wifi@0+ re@2 send@3 resend@2+",
+	  "its stem is the joined word's" },
+	{ "fr", "mots-de-passe 2026-02 x-42", "mots/mot@0 de@1* passe/pass@2 motsdepasse/motsdep@0+ "
+	  "2026@3# 02@4# x@5 42@6#",
+	  "any number of parts, stop words too; never a number" },
 
 	/* ---- stemming ---- */
 	{ "fr", "factures facture", "factures/factur@0 facture/factur@1",
@@ -137,6 +145,8 @@ static kbs_status render_token(const kbs_text__token *t, void *payload)
 		kbs_buf_addc(b, '#');
 	if (t->flags & KBS_TOK_IDEO)
 		kbs_buf_addc(b, '~');
+	if (t->flags & KBS_TOK_JOINED)
+		kbs_buf_addc(b, '+');
 	return KBS_OK;
 }
 
@@ -200,7 +210,7 @@ static const range_row range_rows[] = {
 	{ "\xe0\xa5\x98x y", "\xe0\xa5\x98x|y",
 	  "U+0958 decomposes under NFC (one unit becomes two)" },
 	{ "a\xcc\x82\xcc\xa3" "b ok", "a\xcc\x82\xcc\xa3" "b|ok", "NFC reorders marks" },
-	{ "mot-de-passe", "mot|de|passe", "hyphen split" },
+	{ "l'e-mail", "l'e|mail|l'e-mail", "hyphen split; the compound spans its parts" },
 	{ "Straße, 𝐀bc!", "Straße|𝐀bc", "multi-byte and 4-byte characters" },
 	{ "我想重置密码", NULL, "checked below: CJK words tile the input" },
 };

@@ -362,6 +362,10 @@ typedef struct qtok {
 	char *stem[MAX_LANGS];
 	char *stem2[MAX_LANGS]; /* text.h `stem2`, NULL when none */
 	bool lstop[MAX_LANGS]; /* a stop word of that pass's language */
+	/* Part of a hyphenated compound (text.h KBS_TOK_JOINED): the
+	 * compound's stems, which match the part as its own do ("e-mail"
+	 * finds "email"). NULL when none. */
+	char *join_stem[MAX_LANGS], *join_stem2[MAX_LANGS];
 	size_t start, end;     /* in the whole text */
 	unsigned seg;
 	kbs_query__kind kind;
@@ -386,15 +390,34 @@ static void toks_free(toks *t)
 		for (size_t p = 0; p < MAX_LANGS; p++) {
 			free(t->v[i].stem[p]);
 			free(t->v[i].stem2[p]);
+			free(t->v[i].join_stem[p]);
+			free(t->v[i].join_stem2[p]);
 		}
 	}
 	free(t->v);
+}
+
+/* A compound is not a word of the query: its stems go to its parts. */
+static kbs_status collect_joined(toks *w, const kbs_text__token *t)
+{
+	size_t end = w->pass == 0 ? w->n : w->next, pass = w->pass;
+	for (size_t i = end; i > 0 && w->v[i - 1].start >= w->base + t->start; i--) {
+		qtok *q = &w->v[i - 1];
+		if (q->join_stem[pass]) /* cannot happen: one compound a part */
+			continue;
+		if (!(q->join_stem[pass] = kbs_strndup(t->stem, t->stem_len)) ||
+		    (t->stem2 && !(q->join_stem2[pass] = kbs_strndup(t->stem2, t->stem2_len))))
+			return KBS_ENOMEM;
+	}
+	return KBS_OK;
 }
 
 static kbs_status collect_tok(const kbs_text__token *t, void *payload)
 {
 	toks *w = payload;
 	qtok *q;
+	if (t->flags & KBS_TOK_JOINED)
+		return collect_joined(w, t);
 	if (w->pass == 0) {
 		if (!kbs_grow(&w->v, &w->cap, w->n, sizeof *w->v, 8))
 			return KBS_ENOMEM;
@@ -475,6 +498,7 @@ static void word_free(kbs_query__word *w)
 	kbs_strlist_free(&w->alt_stems);
 	kbs_strlist_free(&w->alt_phrases);
 	kbs_strlist_free(&w->alt_titles);
+	kbs_strlist_free(&w->join_stems);
 	kbs_strlist_free(&w->completions[0]);
 	kbs_strlist_free(&w->completions[1]);
 	for (size_t l = 0; l < KBS_QUERY_MAX_LANGS; l++) {
@@ -491,6 +515,30 @@ static bool push_distinct(kbs_strlist *l, const char *s)
 	return kbs_strlist_contains(l, s) || kbs_strlist_push(l, s);
 }
 
+/* A stem of pass s matches the word by itself, in every language's list
+ * and in pass s's. */
+static bool push_stem(kbs_query__word *w, size_t s, const char *stem)
+{
+	return !stem || (push_distinct(&w->stems, stem) && push_distinct(&w->lstems[s], stem));
+}
+
+static kbs_query__word *new_word(kbs_query__plan *p, qtok *q, size_t passes, const char *lang_filter)
+{
+	kbs_query__word *w = &p->words[p->nwords];
+	q->word = p->nwords++;
+	w->kind = q->kind;
+	w->term = kbs_strdup(q->term);
+	w->exact = kbs_strdup(q->exact);
+	if (!w->term || !w->exact)
+		return NULL;
+	w->stop = kbs_text__is_stopword(w->term, lang_filter) ||
+		  kbs_text__is_filler(w->term, lang_filter);
+	for (size_t s = 0; s < passes; s++)
+		if (!push_stem(w, s, q->stem[s]) || !push_stem(w, s, q->stem2[s]))
+			return NULL;
+	return w;
+}
+
 /* Plain words are distinct ("facture facture" adds nothing); phrase and
  * excluded words keep their place. */
 static kbs_status make_words(kbs_query__plan *p, toks *t, size_t passes, const char *lang_filter)
@@ -500,30 +548,17 @@ static kbs_status make_words(kbs_query__plan *p, toks *t, size_t passes, const c
 		return KBS_ENOMEM;
 	for (size_t k = 0; k < t->n; k++) {
 		qtok *q = &t->v[k];
-		if (q->kind == KBS_QW_TEXT) {
-			size_t j;
-			for (j = 0; j < p->nwords; j++)
-				if (p->words[j].kind == KBS_QW_TEXT && strcmp(p->words[j].term, q->term) == 0)
-					break;
-			if (j < p->nwords) {
+		kbs_query__word *w = NULL;
+		for (size_t j = 0; q->kind == KBS_QW_TEXT && j < p->nwords && !w; j++)
+			if (p->words[j].kind == KBS_QW_TEXT && strcmp(p->words[j].term, q->term) == 0) {
 				q->word = j;
-				continue;
+				w = &p->words[j];
 			}
-		}
-		kbs_query__word *w = &p->words[p->nwords];
-		q->word = p->nwords++;
-		w->kind = q->kind;
-		w->term = kbs_strdup(q->term);
-		w->exact = kbs_strdup(q->exact);
-		if (!w->term || !w->exact)
+		if (!w && !(w = new_word(p, q, passes, lang_filter)))
 			return KBS_ENOMEM;
-		w->stop = kbs_text__is_stopword(w->term, lang_filter) ||
-			  kbs_text__is_filler(w->term, lang_filter);
 		for (size_t s = 0; s < passes; s++)
-			if ((q->stem[s] && !push_distinct(&w->stems, q->stem[s])) ||
-			    (q->stem2[s] && !push_distinct(&w->stems, q->stem2[s])) ||
-			    (q->stem[s] && !push_distinct(&w->lstems[s], q->stem[s])) ||
-			    (q->stem2[s] && !push_distinct(&w->lstems[s], q->stem2[s])))
+			if (!push_stem(w, s, q->join_stem[s]) || !push_stem(w, s, q->join_stem2[s]) ||
+			    (q->join_stem[s] && !push_distinct(&w->join_stems, q->join_stem[s])))
 				return KBS_ENOMEM;
 	}
 	return KBS_OK;
@@ -981,7 +1016,14 @@ static bool starts_with_digit(const char *s)
  * close spellings only add to it. */
 static bool known(kbs_ctx *ctx, const kbs_query__word *w)
 {
-	return kbs_store__termfreq(ctx->reader, w->term) > 0;
+	if (kbs_store__termfreq(ctx->reader, w->term) > 0)
+		return true;
+	/* Part of a compound the index holds: "monnaie" of "porte-monnaie"
+	 * where articles write "portemonnaie". */
+	for (size_t i = 0; i < w->join_stems.n; i++)
+		if (stem_df(ctx, w->join_stems.v[i]) > 0)
+			return true;
+	return false;
 }
 
 /* A word the index lacks that has no close spelling may still be another
@@ -1032,11 +1074,9 @@ static bool synonyms_found(kbs_ctx *ctx, const kbs_query__word *w, size_t l)
 	for (size_t i = 0; i < w->lalt_words[l].n; i++)
 		if (kbs_store__termfreq(ctx->reader, w->lalt_words[l].v[i]) > 0)
 			return true;
-	for (size_t i = 0; i < w->lalt_stems[l].n; i++) {
-		snprintf(key, sizeof key, KBS_PFX_STEM "%s", w->lalt_stems[l].v[i]);
-		if (kbs_store__termfreq(ctx->reader, key) > 0)
+	for (size_t i = 0; i < w->lalt_stems[l].n; i++)
+		if (stem_df(ctx, w->lalt_stems[l].v[i]) > 0)
 			return true;
-	}
 	for (size_t i = 0; i < w->lalt_phrases[l].n; i++) {
 		const char *ph = w->lalt_phrases[l].v[i], *sp = strchr(ph, ' ');
 		snprintf(key, sizeof key, "%.*s", (int)(sp ? (size_t)(sp - ph) : strlen(ph)), ph);

@@ -40,6 +40,9 @@ typedef struct kbs_query__word {
 	 * multi-word synonym but its stop words, joined by spaces (found in
 	 * a title as KBS_PFX_TITLE terms). */
 	kbs_strlist alt_words, alt_stems, alt_phrases, alt_titles;
+	/* The stems of the hyphenated compound the word is part of ("email"
+	 * for "e" and "mail" of "e-mail"), also among `stems`. */
+	kbs_strlist join_stems;
 	/* prefix: the indexed terms it begins, the most frequent first, as
 	 * whole terms: [0] words, [1] title stems (KBS_PFX_TITLE). Matched
 	 * as terms of their own, they come back among a hit's matching

@@ -165,11 +165,28 @@ static size_t distinct_words(const span *v, size_t i, size_t j)
 	return count;
 }
 
+/* A hyphenated compound (text.h KBS_TOK_JOINED) comes after its parts,
+ * over their bytes: when it is a query word ("email" in "e-mail"), its
+ * parts are marked as that word. */
+static kbs_status collect_joined(collect *c, const kbs_text__token *t)
+{
+	kbs_status rc = KBS_OK;
+	unsigned char b = (unsigned char)t->term[0];
+	size_t start = t->start;
+	int word = !c->filter || (c->first[b >> 3] & (1u << (b & 7))) ? match_word(c, t, &rc) : -1;
+	for (size_t i = c->n; word >= 0 && i > 0 && c->v[i - 1].start >= start; i--)
+		if (c->v[i - 1].word < 0)
+			c->v[i - 1].word = word;
+	return rc;
+}
+
 static kbs_status collect_token(const kbs_text__token *t, void *payload)
 {
 	collect *c = payload;
 	if (c->stop_at && t->start > c->stop_at)
 		return KBS_STOP;
+	if (t->flags & KBS_TOK_JOINED)
+		return collect_joined(c, t);
 	if (!kbs_grow(&c->v, &c->cap, c->n, sizeof *c->v, 256))
 		return KBS_ENOMEM;
 	/* Read before stemming: kbs_text__stem invalidates the token. */

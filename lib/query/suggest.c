@@ -164,6 +164,8 @@ static kbs_status collect(const kbs_text__token *t, void *payload)
 {
 	ptoks *p = payload;
 	ptok *q;
+	if (t->flags & KBS_TOK_JOINED) /* titles are completed word by word */
+		return KBS_OK;
 	if (p->pass == 0) {
 		if (p->n == sizeof p->v / sizeof *p->v) {
 			p->more = true;

@@ -228,6 +228,8 @@ static kbs_status entry_token(const kbs_text__token *t, void *payload)
 {
 	entry_build *b = payload;
 	kbs_syn__entry *e = b->e;
+	if (t->flags & KBS_TOK_JOINED) /* an entry's words are matched one by one */
+		return KBS_OK;
 	if (e->n == KBS_SYN_MAX_WORDS) {
 		b->too_long = true;
 		return KBS_STOP;

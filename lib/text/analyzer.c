@@ -115,6 +115,9 @@ struct kbs_text__analyzer {
 	/* Per-word scratch. */
 	u16buf fold, nfd_buf, exact16, term16, stem16;
 	kbs_buf term, exact, stem, stem2;
+	/* The hyphenated compound being read (emit_token): its parts' forms
+	 * run together. */
+	kbs_buf join_term, join_exact;
 
 	stemmer_slot stemmers[STEMMER_CACHE];
 	unsigned next_slot;
@@ -505,6 +508,8 @@ void kbs_text__analyzer_free(kbs_text__analyzer *a)
 	kbs_buf_free(&a->exact);
 	kbs_buf_free(&a->stem);
 	kbs_buf_free(&a->stem2);
+	kbs_buf_free(&a->join_term);
+	kbs_buf_free(&a->join_exact);
 	for (size_t i = 0; i < STEMMER_CACHE; i++)
 		kbs_store__stemmer_free(a->stemmers[i].s);
 	free(a->stems.slots);
@@ -871,12 +876,17 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
 
 typedef struct run {
 	const char *text;
+	size_t len;
 	const char *lang;
 	kbs_store__stemmer *stemmer;
 	kbs_text__token_cb cb;
 	void *payload;
 	kbs_err *err;
 	unsigned pos; /* of the next word */
+	/* The hyphenated compound being read: parts so far (0: none), where
+	 * the first starts, its position, and where the last ends. */
+	unsigned join_n, join_pos;
+	size_t join_start, join_end;
 } run;
 
 /* Replaces b's content with s[0..n), without a reallocation once b has
@@ -894,9 +904,9 @@ static bool buf_set(kbs_buf *b, const char *s, size_t n)
 
 /* Flags, stems and the callback for the word text[start..end) at `pos`,
  * whose forms are in a->term and a->exact (the term neither empty nor too
- * long); `flags` holds NUM or IDEO. */
-static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t end,
-			     unsigned pos, unsigned flags)
+ * long); `flags` holds NUM, IDEO or JOINED. */
+static kbs_status emit_word(kbs_text__analyzer *a, run *r, size_t start, size_t end,
+			    unsigned pos, unsigned flags)
 {
 	UErrorCode st;
 	kbs_text__token tok = {
@@ -948,6 +958,77 @@ static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t
 			       &a->stem2);
 	}
 	return r->cb(&tok, r->payload);
+}
+
+/* ---- hyphenated compounds ---- */
+
+/* Bytes of the hyphen that s[0..n) starts with (ASCII '-', U+2010 HYPHEN,
+ * U+2011 NON-BREAKING HYPHEN), 0 if none. */
+static size_t hyphen_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (n >= 1 && u[0] == '-')
+		return 1;
+	if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x90 || u[2] == 0x91))
+		return 3;
+	return 0;
+}
+
+/* The compound read so far, as one JOINED word, when it has two parts or
+ * more; then none is being read. */
+static kbs_status end_compound(kbs_text__analyzer *a, run *r)
+{
+	unsigned n = r->join_n;
+	r->join_n = 0;
+	if (n < 2 || a->join_term.len > KBS_TEXT_MAX_TERM)
+		return KBS_OK;
+	/* The word being emitted lives in a->term and a->exact: swap the
+	 * compound in for the call, and back. */
+	kbs_buf t = a->term, x = a->exact;
+	a->term = a->join_term;
+	a->exact = a->join_exact;
+	kbs_status rc = emit_word(a, r, r->join_start, r->join_end, r->join_pos, KBS_TOK_JOINED);
+	a->join_term = a->term;
+	a->join_exact = a->exact;
+	a->term = t;
+	a->exact = x;
+	return rc;
+}
+
+/* emit_word, and hyphenated compounds: words joined by hyphens, none a
+ * number, also make one word of their parts run together, given after
+ * the last part at the first one's position. "e-mail" then meets "email",
+ * "week-end" "weekend", "wi-fi" "wifi", whichever way an article and a
+ * visitor write it. What else is joined ("connectezvous", "motsdepasse")
+ * is found only where its parts are, and costs a term. The rule reads no
+ * language, so that every language's analysis of a text gives the same
+ * words (the query planner relies on it). */
+static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t end,
+			     unsigned pos, unsigned flags)
+{
+	kbs_status rc;
+	size_t h = r->join_n ? hyphen_at(r->text + r->join_end, r->len - r->join_end) : 0;
+	bool linked = h && r->join_end + h == start;
+	bool part = !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&
+		    (linked || hyphen_at(r->text + end, r->len - end));
+	if ((!linked || !part) && (rc = end_compound(a, r)) != KBS_OK)
+		return rc;
+	if (part) {
+		if (r->join_n == 0) {
+			buf_set(&a->join_term, a->term.data, a->term.len);
+			buf_set(&a->join_exact, a->exact.data, a->exact.len);
+			r->join_start = start;
+			r->join_pos = pos;
+		} else if (a->join_term.len <= KBS_TEXT_MAX_TERM) { /* else too long already */
+			kbs_buf_add(&a->join_term, a->term.data, a->term.len);
+			kbs_buf_add(&a->join_exact, a->exact.data, a->exact.len);
+		}
+		if (a->join_term.oom || a->join_exact.oom)
+			return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+		r->join_n++;
+		r->join_end = end;
+	}
+	return emit_word(a, r, start, end, pos, flags);
 }
 
 /* Analyses text[from..to) with ICU: NFC, word boundaries, folding. The
@@ -1583,7 +1664,7 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 {
 	kbs_status rc = KBS_OK;
 	size_t bad = 0;
-	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err };
+	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err, .len = len };
 
 	if (!text && len == 0)
 		text = "";
@@ -1604,6 +1685,8 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 		rc = analyze_icu(a, &r, 0, len);
 	else
 		rc = analyze_chunks(a, &r, len);
+	if (rc == KBS_OK)
+		rc = end_compound(a, &r);
 	if (rc == KBS_STOP)
 		rc = KBS_OK;
 cleanup:

@@ -42,6 +42,10 @@ enum kbs_text__token_flags {
 	KBS_TOK_STOP = 1u << 0, /* a stop word of the language */
 	KBS_TOK_IDEO = 1u << 1, /* ideographic / kana / Thai: not stemmed */
 	KBS_TOK_NUM = 1u << 2,  /* starts with a digit: not stemmed */
+	KBS_TOK_JOINED = 1u << 3, /* the parts of a hyphenated compound run
+				   * together ("e-mail" -> "email"), after
+				   * them, at the first part's position and
+				   * over their byte range (analyzer.c) */
 };
 
 typedef struct kbs_text__token {
@@ -60,7 +64,8 @@ typedef struct kbs_text__token {
 	size_t stem2_len;
 	size_t start, end; /* byte range of the whole word in the input,
 			    * elision included */
-	unsigned pos;      /* word position, 0-based, consecutive */
+	unsigned pos;      /* word position, 0-based, consecutive (a JOINED
+			    * word takes its first part's) */
 	unsigned flags;    /* kbs_text__token_flags */
 } kbs_text__token;
 

@@ -17,7 +17,7 @@ static kbs_text__analyzer *an, *icu;
 
 typedef struct seen {
 	size_t len;
-	size_t last_start;
+	size_t last_start, last_end;
 	unsigned next_pos;
 	unsigned tokens;
 	kbs_buf dump; /* every field of every token */
@@ -57,12 +57,21 @@ static kbs_status on_token(const kbs_text__token *t, void *payload)
 		fz_fail("term of %zu bytes, above KBS_TEXT_MAX_TERM", t->term_len);
 	if (t->start >= t->end || t->end > s->len)
 		fz_fail("token range [%zu, %zu) in a text of %zu bytes", t->start, t->end, s->len);
-	if (s->tokens && t->start < s->last_start)
-		fz_fail("token at byte %zu after one at byte %zu", t->start, s->last_start);
-	if (t->pos < s->next_pos)
-		fz_fail("position %u after %u", t->pos, s->next_pos - 1);
-	s->last_start = t->start;
-	s->next_pos = t->pos + 1;
+	if (t->flags & KBS_TOK_JOINED) {
+		/* A compound comes right after its last part, over its parts. */
+		if (!s->tokens || t->end != s->last_end || t->start >= s->last_start ||
+		    t->pos + 1 >= s->next_pos)
+			fz_fail("compound [%zu, %zu)@%u after a part [%zu, %zu)@%u", t->start, t->end,
+				t->pos, s->last_start, s->last_end, s->next_pos - 1);
+	} else {
+		if (s->tokens && t->start < s->last_start)
+			fz_fail("token at byte %zu after one at byte %zu", t->start, s->last_start);
+		if (t->pos < s->next_pos)
+			fz_fail("position %u after %u", t->pos, s->next_pos - 1);
+		s->last_start = t->start;
+		s->last_end = t->end;
+		s->next_pos = t->pos + 1;
+	}
 	s->tokens++;
 	dump_token(&s->dump, t);
 	return KBS_OK;
@@ -91,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *lang = fz_langs[data[0] & 7];
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
-	seen s = { len, 0, 0, 0, { 0 } };
+	seen s = { .len = len };
 	kbs_buf want = { 0 };
 	kbs_err err;
 	kbs_buf_add(&s.dump, "", 0);
