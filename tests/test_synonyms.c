@@ -266,6 +266,47 @@ static void phrase_in_title(void **state)
 	tu_mini_free(&m);
 }
 
+/* An entry written with a hyphenated compound ("e-mail") also stands for
+ * the word run together ("email"), both ways: a visitor typing "email"
+ * meets the rule, and the rule finds the articles that write "email". */
+static void compound_entry_either_way(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	kbs_buf_adds(&kb, "{\"id\":\"joined\",\"title\":\"Votre email\",\"lang\":\"fr\",\"body\":"
+			  "\"Changez votre email depuis votre profil.\"}\n"
+			  "{\"id\":\"word\",\"title\":\"Votre courriel\",\"lang\":\"fr\",\"body\":"
+			  "\"Changez votre courriel depuis votre profil.\"}\n");
+	tu_mini m = syn_kb(&kb, 4, "courriel, e-mail\n");
+	assert_true(finds(m.kb, "courriel", "joined", NULL));
+	assert_true(finds(m.kb, "email", "word", NULL));
+	assert_true(finds(m.kb, "e-mail", "word", NULL));
+
+	/* The variant takes the side of its entry, and is not added twice
+	 * when the rule writes it already. */
+	static const char rules_text[] = "courriel, e-mail\nautorelevé, auto-relevé\nrelevé => auto-relevé\n";
+	kbs_syn__rules r;
+	kbs_err err = { { 0 } };
+	kbs_text__analyzer *an = NULL;
+	kbs_syn__set *set = NULL;
+	assert_int_equal(kbs_text__analyzer_new(&an, &err), KBS_OK);
+	assert_int_equal(kbs_syn__parse(&r, "x", rules_text, strlen(rules_text), &err), KBS_OK);
+	assert_int_equal(kbs_syn__compile(&set, &r, "fr", "x", an, &err), KBS_OK);
+	assert_int_equal(set->nrules, 3);
+	static const size_t ne[] = { 3, 2, 3 }, nfrom[] = { 3, 2, 1 };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(set->rules[i].ne, ne[i]);
+		assert_int_equal(set->rules[i].nfrom, nfrom[i]);
+	}
+	assert_int_equal(set->rules[0].e[2].n, 1);
+	assert_string_equal(set->rules[0].e[2].term[0], "email");
+	assert_string_equal(set->rules[2].e[2].term[0], "autoreleve");
+	kbs_syn__rules_free(&r);
+	kbs_syn__release(m.kb, set);
+	kbs_text__analyzer_free(an);
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -432,6 +473,7 @@ int main(void)
 		cmocka_unit_test(weighed_as_one_word),
 		cmocka_unit_test(rare_synonym_below_the_word),
 		cmocka_unit_test(phrase_in_title),
+		cmocka_unit_test(compound_entry_either_way),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

@@ -612,16 +612,6 @@ static bool entry_matches(const kbs_syn__entry *e, const toks *t, size_t from, s
 	return true;
 }
 
-static bool same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->key[i], b->key[i]) != 0)
-			return false;
-	return true;
-}
-
 /* idf as the plan weighs words (word_idf), of a term in df of N articles. */
 static double idf_of(uint64_t df, double N)
 {
@@ -808,7 +798,7 @@ static kbs_status apply_synonyms(kbs_query__plan *p, kbs_ctx *ctx, toks *t, size
 			const kbs_syn__entry *matched = &rule->e[hits[h].entry];
 			for (size_t e = rule->oneway ? rule->nfrom : 0; e < rule->ne; e++) {
 				const kbs_syn__entry *en = &rule->e[e];
-				if (same_keys(en, matched))
+				if (kbs_syn__same_keys(en, matched))
 					continue;
 				alt_add(&p->arena, &aq, en);
 				if (note_alternative(p, t, k, k + best, pass, en) != KBS_OK)

@@ -214,6 +214,16 @@ static void set_free(kbs_syn__set *s)
 	free(s);
 }
 
+bool kbs_syn__same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->key[i], b->key[i]) != 0)
+			return false;
+	return true;
+}
+
 const kbs_syn__entry *kbs_syn__canonical(const kbs_syn__crule *r)
 {
 	return r->oneway ? &r->e[r->nfrom] : &r->e[0];
@@ -222,14 +232,17 @@ const kbs_syn__entry *kbs_syn__canonical(const kbs_syn__crule *r)
 typedef struct entry_build {
 	kbs_syn__entry *e;
 	bool too_long;
+	bool compound; /* the entry has a hyphenated compound (text.h) */
 } entry_build;
 
 static kbs_status entry_token(const kbs_text__token *t, void *payload)
 {
 	entry_build *b = payload;
 	kbs_syn__entry *e = b->e;
-	if (t->flags & KBS_TOK_JOINED) /* an entry's words are matched one by one */
+	if (t->flags & KBS_TOK_JOINED) { /* its words are matched one by one */
+		b->compound = true;
 		return KBS_OK;
+	}
 	if (e->n == KBS_SYN_MAX_WORDS) {
 		b->too_long = true;
 		return KBS_STOP;
@@ -255,8 +268,10 @@ static kbs_status entry_token(const kbs_text__token *t, void *payload)
 	return KBS_OK;
 }
 
+/* *compound: the entry has a hyphenated compound. */
 static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char *lang,
-				const char *name, unsigned line, kbs_text__analyzer *an, kbs_err *err)
+				const char *name, unsigned line, kbs_text__analyzer *an, bool *compound,
+				kbs_err *err)
 {
 	e->text = kbs_strdup(text);
 	e->key = calloc(KBS_SYN_MAX_WORDS, sizeof *e->key);
@@ -266,7 +281,7 @@ static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char 
 	e->stem2 = calloc(KBS_SYN_MAX_WORDS, sizeof *e->stem2);
 	if (!e->text || !e->key || !e->term || !e->stem || !e->stop || !e->stem2)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	entry_build b = { e, false };
+	entry_build b = { .e = e };
 	kbs_status rc = kbs_text__analyze(an, text, strlen(text), lang, entry_token, &b, err);
 	if (rc == KBS_ENOMEM)
 		return kbs_err__set(err, rc, "out of memory");
@@ -277,7 +292,54 @@ static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char 
 				    line, text, KBS_SYN_MAX_WORDS);
 	if (e->n == 0)
 		return kbs_err__set(err, KBS_EINVALID, "%s:%u: entry '%s' has no word", name, line, text);
+	*compound = b.compound;
 	return KBS_OK;
+}
+
+/* The entry's text with the hyphens inside words taken out ("facture par
+ * e-mail" -> "facture par email"), malloc'd: the compound's other
+ * spelling. NULL when out of memory. */
+static char *joined_variant(const char *text)
+{
+	kbs_buf b = { 0 };
+	kbs_buf_add(&b, "", 0);
+	for (const char *p = text; *p; p++) {
+		size_t h = *p == '-' ? 1
+			   : strncmp(p, "\xe2\x80\x90", 3) == 0 || strncmp(p, "\xe2\x80\x91", 3) == 0 ? 3
+			   : 0;
+		if (h && p > text && p[h] && p[-1] != ' ' && p[h] != ' ') {
+			p += h - 1;
+			continue;
+		}
+		kbs_buf_addc(&b, *p);
+	}
+	return kbs_buf_steal(&b);
+}
+
+/* Compiles `text` into c->e[c->ne++], then its compound-joined variant
+ * when it has one: an entry written "e-mail" also meets the visitor who
+ * types "email", and finds the articles that write it so. */
+static kbs_status compile_with_variant(kbs_syn__crule *c, const char *text, const char *lang,
+				       const char *name, unsigned line, kbs_text__analyzer *an,
+				       kbs_err *err)
+{
+	bool compound = false;
+	kbs_status rc = compile_entry(&c->e[c->ne++], text, lang, name, line, an, &compound, err);
+	if (rc != KBS_OK || !compound)
+		return rc;
+	char *v = joined_variant(text);
+	if (!v)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	rc = compile_entry(&c->e[c->ne++], v, lang, name, line, an, &compound, err);
+	free(v);
+	/* Written both ways in the rule already ("autorelevé, auto-relevé"). */
+	for (size_t k = 0; rc == KBS_OK && k + 1 < c->ne; k++)
+		if (kbs_syn__same_keys(&c->e[k], &c->e[c->ne - 1])) {
+			entry_free(&c->e[--c->ne]);
+			memset(&c->e[c->ne], 0, sizeof c->e[c->ne]);
+			break;
+		}
+	return rc;
 }
 
 kbs_status kbs_syn__compile(kbs_syn__set **out, const kbs_syn__rules *rules, const char *lang,
@@ -297,18 +359,21 @@ kbs_status kbs_syn__compile(kbs_syn__set **out, const kbs_syn__rules *rules, con
 		kbs_syn__crule *c = &s->rules[s->nrules++];
 		c->line = r->line;
 		c->oneway = r->oneway;
-		c->nfrom = r->from.n;
-		c->e = calloc(r->from.n + r->to.n, sizeof *c->e);
+		/* Room for each entry and its variant. */
+		c->e = calloc(2 * (r->from.n + r->to.n), sizeof *c->e);
 		if (!c->e) {
 			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 		for (size_t j = 0; j < r->from.n + r->to.n; j++) {
+			if (j == r->from.n)
+				c->nfrom = c->ne;
 			const char *text = j < r->from.n ? r->from.v[j] : r->to.v[j - r->from.n];
-			c->ne++;
-			if ((rc = compile_entry(&c->e[j], text, lang, name, r->line, an, err)) != KBS_OK)
+			if ((rc = compile_with_variant(c, text, lang, name, r->line, an, err)) != KBS_OK)
 				goto cleanup;
 		}
+		if (r->to.n == 0)
+			c->nfrom = c->ne;
 	}
 	*out = s;
 	s = NULL;

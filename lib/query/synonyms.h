@@ -82,6 +82,9 @@ typedef struct kbs_syn__set {
  * the right side; equivalence, the first entry. */
 const kbs_syn__entry *kbs_syn__canonical(const kbs_syn__crule *r);
 
+/* Whether two entries match the same words (their keys). */
+bool kbs_syn__same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b);
+
 /* Analyses rules in `lang` into a set (refs = 1). An entry with no word
  * is KBS_EINVALID with "NAME:LINE: ..." in err. */
 kbs_status kbs_syn__compile(kbs_syn__set **out, const kbs_syn__rules *rules, const char *lang,
