@@ -9,7 +9,8 @@
  *      text; whatever does not parse stays plain text.
  *   2. Each piece is analysed once per language searched (the query's, or
  *      every language of the index): word k of every pass is the same word,
- *      with that language's stem.
+ *      with that language's stem. A hyphenated compound (text.h) is no word
+ *      of its own: its stems match each of its parts as theirs do.
  *   3. Synonyms of each language are matched on the plain words, longest
  *      entry first, by stem (by the folded word for a stop word), so
  *      "mots-de-passe" meets the entry "mot de passe".
