@@ -268,7 +268,8 @@ static void phrase_in_title(void **state)
 
 /* An entry written with a hyphenated compound ("e-mail") also stands for
  * the word run together ("email"), both ways: a visitor typing "email"
- * meets the rule, and the rule finds the articles that write "email". */
+ * meets the rule, and the rule finds the articles that write "email"; an
+ * entry written "email" is met by "e-mail". */
 static void compound_entry_either_way(void **state)
 {
 	(void)state;
@@ -281,6 +282,12 @@ static void compound_entry_either_way(void **state)
 	assert_true(finds(m.kb, "courriel", "joined", NULL));
 	assert_true(finds(m.kb, "email", "word", NULL));
 	assert_true(finds(m.kb, "e-mail", "word", NULL));
+	/* And an entry written run together is met by the compound typed
+	 * with its hyphen: the entry's one word for the query's two. */
+	const char *joined = "courriel, email\n";
+	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", joined, strlen(joined)));
+	assert_true(finds(m.kb, "e-mail", "word", NULL));
+	assert_true(finds(m.kb, "mon e-mail perdu", "word", NULL));
 
 	/* The variant takes the side of its entry, and is not added twice
 	 * when the rule writes it already. */

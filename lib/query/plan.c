@@ -367,6 +367,7 @@ typedef struct qtok {
 	 * compound's stems, which match the part as its own do ("e-mail"
 	 * finds "email"). NULL when none. */
 	char *join_stem[MAX_LANGS], *join_stem2[MAX_LANGS];
+	unsigned compound;     /* which compound of the text, from 1; 0: none */
 	size_t start, end;     /* in the whole text */
 	unsigned seg;
 	kbs_query__kind kind;
@@ -381,6 +382,7 @@ typedef struct toks {
 	size_t next, base;
 	unsigned seg;
 	kbs_query__kind kind;
+	unsigned ncompounds;
 } toks;
 
 static void toks_free(toks *t)
@@ -402,10 +404,14 @@ static void toks_free(toks *t)
 static kbs_status collect_joined(toks *w, const kbs_text__token *t)
 {
 	size_t end = w->pass == 0 ? w->n : w->next, pass = w->pass;
+	if (pass == 0)
+		w->ncompounds++;
 	for (size_t i = end; i > 0 && w->v[i - 1].start >= w->base + t->start; i--) {
 		qtok *q = &w->v[i - 1];
 		if (q->join_stem[pass]) /* cannot happen: one compound a part */
 			continue;
+		if (pass == 0)
+			q->compound = w->ncompounds;
 		if (!(q->join_stem[pass] = kbs_strndup(t->stem, t->stem_len)) ||
 		    (t->stem2 && !(q->join_stem2[pass] = kbs_strndup(t->stem2, t->stem2_len))))
 			return KBS_ENOMEM;
@@ -591,26 +597,40 @@ typedef struct syn_hit {
 	size_t entry;
 } syn_hit;
 
-static bool entry_matches(const kbs_syn__entry *e, const toks *t, size_t from, size_t to,
+/* Whether stem a or a2 (either may be NULL) is b or b2: accents typed or
+ * not (text.h). */
+static bool stems_meet(const char *a, const char *a2, const char *b, const char *b2)
+{
+	return (a && strcmp(a, b) == 0) || (a2 && strcmp(a2, b) == 0) || (b2 && a && strcmp(a, b2) == 0) ||
+	       (b2 && a2 && strcmp(a2, b2) == 0);
+}
+
+/* How many query tokens from `from` (before `to`) entry e matches, 0 when
+ * it does not. One entry word is one token, or all the parts of a
+ * compound the query writes with hyphens ("e-mail" for an entry "email"). */
+static size_t entry_match(const kbs_syn__entry *e, const toks *t, size_t from, size_t to,
 			  size_t pass)
 {
-	if (e->n > to - from)
-		return false;
-	for (size_t i = 0; i < e->n; i++) {
-		const qtok *q = &t->v[from + i];
+	size_t k = from;
+	for (size_t i = 0; i < e->n; i++, k++) {
+		if (k >= to)
+			return 0;
+		const qtok *q = &t->v[k];
 		if (q->lstop[pass] || e->stop[i]) {
 			if (strcmp(q->lstop[pass] ? q->term : q->stem[pass], e->key[i]) != 0)
-				return false;
+				return 0;
 			continue;
 		}
-		/* Either stem of either side: accents typed or not (text.h). */
-		const char *qs = q->stem[pass], *qs2 = q->stem2[pass];
-		const char *es = e->key[i], *es2 = e->stem2[i];
-		if (!(qs && strcmp(qs, es) == 0) && !(qs2 && strcmp(qs2, es) == 0) &&
-		    !(es2 && qs && strcmp(qs, es2) == 0) && !(es2 && qs2 && strcmp(qs2, es2) == 0))
-			return false;
+		if (stems_meet(q->stem[pass], q->stem2[pass], e->key[i], e->stem2[i]))
+			continue;
+		bool first_part = q->compound && (k == 0 || t->v[k - 1].compound != q->compound);
+		if (!first_part ||
+		    !stems_meet(q->join_stem[pass], q->join_stem2[pass], e->key[i], e->stem2[i]))
+			return 0;
+		while (k + 1 < to && t->v[k + 1].compound == q->compound)
+			k++;
 	}
-	return true;
+	return k - from;
 }
 
 /* idf as the plan weighs words (word_idf), of a term in df of N articles. */
@@ -768,17 +788,19 @@ static kbs_status apply_synonyms(kbs_query__plan *p, kbs_ctx *ctx, toks *t, size
 		size_t run_end = k;
 		while (run_end < t->n && t->v[run_end].kind == KBS_QW_TEXT && t->v[run_end].seg == t->v[k].seg)
 			run_end++;
-		/* Longest entry starting at k, over every rule. */
+		/* The entry starting at k that covers the most tokens, over
+		 * every rule. */
 		size_t best = 0, nhits = 0;
 		syn_hit hits[16];
 		for (size_t r = 0; r < set->nrules; r++) {
 			const kbs_syn__crule *rule = &set->rules[r];
 			for (size_t e = 0; e < rule->nfrom; e++) {
 				const kbs_syn__entry *en = &rule->e[e];
-				if (en->n < best || !entry_matches(en, t, k, run_end, pass))
+				size_t used = entry_match(en, t, k, run_end, pass);
+				if (used == 0 || used < best)
 					continue;
-				if (en->n > best) {
-					best = en->n;
+				if (used > best) {
+					best = used;
 					nhits = 0;
 				}
 				if (nhits < sizeof hits / sizeof *hits)
