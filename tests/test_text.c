@@ -84,6 +84,12 @@ static const row rows[] = {
 	  "2026@3# 02@4# x@5 42@6#",
 	  "any number of parts, stop words too; never a number" },
 
+	/* ---- acronyms ---- */
+	{ NULL, "Le S.A.V. de l'É.D.F, www.volta.fr et 3.14", "le@0* sav@1 de@2* edf=édf@3 "
+	  "www.volta.fr@4 et@5* 3.14@6#",
+	  "an acronym with full stops is the word typed without them; a domain or a number "
+	  "keeps its dots" },
+
 	/* ---- stemming ---- */
 	{ "fr", "factures facture", "factures/factur@0 facture/factur@1",
 	  "French plural and singular share a stem" },

@@ -995,7 +995,39 @@ static kbs_status end_compound(kbs_text__analyzer *a, run *r)
 	return rc;
 }
 
-/* emit_word, and hyphenated compounds: words joined by hyphens, none a
+/* Whether the term is an acronym written with full stops, one character
+ * between each ("s.a.v", "t.t.c", "e.d.f"). */
+static bool dotted_acronym(const kbs_buf *t)
+{
+	size_t i = 0, letters = 0;
+	while (i < t->len) {
+		size_t n = 1;
+		while (i + n < t->len && ((unsigned char)t->data[i + n] & 0xC0) == 0x80)
+			n++;
+		if (t->data[i] == '.')
+			return false;
+		letters++;
+		i += n;
+		if (i == t->len)
+			break;
+		if (t->data[i] != '.' || ++i == t->len)
+			return false;
+	}
+	return letters >= 2;
+}
+
+static void drop_dots(kbs_buf *b)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] != '.')
+			b->data[k++] = b->data[i];
+	b->len = k;
+	b->data[k] = '\0';
+}
+
+/* emit_word, after acronyms lose their full stops; and hyphenated
+ * compounds: words joined by hyphens, none a
  * number, also make one word of their parts run together, given after
  * the last part at the first one's position. "e-mail" then meets "email",
  * "week-end" "weekend", "wi-fi" "wifi", whichever way an article and a
@@ -1007,6 +1039,12 @@ static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t
 			     unsigned pos, unsigned flags)
 {
 	kbs_status rc;
+	/* "S.A.V." is the word "sav" that visitors type. */
+	if (!(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) && memchr(a->term.data, '.', a->term.len) &&
+	    dotted_acronym(&a->term) && dotted_acronym(&a->exact)) {
+		drop_dots(&a->term);
+		drop_dots(&a->exact);
+	}
 	size_t h = r->join_n ? hyphen_at(r->text + r->join_end, r->len - r->join_end) : 0;
 	bool linked = h && r->join_end + h == start;
 	bool part = !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&
