@@ -420,6 +420,24 @@ static int by_weight(const void *a, const void *b)
 	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : (x->docid > y->docid) - (x->docid < y->docid);
 }
 
+/* Whether re-ranking by coverage can change the engine's order: not when
+ * one word is searched, in the query's given language, with nothing that
+ * matches it for less than itself (no synonym, close spelling or longer
+ * word): then every candidate holds all of the query. */
+static bool coverage_may_differ(const kbs_query__plan *p)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < p->nwords; i++) {
+		const kbs_query__word *w = &p->words[i];
+		if (!w->used)
+			continue;
+		if (++used > 1 || w->syn || w->typo || w->prefix || w->alt_words.n || w->alt_stems.n ||
+		    w->alt_phrases.n)
+			return true;
+	}
+	return p->per_lang;
+}
+
 /* Ranks the plan; counts its matches too (the total and the facets) when
  * `count`, else count_plan() may follow. */
 static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_search_opts *o,
@@ -431,8 +449,9 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	 * page, so that re-ranking them and judging confidence on the best of
 	 * them say the same on every page. */
 	size_t want = o->offset + o->limit;
-	if (plan->query && want < RERANK_WINDOW)
-		want = RERANK_WINDOW;
+	size_t window = plan->query && coverage_may_differ(plan) ? RERANK_WINDOW : 0;
+	if (want < window)
+		want = window;
 	/* Each candidate's language comes back with its matching terms. */
 	char lterms[KBS_QUERY_MAX_LANGS][16];
 	const char *probe[KBS_QUERY_MAX_LANGS];
@@ -471,7 +490,7 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	 * (coverage: idf-weighted, in the article's language, synonyms and
 	 * close spellings counting less), as Algolia ranks by words matched
 	 * first and Lucene's coord factor did. */
-	size_t nw = sr->nhits < RERANK_WINDOW ? sr->nhits : RERANK_WINDOW;
+	size_t nw = sr->nhits < window ? sr->nhits : window;
 	for (size_t i = 0; i < nw; i++) {
 		double cov, tcov;
 		coverage(ctx, plan, &sr->hits[i], false, &cov, &tcov, NULL);
@@ -484,7 +503,7 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	if (sr->nhits) {
 		double cov, tcov;
 		coverage(ctx, plan, &sr->hits[0], true, &cov, &tcov, &out->fix_only);
-		out->top_lead = title_lead(ctx, plan, sr->hits, nw, tcov);
+		out->top_lead = title_lead(ctx, plan, sr->hits, sr->nhits, tcov);
 		out->cap = confidence_of(cov, out->top_lead, sr->hits[0].weight, sr->hits[0].weight);
 		out->confident = out->cap >= CONFIDENT_FROM;
 		out->top_weight = sr->hits[0].weight;
