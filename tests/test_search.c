@@ -480,6 +480,36 @@ static void facets_count_thousands_of_matches_exactly(void **state)
 	tu_mini_free(&m);
 }
 
+/* Fewer matches than the engine ranks at once are counted from the
+ * ranking itself (no second pass): the same exact counts, on any page. */
+static void facets_count_few_matches_exactly(void **state)
+{
+	(void)state;
+	kbs_buf jsonl = { 0 };
+	for (int i = 0; i < 70; i++)
+		kbs_buf_addf(&jsonl,
+			     "{\"id\":\"a%d\",\"title\":\"Article %d\",\"lang\":\"fr\","
+			     "\"category\":\"%s\",\"tags\":[\"t%d\"],\"body\":\"Un mot %s.\"}\n",
+			     i, i, i % 3 ? "Deux" : "Un", i % 2, i < 30 ? "rare" : "commun");
+	assert_false(jsonl.oom);
+	tu_mini m = tu_mini_kb(jsonl.data);
+	kbs_buf_free(&jsonl);
+	for (size_t page = 0; page < 2; page++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.limit = 5;
+		o.offset = 5 * page;
+		kbs_results *r = NULL;
+		assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "rare", &o));
+		assert_int_equal(kbs_results_total(r), 30);
+		assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Un"), 10);
+		assert_int_equal(facet(r, KBS_FACET_CATEGORY, "Deux"), 20);
+		assert_int_equal(facet(r, KBS_FACET_TAG, "t0"), 15);
+		assert_int_equal(facet(r, KBS_FACET_TAG, "t1"), 15);
+		kbs_results_free(r);
+	}
+	tu_mini_free(&m);
+}
+
 /* Facets count the labels articles have now: a handle that counted them
  * before an article moved to another category, or was removed, must not
  * count its old labels (it reads each article's labels once per index
@@ -630,6 +660,7 @@ int main(void)
 		cmocka_unit_test(unmarked_restricted_articles_stay_hidden),
 		cmocka_unit_test(roles_are_case_insensitive),
 		cmocka_unit_test(facets_count_thousands_of_matches_exactly),
+		cmocka_unit_test(facets_count_few_matches_exactly),
 		cmocka_unit_test(facets_follow_reindex),
 	};
 	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);

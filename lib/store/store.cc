@@ -703,7 +703,16 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			out->estimate = mset.get_matches_estimated();
 			out->max_possible = mset.get_max_possible();
 		}
-		if (counting) {
+		// Fewer matches than asked for: the ranked pass saw them all,
+		// so they are counted from it, without a second pass (most
+		// searches of a help center's few hundred articles).
+		bool all_seen = counting && !req->count_only && req->offset == 0 &&
+				mset.size() < req->limit;
+		if (all_seen) {
+			for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+				spy(it.get_document(), 0);
+			out->estimate = mset.size();
+		} else if (counting) {
 			Xapian::Enquire count(r->db);
 			count.set_query(q);
 			count.set_weighting_scheme(Xapian::BoolWeight());
