@@ -314,6 +314,24 @@ static void compound_entry_either_way(void **state)
 	tu_mini_free(&m);
 }
 
+/* A rule on a stop word adds matches that hold none of the query's words:
+ * their weight is halved by coverage as any such match's is, also when
+ * one word is searched (taken for a query nothing but its word matches,
+ * it was left in the engine's order, which put this one first). */
+static void stop_word_synonym_below_the_word(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	kbs_buf_adds(&kb, "{\"id\":\"word\",\"title\":\"Votre facture\",\"lang\":\"fr\",\"body\":\"Votre "
+			  "facture arrive en début de mois, par courrier ou en ligne selon "
+			  "votre choix, avec le détail de votre consommation.\"}\n"
+			  "{\"id\":\"alt\",\"title\":\"Équipe équipe\",\"lang\":\"fr\",\"body\":\"Équipe, "
+			  "équipe, équipe.\"}\n");
+	tu_mini m = syn_kb(&kb, 2, "nous, équipe\n");
+	ranks_first_then(m.kb, "nous facture ", "word", "alt"); /* typed in full */
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -481,6 +499,7 @@ int main(void)
 		cmocka_unit_test(rare_synonym_below_the_word),
 		cmocka_unit_test(phrase_in_title),
 		cmocka_unit_test(compound_entry_either_way),
+		cmocka_unit_test(stop_word_synonym_below_the_word),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

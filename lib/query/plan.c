@@ -599,10 +599,14 @@ typedef struct syn_hit {
 
 /* Whether stem a or a2 (either may be NULL) is b or b2: accents typed or
  * not (text.h). */
-static bool stems_meet(const char *a, const char *a2, const char *b, const char *b2)
+static inline bool same_str(const char *a, const char *b)
 {
-	return (a && strcmp(a, b) == 0) || (a2 && strcmp(a2, b) == 0) || (b2 && a && strcmp(a, b2) == 0) ||
-	       (b2 && a2 && strcmp(a2, b2) == 0);
+	return a && b && a[0] == b[0] && strcmp(a, b) == 0; /* most differ at once */
+}
+
+static inline bool stems_meet(const char *a, const char *a2, const char *b, const char *b2)
+{
+	return same_str(a, b) || same_str(a2, b) || same_str(a, b2) || same_str(a2, b2);
 }
 
 /* How many query tokens from `from` (before `to`) entry e matches, 0 when
@@ -829,6 +833,7 @@ static kbs_status apply_synonyms(kbs_query__plan *p, kbs_ctx *ctx, toks *t, size
 			}
 		}
 		kbs_qnode *alts = alt_query_node(&p->arena, &aq);
+		p->synonyms = true;
 		if (alts)
 			kbs_query__add(or, kbs_query__scale(&p->arena, in_lang(p, alts, pass), SYNONYM_SCALE));
 		/* The key: the canonical entry stands for the words it covers. */

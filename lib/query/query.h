@@ -84,6 +84,7 @@ typedef struct kbs_query__plan {
 	kbs_query__word *words; /* every word of the text, in order */
 	size_t nwords;
 	bool stop_only;         /* only stop words: they are used as words */
+	bool synonyms;          /* a synonym rule matched (a stop word's too) */
 	/* The languages the query was analysed in: the query's, or every
 	 * language of the index with a stemmer. */
 	char langs[KBS_QUERY_MAX_LANGS][8];

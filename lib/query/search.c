@@ -422,10 +422,13 @@ static int by_weight(const void *a, const void *b)
 
 /* Whether re-ranking by coverage can change the engine's order: not when
  * one word is searched, in the query's given language, with nothing that
- * matches it for less than itself (no synonym, close spelling or longer
- * word): then every candidate holds all of the query. */
+ * matches it for less than itself (no synonym, even of a stop word around
+ * it, no close spelling or longer word): then every candidate holds all
+ * of the query. */
 static bool coverage_may_differ(const kbs_query__plan *p)
 {
+	if (p->synonyms || p->per_lang)
+		return true;
 	size_t used = 0;
 	for (size_t i = 0; i < p->nwords; i++) {
 		const kbs_query__word *w = &p->words[i];
@@ -435,7 +438,7 @@ static bool coverage_may_differ(const kbs_query__plan *p)
 		    w->alt_phrases.n)
 			return true;
 	}
-	return p->per_lang;
+	return false;
 }
 
 /* Ranks the plan; counts its matches too (the total and the facets) when

@@ -1040,7 +1040,10 @@ static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t
 {
 	kbs_status rc;
 	/* "S.A.V." is the word "sav" that visitors type. */
-	if (!(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) && memchr(a->term.data, '.', a->term.len) &&
+	size_t first = 1; /* bytes of the first character */
+	while (first < a->term.len && ((unsigned char)a->term.data[first] & 0xC0) == 0x80)
+		first++;
+	if (first < a->term.len && a->term.data[first] == '.' && !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&
 	    dotted_acronym(&a->term) && dotted_acronym(&a->exact)) {
 		drop_dots(&a->term);
 		drop_dots(&a->exact);
