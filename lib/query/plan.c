@@ -407,9 +407,7 @@ static kbs_status collect_joined(toks *w, const kbs_text__token *t)
 	if (pass == 0)
 		w->ncompounds++;
 	for (size_t i = end; i > 0 && w->v[i - 1].start >= w->base + t->start; i--) {
-		qtok *q = &w->v[i - 1];
-		if (q->join_stem[pass]) /* cannot happen: one compound a part */
-			continue;
+		qtok *q = &w->v[i - 1]; /* a part of this compound, of no other */
 		if (pass == 0)
 			q->compound = w->ncompounds;
 		if (!(q->join_stem[pass] = kbs_strndup(t->stem, t->stem_len)) ||
@@ -597,13 +595,13 @@ typedef struct syn_hit {
 	size_t entry;
 } syn_hit;
 
-/* Whether stem a or a2 (either may be NULL) is b or b2: accents typed or
- * not (text.h). */
 static inline bool same_str(const char *a, const char *b)
 {
 	return a && b && a[0] == b[0] && strcmp(a, b) == 0; /* most differ at once */
 }
 
+/* Whether stem a or a2 (either may be NULL) is b or b2: accents typed or
+ * not (text.h). */
 static inline bool stems_meet(const char *a, const char *a2, const char *b, const char *b2)
 {
 	return same_str(a, b) || same_str(a2, b) || same_str(a, b2) || same_str(a2, b2);

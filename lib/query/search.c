@@ -434,8 +434,8 @@ static bool coverage_may_differ(const kbs_query__plan *p)
 		const kbs_query__word *w = &p->words[i];
 		if (!w->used)
 			continue;
-		if (++used > 1 || w->syn || w->typo || w->prefix || w->alt_words.n || w->alt_stems.n ||
-		    w->alt_phrases.n)
+		/* Synonyms and close spellings leave their marks in the alt lists. */
+		if (++used > 1 || w->prefix || w->alt_words.n || w->alt_stems.n || w->alt_phrases.n)
 			return true;
 	}
 	return false;

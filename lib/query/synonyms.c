@@ -232,7 +232,9 @@ const kbs_syn__entry *kbs_syn__canonical(const kbs_syn__crule *r)
 typedef struct entry_build {
 	kbs_syn__entry *e;
 	bool too_long;
-	bool compound; /* the entry has a hyphenated compound (text.h) */
+	/* The entry's hyphenated compounds (text.h), as byte ranges. */
+	size_t compound[KBS_SYN_MAX_WORDS][2];
+	size_t ncompounds;
 } entry_build;
 
 static kbs_status entry_token(const kbs_text__token *t, void *payload)
@@ -240,7 +242,10 @@ static kbs_status entry_token(const kbs_text__token *t, void *payload)
 	entry_build *b = payload;
 	kbs_syn__entry *e = b->e;
 	if (t->flags & KBS_TOK_JOINED) { /* its words are matched one by one */
-		b->compound = true;
+		if (b->ncompounds < KBS_SYN_MAX_WORDS) {
+			b->compound[b->ncompounds][0] = t->start;
+			b->compound[b->ncompounds++][1] = t->end;
+		}
 		return KBS_OK;
 	}
 	if (e->n == KBS_SYN_MAX_WORDS) {
@@ -268,11 +273,14 @@ static kbs_status entry_token(const kbs_text__token *t, void *payload)
 	return KBS_OK;
 }
 
-/* *compound: the entry has a hyphenated compound. */
+/* *variant: the entry's text with the hyphens of its compounds taken out
+ * ("facture par e-mail" -> "facture par email"), malloc'd, the compound's
+ * other spelling; NULL when it has none. */
 static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char *lang,
-				const char *name, unsigned line, kbs_text__analyzer *an, bool *compound,
+				const char *name, unsigned line, kbs_text__analyzer *an, char **variant,
 				kbs_err *err)
 {
+	*variant = NULL;
 	e->text = kbs_strdup(text);
 	e->key = calloc(KBS_SYN_MAX_WORDS, sizeof *e->key);
 	e->term = calloc(KBS_SYN_MAX_WORDS, sizeof *e->term);
@@ -282,7 +290,8 @@ static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char 
 	if (!e->text || !e->key || !e->term || !e->stem || !e->stop || !e->stem2)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	entry_build b = { .e = e };
-	kbs_status rc = kbs_text__analyze(an, text, strlen(text), lang, entry_token, &b, err);
+	size_t len = strlen(text);
+	kbs_status rc = kbs_text__analyze(an, text, len, lang, entry_token, &b, err);
 	if (rc == KBS_ENOMEM)
 		return kbs_err__set(err, rc, "out of memory");
 	if (rc != KBS_OK)
@@ -292,28 +301,21 @@ static kbs_status compile_entry(kbs_syn__entry *e, const char *text, const char 
 				    line, text, KBS_SYN_MAX_WORDS);
 	if (e->n == 0)
 		return kbs_err__set(err, KBS_EINVALID, "%s:%u: entry '%s' has no word", name, line, text);
-	*compound = b.compound;
-	return KBS_OK;
-}
-
-/* The entry's text with the hyphens inside words taken out ("facture par
- * e-mail" -> "facture par email"), malloc'd: the compound's other
- * spelling. NULL when out of memory. */
-static char *joined_variant(const char *text)
-{
-	kbs_buf b = { 0 };
-	kbs_buf_add(&b, "", 0);
-	for (const char *p = text; *p; p++) {
-		size_t h = *p == '-' ? 1
-			   : strncmp(p, "\xe2\x80\x90", 3) == 0 || strncmp(p, "\xe2\x80\x91", 3) == 0 ? 3
-			   : 0;
-		if (h && p > text && p[h] && p[-1] != ' ' && p[h] != ' ') {
-			p += h - 1;
-			continue;
-		}
-		kbs_buf_addc(&b, *p);
+	if (b.ncompounds == 0)
+		return KBS_OK;
+	kbs_buf v = { 0 };
+	size_t c = 0;
+	for (size_t i = 0; i < len;) {
+		while (c < b.ncompounds && i >= b.compound[c][1])
+			c++;
+		size_t h = c < b.ncompounds && i > b.compound[c][0] ? kbs_text__hyphen_len(text + i, len - i) : 0;
+		if (h == 0)
+			kbs_buf_addc(&v, text[i]);
+		i += h ? h : 1;
 	}
-	return kbs_buf_steal(&b);
+	if (!(*variant = kbs_buf_steal(&v)))
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return KBS_OK;
 }
 
 /* Compiles `text` into c->e[c->ne++], then its compound-joined variant
@@ -323,15 +325,15 @@ static kbs_status compile_with_variant(kbs_syn__crule *c, const char *text, cons
 				       const char *name, unsigned line, kbs_text__analyzer *an,
 				       kbs_err *err)
 {
-	bool compound = false;
-	kbs_status rc = compile_entry(&c->e[c->ne++], text, lang, name, line, an, &compound, err);
-	if (rc != KBS_OK || !compound)
+	char *v = NULL, *none = NULL;
+	kbs_status rc = compile_entry(&c->e[c->ne++], text, lang, name, line, an, &v, err);
+	if (rc != KBS_OK || !v) {
+		free(v);
 		return rc;
-	char *v = joined_variant(text);
-	if (!v)
-		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	rc = compile_entry(&c->e[c->ne++], v, lang, name, line, an, &compound, err);
+	}
+	rc = compile_entry(&c->e[c->ne++], v, lang, name, line, an, &none, err);
 	free(v);
+	free(none);
 	/* Written both ways in the rule already ("autorelevé, auto-relevé"). */
 	for (size_t k = 0; rc == KBS_OK && k + 1 < c->ne; k++)
 		if (kbs_syn__same_keys(&c->e[k], &c->e[c->ne - 1])) {

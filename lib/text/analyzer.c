@@ -962,9 +962,7 @@ static kbs_status emit_word(kbs_text__analyzer *a, run *r, size_t start, size_t 
 
 /* ---- hyphenated compounds ---- */
 
-/* Bytes of the hyphen that s[0..n) starts with (ASCII '-', U+2010 HYPHEN,
- * U+2011 NON-BREAKING HYPHEN), 0 if none. */
-static size_t hyphen_at(const char *s, size_t n)
+size_t kbs_text__hyphen_len(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	if (n >= 1 && u[0] == '-')
@@ -1001,13 +999,10 @@ static bool dotted_acronym(const kbs_buf *t)
 {
 	size_t i = 0, letters = 0;
 	while (i < t->len) {
-		size_t n = 1;
-		while (i + n < t->len && ((unsigned char)t->data[i + n] & 0xC0) == 0x80)
-			n++;
 		if (t->data[i] == '.')
 			return false;
 		letters++;
-		i += n;
+		i += kbs_utf8_prefix(t->data + i, t->len - i, 1);
 		if (i == t->len)
 			break;
 		if (t->data[i] != '.' || ++i == t->len)
@@ -1026,10 +1021,10 @@ static void drop_dots(kbs_buf *b)
 	b->data[k] = '\0';
 }
 
-/* emit_word, after acronyms lose their full stops; and hyphenated
- * compounds: words joined by hyphens, none a
- * number, also make one word of their parts run together, given after
- * the last part at the first one's position. "e-mail" then meets "email",
+/* emit_word, after dotted acronyms lose their full stops. And hyphenated
+ * compounds: words linked by hyphens, none a number, also make one word
+ * of their parts run together, given after the last part at the first
+ * one's position. "e-mail" then meets "email",
  * "week-end" "weekend", "wi-fi" "wifi", whichever way an article and a
  * visitor write it. What else is joined ("connectezvous", "motsdepasse")
  * is found only where its parts are, and costs a term. The rule reads no
@@ -1039,19 +1034,18 @@ static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t
 			     unsigned pos, unsigned flags)
 {
 	kbs_status rc;
-	/* "S.A.V." is the word "sav" that visitors type. */
-	size_t first = 1; /* bytes of the first character */
-	while (first < a->term.len && ((unsigned char)a->term.data[first] & 0xC0) == 0x80)
-		first++;
+	/* "S.A.V." is the word "sav" that visitors type. A cheap look at the
+	 * byte after the first character first: this runs on every word. */
+	size_t first = kbs_utf8_prefix(a->term.data, a->term.len, 1);
 	if (first < a->term.len && a->term.data[first] == '.' && !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&
 	    dotted_acronym(&a->term) && dotted_acronym(&a->exact)) {
 		drop_dots(&a->term);
 		drop_dots(&a->exact);
 	}
-	size_t h = r->join_n ? hyphen_at(r->text + r->join_end, r->len - r->join_end) : 0;
+	size_t h = r->join_n ? kbs_text__hyphen_len(r->text + r->join_end, r->len - r->join_end) : 0;
 	bool linked = h && r->join_end + h == start;
 	bool part = !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&
-		    (linked || hyphen_at(r->text + end, r->len - end));
+		    (linked || kbs_text__hyphen_len(r->text + end, r->len - end));
 	if ((!linked || !part) && (rc = end_compound(a, r)) != KBS_OK)
 		return rc;
 	if (part) {

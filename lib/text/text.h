@@ -81,6 +81,11 @@ typedef kbs_status (*kbs_text__token_cb)(const kbs_text__token *tok, void *paylo
 kbs_status kbs_text__analyzer_new(kbs_text__analyzer **out, kbs_err *err);
 void kbs_text__analyzer_free(kbs_text__analyzer *a);
 
+/* Bytes of the hyphen that s[0..n) starts with (ASCII '-', U+2010 HYPHEN,
+ * U+2011 NON-BREAKING HYPHEN), 0 if none: what links the parts of a
+ * compound (KBS_TOK_JOINED). */
+size_t kbs_text__hyphen_len(const char *s, size_t n);
+
 /* Analyses text[0..len) in language `lang` (ISO 639-1 as stored, e.g. "fr";
  * NULL or "": no stemming, and a word is a stop word when it is one in any
  * language we know; an unknown code: no stemming, no stop words).
