@@ -554,6 +554,53 @@ static void facets_follow_reindex(void **state)
 	tu_mini_free(&m);
 }
 
+/* Who sees what, and in which language, is kept per index revision (the
+ * store's visible sets): after a re-index that closes one article, opens
+ * another and adds a third in English, a handle that searched before must
+ * filter by the articles as they are now, in its hits and its totals. */
+static void audience_follows_reindex(void **state)
+{
+	(void)state;
+	tu_mini m = tu_mini_kb("{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\","
+			       "\"body\":\"Le compteur.\"}\n"
+			       "{\"id\":\"b\",\"title\":\"Compteur bis\",\"lang\":\"fr\","
+			       "\"audience\":[\"agent\"],\"body\":\"Le compteur.\"}\n");
+	kbs_search_opts fr = KBS_SEARCH_OPTS_INIT;
+	fr.lang = "fr";
+	kbs_results *r = NULL;
+	for (int round = 0; round < 2; round++) { /* twice: made, then kept */
+		assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &fr));
+		assert_int_equal(kbs_results_count(r), 1);
+		assert_string_equal(kbs_results_id(r, 0), "a");
+		assert_int_equal(kbs_results_total(r), 1);
+		kbs_results_free(r);
+	}
+	tu_mini_reindex(&m, "{\"id\":\"a\",\"title\":\"Compteur\",\"lang\":\"fr\","
+			    "\"audience\":[\"agent\"],\"body\":\"Le compteur.\"}\n"
+			    "{\"id\":\"b\",\"title\":\"Compteur bis\",\"lang\":\"fr\","
+			    "\"body\":\"Le compteur.\"}\n"
+			    "{\"id\":\"c\",\"title\":\"Compteur\",\"lang\":\"en\","
+			    "\"body\":\"The compteur.\"}\n");
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &fr));
+	assert_int_equal(kbs_results_count(r), 1);
+	assert_string_equal(kbs_results_id(r, 0), "b");
+	assert_int_equal(kbs_results_total(r), 1);
+	kbs_results_free(r);
+	kbs_search_opts en = KBS_SEARCH_OPTS_INIT;
+	en.lang = "en";
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &en));
+	assert_int_equal(kbs_results_count(r), 1);
+	assert_string_equal(kbs_results_id(r, 0), "c");
+	kbs_results_free(r);
+	const char *agent[] = { "agent" };
+	fr.roles = agent;
+	fr.nroles = 1;
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &fr));
+	assert_int_equal(kbs_results_total(r), 2);
+	kbs_results_free(r);
+	tu_mini_free(&m);
+}
+
 /* An index made before restricted articles were marked (store.h XH) has
  * restricted articles without the mark: until it is re-indexed, they stay
  * hidden from a public caller all the same. */
@@ -662,6 +709,7 @@ int main(void)
 		cmocka_unit_test(facets_count_thousands_of_matches_exactly),
 		cmocka_unit_test(facets_count_few_matches_exactly),
 		cmocka_unit_test(facets_follow_reindex),
+		cmocka_unit_test(audience_follows_reindex),
 	};
 	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);

@@ -1414,22 +1414,16 @@ kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_se
 	if (and && and->nkids)
 		p->filters = and;
 	p->roles = roles_filter(p, ctx, o, &bad);
-	p->filter = kbs_query__filter(p, p->lang, p->filters, p->roles);
+	p->visible = kbs_query__op(a, KBS_Q_AND, 2);
+	kbs_query__add(p->visible, p->lang);
+	kbs_query__add(p->visible, p->roles);
+	if (p->visible && !p->visible->nkids)
+		p->visible = NULL;
 	if (bad)
 		return kbs_err__set(err, KBS_EINVALID, "a filter or role is not valid UTF-8");
 	if (a->oom)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	return KBS_OK;
-}
-
-kbs_qnode *kbs_query__filter(kbs_query__plan *p, kbs_qnode *lang, kbs_qnode *filters,
-			     kbs_qnode *roles)
-{
-	kbs_qnode *and = kbs_query__op(&p->arena, KBS_Q_AND, 3);
-	kbs_query__add(and, lang);
-	kbs_query__add(and, filters);
-	kbs_query__add(and, roles);
-	return and && and->nkids ? and : NULL;
 }
 
 /* ---- the plan ---- */

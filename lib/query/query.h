@@ -105,7 +105,9 @@ typedef struct kbs_query__plan {
 	kbs_qnode *filters;     /* category, tags, kind; NULL: none */
 	kbs_qnode *roles;       /* the caller's roles (and public) */
 	bool hides;             /* the index has articles `roles` may not open */
-	kbs_qnode *filter;      /* all of the above */
+	/* lang AND roles: who sees what, the same for many searches, so the
+	 * store keeps its matches per revision (store.h, search_req.visible). */
+	kbs_qnode *visible;
 	/* The query key's terms, unsorted (kbs_query__key sorts them). */
 	kbs_strlist key;
 	/* The text with each word the index lacks replaced by its closest
@@ -128,15 +130,10 @@ kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *t
 kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx,
 				    const char *text, const kbs_search_opts *o, unsigned flags,
 				    kbs_err *err);
-/* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
+/* Only the filter parts of a plan (lang, filters, roles, visible) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);
 void kbs_query__plan_free(kbs_query__plan *p);
-
-/* AND of the given filter parts (any may be NULL), in the plan's arena;
- * NULL when all are. */
-kbs_qnode *kbs_query__filter(kbs_query__plan *p, kbs_qnode *lang, kbs_qnode *filters,
-			     kbs_qnode *roles);
 
 /* The query key of design.md: the used words, analysed (folded, stemmed in
  * the first language searched, stop words dropped), words a synonym rule

@@ -464,7 +464,8 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	}
 	kbs_store__search_req req = {
 		.query = plan->query,
-		.filter = plan->filter,
+		.filter = plan->filters,
+		.visible = plan->visible,
 		.offset = plan->query ? 0 : o->offset,
 		.limit = plan->query ? want : o->limit,
 		/* Without facets only the total needs the matches counted, and
@@ -529,7 +530,8 @@ static kbs_status count_plan(kbs_ctx *ctx, const kbs_query__plan *plan, run *ran
 {
 	kbs_store__search_req req = {
 		.query = plan->query,
-		.filter = plan->filter,
+		.filter = plan->filters,
+		.visible = plan->visible,
 		.check_at_least = CHECK_AT_LEAST,
 		.facets = true,
 		.count_only = true,

@@ -202,6 +202,118 @@ class FacetSpy : public Xapian::MatchSpy {
 	FacetTable *table;
 };
 
+// The documents a shared filter matches (search_req.visible), for one
+// revision of the index: a bit per docid.
+class DocSet {
+    public:
+	DocSet(const Xapian::Database &db, const Xapian::Query &filter)
+		: bits(static_cast<size_t>(db.get_lastdocid()) / 64 + 1, 0)
+	{
+		// A spy sees every match the engine is made to look at.
+		Recorder rec(this);
+		Xapian::Enquire e(db);
+		e.set_query(filter);
+		e.set_weighting_scheme(Xapian::BoolWeight());
+		e.add_matchspy(&rec);
+		e.get_mset(0, 0, db.get_doccount());
+	}
+
+	Xapian::doccount size() const { return count; }
+
+	// The first document of the set from docid `from` on; 0: none.
+	Xapian::docid first_from(Xapian::docid from) const
+	{
+		size_t w = from / 64;
+		if (w >= bits.size())
+			return 0;
+		uint64_t word = bits[w] & (~uint64_t{ 0 } << (from % 64));
+		while (!word) {
+			if (++w == bits.size())
+				return 0;
+			word = bits[w];
+		}
+		return static_cast<Xapian::docid>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+	}
+
+    private:
+	struct Recorder : public Xapian::MatchSpy {
+		explicit Recorder(DocSet *set) : set(set) {}
+		void operator()(const Xapian::Document &doc, double) override
+		{
+			Xapian::docid did = doc.get_docid();
+			set->bits[did / 64] |= uint64_t{ 1 } << (did % 64);
+			set->count++;
+		}
+		DocSet *set;
+	};
+
+	std::vector<uint64_t> bits;
+	Xapian::doccount count = 0;
+};
+
+// A DocSet as a posting list the engine filters by: it skips through it as
+// through a term's, at the cost of a few word scans, and knows its exact
+// size, so totals are estimated as with the filter's own terms.
+class DocSetSource : public Xapian::PostingSource {
+    public:
+	explicit DocSetSource(std::shared_ptr<const DocSet> set) : set(std::move(set)) {}
+
+	Xapian::doccount get_termfreq_min() const override { return set->size(); }
+	Xapian::doccount get_termfreq_est() const override { return set->size(); }
+	Xapian::doccount get_termfreq_max() const override { return set->size(); }
+	void init(const Xapian::Database &) override { did = 0; }
+	void next(double) override { did = set->first_from(did + 1); }
+	void skip_to(Xapian::docid to, double) override
+	{
+		if (to > did)
+			did = set->first_from(to);
+	}
+	bool at_end() const override { return did == 0; }
+	Xapian::docid get_docid() const override { return did; }
+	Xapian::PostingSource *clone() const override { return new DocSetSource(set); }
+
+    private:
+	std::shared_ptr<const DocSet> set;
+	Xapian::docid did = 0;
+};
+
+// The DocSets of one revision, by filter. A few filters are shared by
+// many searches (one per language and set of roles); past MAX_SETS the
+// others are applied as plain filters rather than kept.
+class VisibleSets {
+    public:
+	explicit VisibleSets(Xapian::rev rev) : rev(rev) {}
+
+	const Xapian::rev rev;
+
+	// The set of `filter` on db (at this revision), or NULL when no
+	// more are kept.
+	std::shared_ptr<const DocSet> get(const Xapian::Database &db, const Xapian::Query &filter)
+	{
+		std::string key = filter.get_description();
+		{
+			std::lock_guard<std::mutex> hold(m);
+			auto it = sets.find(key);
+			if (it != sets.end())
+				return it->second;
+			if (sets.size() >= MAX_SETS)
+				return nullptr;
+		}
+		// Made without the lock: other searches go on meanwhile. Two
+		// searches may make the same set; the first one kept wins.
+		auto made = std::make_shared<const DocSet>(db, filter);
+		std::lock_guard<std::mutex> hold(m);
+		if (sets.size() >= MAX_SETS)
+			return made;
+		return sets.emplace(std::move(key), std::move(made)).first->second;
+	}
+
+    private:
+	static constexpr size_t MAX_SETS = 16;
+	std::mutex m;
+	std::unordered_map<std::string, std::shared_ptr<const DocSet>> sets;
+};
+
 Xapian::Query build(const kbs_qnode *n);
 
 // A fresh match-all query. Xapian::Query::MatchAll is one shared static
@@ -404,22 +516,28 @@ struct kbs_store__shared {
 	std::mutex m;
 	std::shared_ptr<FacetTable> facets;     // for the newest revision met
 	std::shared_ptr<Vocabulary> vocabulary; // likewise
+	std::shared_ptr<VisibleSets> visible;   // likewise
 
-	// What `slot` holds for db's revision: the shared one, a new shared
-	// one when db is the first reader at a newer revision, or one of its
-	// own for a reader still at an older revision.
+	// What `slot` holds for db's revision: the shared one, or a new shared
+	// one when db is the first reader at a newer revision; NULL for a
+	// reader still at an older revision.
+	template <class T, class... Args>
+	std::shared_ptr<T> newest(std::shared_ptr<T> &slot, const Xapian::Database &db, Args... args)
+	{
+		Xapian::rev rev = db.get_revision();
+		std::lock_guard<std::mutex> hold(m);
+		if (!slot || slot->rev < rev)
+			slot = std::make_shared<T>(rev, args...);
+		return slot->rev == rev ? slot : nullptr;
+	}
+
+	// The same, with one of its own for a reader at an older revision.
 	template <class T, class... Args>
 	std::shared_ptr<T> at_revision(std::shared_ptr<T> &slot, const Xapian::Database &db,
 				       Args... args)
 	{
-		Xapian::rev rev = db.get_revision();
-		std::lock_guard<std::mutex> hold(m);
-		if (slot && slot->rev == rev)
-			return slot;
-		auto fresh = std::make_shared<T>(rev, args...);
-		if (!slot || slot->rev < rev)
-			slot = fresh;
-		return fresh;
+		std::shared_ptr<T> s = newest(slot, db, args...);
+		return s ? s : std::make_shared<T>(db.get_revision(), args...);
 	}
 };
 
@@ -676,8 +794,22 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 	std::memset(out, 0, sizeof *out);
 	try {
 		Xapian::Query q = req->query ? build(req->query) : match_all();
+		std::vector<Xapian::Query> filters;
 		if (req->filter)
-			q = Xapian::Query(Xapian::Query::OP_FILTER, q, build(req->filter));
+			filters.push_back(build(req->filter));
+		if (req->visible) {
+			// A reader behind the newest revision uses the terms
+			// rather than make a set for one search.
+			Xapian::Query v = build(req->visible);
+			std::shared_ptr<const DocSet> set;
+			if (auto sets = r->shared->newest(r->shared->visible, r->db))
+				set = sets->get(r->db, v);
+			// release(): the query owns the source and deletes it.
+			filters.push_back(set ? Xapian::Query((new DocSetSource(set))->release()) : v);
+		}
+		if (!filters.empty())
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+					  Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
 		Xapian::Enquire enq(r->db);
 		enq.set_query(q);
 		if (req->sort_by_updated)
