@@ -555,7 +555,7 @@ static void facets_follow_reindex(void **state)
 }
 
 /* Who sees what, and in which language, is kept per index revision (the
- * store's visible sets): after a re-index that closes one article, opens
+ * store's KBS_Q_KEPT sets): after a re-index that closes one article, opens
  * another and adds a third in English, a handle that searched before must
  * filter by the articles as they are now, in its hits and its totals. */
 static void audience_follows_reindex(void **state)
@@ -591,6 +591,11 @@ static void audience_follows_reindex(void **state)
 	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &en));
 	assert_int_equal(kbs_results_count(r), 1);
 	assert_string_equal(kbs_results_id(r, 0), "c");
+	kbs_results_free(r);
+	/* No language given: each language's words on its own articles. */
+	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", NULL));
+	assert_int_equal(kbs_results_count(r), 2);
+	assert_false(hits_have(r, "a"));
 	kbs_results_free(r);
 	const char *agent[] = { "agent" };
 	fr.roles = agent;

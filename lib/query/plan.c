@@ -237,13 +237,24 @@ static kbs_status complete(kbs_ctx *ctx, kbs_query__word *w, kbs_err *err)
 
 /* q restricted to the articles of the plan's language `l` when the plan
  * matches each language on its own articles (query.h per_lang). */
+/* n as a filter the store keeps (KBS_Q_KEPT); NULL when n is NULL or
+ * empty. */
+static kbs_qnode *kept(kbs_query__arena *a, kbs_qnode *n)
+{
+	if (!n || ((n->op == KBS_Q_AND || n->op == KBS_Q_OR) && !n->nkids))
+		return NULL;
+	kbs_qnode *k = kbs_query__op(a, KBS_Q_KEPT, 1);
+	kbs_query__add(k, n);
+	return k;
+}
+
 static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
 {
 	if (!p->per_lang || !q)
 		return q;
 	kbs_qnode *f = kbs_query__op(&p->arena, KBS_Q_FILTER, 2);
 	kbs_query__add(f, q);
-	kbs_query__add(f, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l]));
+	kbs_query__add(f, kept(&p->arena, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l])));
 	/* Another language than the query's clear one: its stems meet the
 	 * query's words by coincidence more often than by meaning. */
 	if (p->qlang >= 0 && (size_t)p->qlang != l)
@@ -259,7 +270,7 @@ static kbs_qnode *in_other_langs(kbs_query__plan *p, kbs_qnode *q)
 		kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l]));
 	kbs_qnode *n = kbs_query__op(&p->arena, KBS_Q_AND_NOT, 2);
 	kbs_query__add(n, q);
-	kbs_query__add(n, ls);
+	kbs_query__add(n, kept(&p->arena, ls));
 	return n;
 }
 
@@ -1414,11 +1425,14 @@ kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_se
 	if (and && and->nkids)
 		p->filters = and;
 	p->roles = roles_filter(p, ctx, o, &bad);
-	p->visible = kbs_query__op(a, KBS_Q_AND, 2);
-	kbs_query__add(p->visible, p->lang);
-	kbs_query__add(p->visible, p->roles);
-	if (p->visible && !p->visible->nkids)
-		p->visible = NULL;
+	kbs_qnode *who = kbs_query__op(a, KBS_Q_AND, 2);
+	kbs_query__add(who, p->lang);
+	kbs_query__add(who, p->roles);
+	p->filter = kbs_query__op(a, KBS_Q_AND, 2);
+	kbs_query__add(p->filter, p->filters);
+	kbs_query__add(p->filter, kept(a, who));
+	if (p->filter && !p->filter->nkids)
+		p->filter = NULL;
 	if (bad)
 		return kbs_err__set(err, KBS_EINVALID, "a filter or role is not valid UTF-8");
 	if (a->oom)

@@ -105,9 +105,9 @@ typedef struct kbs_query__plan {
 	kbs_qnode *filters;     /* category, tags, kind; NULL: none */
 	kbs_qnode *roles;       /* the caller's roles (and public) */
 	bool hides;             /* the index has articles `roles` may not open */
-	/* lang AND roles: who sees what, the same for many searches, so the
-	 * store keeps its matches per revision (store.h, search_req.visible). */
-	kbs_qnode *visible;
+	/* All of the above; lang and roles as one KBS_Q_KEPT filter: who sees
+	 * what is the same for many searches. */
+	kbs_qnode *filter;
 	/* The query key's terms, unsorted (kbs_query__key sorts them). */
 	kbs_strlist key;
 	/* The text with each word the index lacks replaced by its closest
@@ -130,7 +130,7 @@ kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *t
 kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx,
 				    const char *text, const kbs_search_opts *o, unsigned flags,
 				    kbs_err *err);
-/* Only the filter parts of a plan (lang, filters, roles, visible) for o. */
+/* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);
 void kbs_query__plan_free(kbs_query__plan *p);

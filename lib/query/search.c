@@ -464,8 +464,7 @@ static kbs_status run_plan(kbs_ctx *ctx, const kbs_query__plan *plan, const kbs_
 	}
 	kbs_store__search_req req = {
 		.query = plan->query,
-		.filter = plan->filters,
-		.visible = plan->visible,
+		.filter = plan->filter,
 		.offset = plan->query ? 0 : o->offset,
 		.limit = plan->query ? want : o->limit,
 		/* Without facets only the total needs the matches counted, and
@@ -530,8 +529,7 @@ static kbs_status count_plan(kbs_ctx *ctx, const kbs_query__plan *plan, run *ran
 {
 	kbs_store__search_req req = {
 		.query = plan->query,
-		.filter = plan->filters,
-		.visible = plan->visible,
+		.filter = plan->filter,
 		.check_at_least = CHECK_AT_LEAST,
 		.facets = true,
 		.count_only = true,

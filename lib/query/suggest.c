@@ -351,8 +351,7 @@ static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *pr
 		for (size_t k = 0; k < 2 && pass[k] && (k == 0 || s->n < o.limit); k++) {
 			kbs_store__search_req req = {
 				.query = pass[k],
-				.filter = plan.filters,
-				.visible = plan.visible,
+				.filter = plan.filter,
 				.limit = want,
 				.data_slot = KBS_SLOT_SUGGEST + 1,
 				.unranked = true,

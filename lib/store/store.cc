@@ -202,8 +202,8 @@ class FacetSpy : public Xapian::MatchSpy {
 	FacetTable *table;
 };
 
-// The documents a shared filter matches (search_req.visible), for one
-// revision of the index: a bit per docid.
+// The documents a KBS_Q_KEPT filter matches, for one revision of the
+// index: a bit per docid.
 class DocSet {
     public:
 	DocSet(const Xapian::Database &db, const Xapian::Query &filter)
@@ -279,10 +279,10 @@ class DocSetSource : public Xapian::PostingSource {
 
 // The DocSets of one revision, by filter. A few filters are shared by
 // many searches (one per language and set of roles); past MAX_SETS the
-// others are applied as plain filters rather than kept.
-class VisibleSets {
+// others are applied as they are rather than kept.
+class KeptSets {
     public:
-	explicit VisibleSets(Xapian::rev rev) : rev(rev) {}
+	explicit KeptSets(Xapian::rev rev) : rev(rev) {}
 
 	const Xapian::rev rev;
 
@@ -309,12 +309,13 @@ class VisibleSets {
 	}
 
     private:
-	static constexpr size_t MAX_SETS = 16;
+	static constexpr size_t MAX_SETS = 32;
 	std::mutex m;
 	std::unordered_map<std::string, std::shared_ptr<const DocSet>> sets;
 };
 
-Xapian::Query build(const kbs_qnode *n);
+Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n);
+Xapian::Query kept(kbs_store__reader *r, const Xapian::Query &filter);
 
 // A fresh match-all query. Xapian::Query::MatchAll is one shared static
 // whose reference count is not atomic: copying it from several threads at
@@ -324,34 +325,35 @@ Xapian::Query match_all()
 	return Xapian::Query(std::string());
 }
 
-std::vector<Xapian::Query> build_kids(const kbs_qnode *n, size_t from)
+std::vector<Xapian::Query> build_kids(kbs_store__reader *r, const kbs_qnode *n, size_t from)
 {
 	std::vector<Xapian::Query> v;
 	v.reserve(n->nkids);
 	for (size_t i = from; i < n->nkids; i++)
-		v.push_back(build(n->kids[i]));
+		v.push_back(build(r, n->kids[i]));
 	return v;
 }
 
-Xapian::Query combine(Xapian::Query::op op, const kbs_qnode *n)
+Xapian::Query combine(kbs_store__reader *r, Xapian::Query::op op, const kbs_qnode *n)
 {
-	std::vector<Xapian::Query> v = build_kids(n, 0);
+	std::vector<Xapian::Query> v = build_kids(r, n, 0);
 	return Xapian::Query(op, v.begin(), v.end());
 }
 
 // kids[0] OP (kids[1] OR ...): the operators that take one left-hand side.
-Xapian::Query left_and_rest(Xapian::Query::op op, Xapian::Query::op rest_op, const kbs_qnode *n)
+Xapian::Query left_and_rest(kbs_store__reader *r, Xapian::Query::op op, Xapian::Query::op rest_op,
+			    const kbs_qnode *n)
 {
 	if (n->nkids == 0)
 		return Xapian::Query();
-	Xapian::Query left = build(n->kids[0]);
+	Xapian::Query left = build(r, n->kids[0]);
 	if (n->nkids == 1)
 		return left;
-	std::vector<Xapian::Query> rest = build_kids(n, 1);
+	std::vector<Xapian::Query> rest = build_kids(r, n, 1);
 	return Xapian::Query(op, left, Xapian::Query(rest_op, rest.begin(), rest.end()));
 }
 
-Xapian::Query build(const kbs_qnode *n)
+Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 {
 	switch (n->op) {
 	case KBS_Q_TERM:
@@ -359,25 +361,25 @@ Xapian::Query build(const kbs_qnode *n)
 	case KBS_Q_ALL:
 		return match_all();
 	case KBS_Q_OR:
-		return combine(Xapian::Query::OP_OR, n);
+		return combine(r, Xapian::Query::OP_OR, n);
 	case KBS_Q_AND:
-		return combine(Xapian::Query::OP_AND, n);
+		return combine(r, Xapian::Query::OP_AND, n);
 	case KBS_Q_SYNONYM:
-		return combine(Xapian::Query::OP_SYNONYM, n);
+		return combine(r, Xapian::Query::OP_SYNONYM, n);
 	case KBS_Q_AND_NOT:
-		return left_and_rest(Xapian::Query::OP_AND_NOT, Xapian::Query::OP_OR, n);
+		return left_and_rest(r, Xapian::Query::OP_AND_NOT, Xapian::Query::OP_OR, n);
 	case KBS_Q_AND_MAYBE:
-		return left_and_rest(Xapian::Query::OP_AND_MAYBE, Xapian::Query::OP_OR, n);
+		return left_and_rest(r, Xapian::Query::OP_AND_MAYBE, Xapian::Query::OP_OR, n);
 	case KBS_Q_FILTER:
-		return left_and_rest(Xapian::Query::OP_FILTER, Xapian::Query::OP_AND, n);
+		return left_and_rest(r, Xapian::Query::OP_FILTER, Xapian::Query::OP_AND, n);
 	case KBS_Q_PHRASE: {
-		std::vector<Xapian::Query> v = build_kids(n, 0);
+		std::vector<Xapian::Query> v = build_kids(r, n, 0);
 		return Xapian::Query(Xapian::Query::OP_PHRASE, v.begin(), v.end(), n->window);
 	}
 	case KBS_Q_SCALE:
 		if (n->nkids == 0)
 			return Xapian::Query();
-		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, build(n->kids[0]), n->scale);
+		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, build(r, n->kids[0]), n->scale);
 	case KBS_Q_WILDCARD:
 		return Xapian::Query(Xapian::Query::OP_WILDCARD, n->term,
 				     n->max_expansion ? n->max_expansion : 50,
@@ -386,6 +388,8 @@ Xapian::Query build(const kbs_qnode *n)
 	case KBS_Q_CONST:
 		// release(): the query owns the source and deletes it.
 		return Xapian::Query((new Xapian::FixedWeightPostingSource(n->scale))->release());
+	case KBS_Q_KEPT:
+		return n->nkids ? kept(r, build(r, n->kids[0])) : Xapian::Query();
 	}
 	return Xapian::Query();
 }
@@ -516,7 +520,7 @@ struct kbs_store__shared {
 	std::mutex m;
 	std::shared_ptr<FacetTable> facets;     // for the newest revision met
 	std::shared_ptr<Vocabulary> vocabulary; // likewise
-	std::shared_ptr<VisibleSets> visible;   // likewise
+	std::shared_ptr<KeptSets> kept;         // likewise
 
 	// What `slot` holds for db's revision: the shared one, or a new shared
 	// one when db is the first reader at a newer revision; NULL for a
@@ -555,6 +559,21 @@ struct kbs_store__reader {
 	Xapian::Database db;
 	kbs_store__shared *shared;
 };
+
+namespace {
+
+Xapian::Query kept(kbs_store__reader *r, const Xapian::Query &filter)
+{
+	// A reader behind the newest revision filters by the terms rather
+	// than make a set for one search.
+	std::shared_ptr<const DocSet> set;
+	if (auto sets = r->shared->newest(r->shared->kept, r->db))
+		set = sets->get(r->db, filter);
+	// release(): the query owns the source and deletes it.
+	return set ? Xapian::Query((new DocSetSource(set))->release()) : filter;
+}
+
+} // namespace
 
 extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
 					     kbs_store__shared *shared, kbs_err *err)
@@ -793,23 +812,9 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 {
 	std::memset(out, 0, sizeof *out);
 	try {
-		Xapian::Query q = req->query ? build(req->query) : match_all();
-		std::vector<Xapian::Query> filters;
+		Xapian::Query q = req->query ? build(r, req->query) : match_all();
 		if (req->filter)
-			filters.push_back(build(req->filter));
-		if (req->visible) {
-			// A reader behind the newest revision uses the terms
-			// rather than make a set for one search.
-			Xapian::Query v = build(req->visible);
-			std::shared_ptr<const DocSet> set;
-			if (auto sets = r->shared->newest(r->shared->visible, r->db))
-				set = sets->get(r->db, v);
-			// release(): the query owns the source and deletes it.
-			filters.push_back(set ? Xapian::Query((new DocSetSource(set))->release()) : v);
-		}
-		if (!filters.empty())
-			q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-					  Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q, build(r, req->filter));
 		Xapian::Enquire enq(r->db);
 		enq.set_query(q);
 		if (req->sort_by_updated)

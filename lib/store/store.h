@@ -134,6 +134,15 @@ typedef enum kbs_qop {
 	KBS_Q_CONST,    /* every document, with the constant weight `scale`
 			 * (boolean terms weigh nothing: FILTER(CONST, terms)
 			 * is how a boolean term adds weight) */
+	/* kids[0], a filter (no weight) that many searches share, such as who
+	 * may see what or an article's language. The store keeps the
+	 * documents it matches per index revision as a set of docids, made
+	 * by the first search that meets it (one pass over them), and
+	 * filters by that set, skipping through it as through a term's
+	 * posting list: walking the posting lists of a language and the
+	 * access terms at every candidate was a third of a search at 100 000
+	 * articles. */
+	KBS_Q_KEPT,
 } kbs_qop;
 
 typedef struct kbs_qnode {
@@ -201,15 +210,6 @@ kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
 typedef struct kbs_store__search_req {
 	const kbs_qnode *query;  /* NULL: every document */
 	const kbs_qnode *filter; /* NULL: none; applied without weight */
-	/* Applied like filter, for a filter many searches share (who may see
-	 * what). Its matches are kept per index revision as a set of document
-	 * ids, built by the first search that uses it (one pass over them),
-	 * and each candidate is looked up there: walking the posting lists
-	 * of a language and the access terms at every candidate was a third
-	 * of a search at 100 000 articles. A filter holding few documents is
-	 * applied as `filter` is, where the engine skips what it excludes.
-	 * NULL: none. */
-	const kbs_qnode *visible;
 	size_t offset, limit;
 	/* Look at this many matches at least: facet counts and the total are
 	 * exact below it. */
