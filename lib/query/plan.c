@@ -235,8 +235,6 @@ static kbs_status complete(kbs_ctx *ctx, kbs_query__word *w, kbs_err *err)
 	return KBS_OK;
 }
 
-/* q restricted to the articles of the plan's language `l` when the plan
- * matches each language on its own articles (query.h per_lang). */
 /* n as a filter the store keeps (KBS_Q_KEPT); NULL when n is NULL or
  * empty. */
 static kbs_qnode *kept(kbs_query__arena *a, kbs_qnode *n)
@@ -248,6 +246,8 @@ static kbs_qnode *kept(kbs_query__arena *a, kbs_qnode *n)
 	return k;
 }
 
+/* q restricted to the articles of the plan's language `l` when the plan
+ * matches each language on its own articles (query.h per_lang). */
 static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
 {
 	if (!p->per_lang || !q)
