@@ -252,6 +252,16 @@ bool kbs_strlist_contains(const kbs_strlist *l, const char *s)
 	return false;
 }
 
+bool kbs_strlist_equal(const kbs_strlist *a, const kbs_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
 void kbs_strlist_free(kbs_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

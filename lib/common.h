@@ -73,6 +73,7 @@ typedef struct kbs_strlist {
 bool kbs_strlist_push(kbs_strlist *l, const char *s);     /* copies s */
 bool kbs_strlist_pushn(kbs_strlist *l, const char *s, size_t n);
 bool kbs_strlist_contains(const kbs_strlist *l, const char *s);
+bool kbs_strlist_equal(const kbs_strlist *a, const kbs_strlist *b); /* same strings, same order */
 void kbs_strlist_free(kbs_strlist *l);
 /* The list as a new JSON array of strings (jansson), NULL when out of
  * memory. */

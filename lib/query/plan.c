@@ -246,20 +246,36 @@ static kbs_qnode *kept(kbs_query__arena *a, kbs_qnode *n)
 	return k;
 }
 
-/* q restricted to the articles of the plan's language `l` when the plan
- * matches each language on its own articles (query.h per_lang). */
-static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
+/* Whether the plan weighs matches in languages l and m alike. */
+static bool same_weight(const kbs_query__plan *p, size_t l, size_t m)
+{
+	return p->qlang < 0 || ((size_t)p->qlang == l) == ((size_t)p->qlang == m);
+}
+
+/* q restricted to the articles of the plan's languages in `among` (at
+ * least `l`, all weighed alike) when the plan matches each language on its
+ * own articles (query.h per_lang). */
+static kbs_qnode *in_langs(kbs_query__plan *p, kbs_qnode *q, const bool *among, size_t l)
 {
 	if (!p->per_lang || !q)
 		return q;
+	kbs_qnode *ls = kbs_query__op(&p->arena, KBS_Q_OR, p->nlangs);
+	for (size_t m = 0; m < p->nlangs; m++)
+		if (m == l || (among && among[m]))
+			kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[m]));
 	kbs_qnode *f = kbs_query__op(&p->arena, KBS_Q_FILTER, 2);
 	kbs_query__add(f, q);
-	kbs_query__add(f, kept(&p->arena, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l])));
+	kbs_query__add(f, kept(&p->arena, ls && ls->nkids == 1 ? ls->kids[0] : ls));
 	/* Another language than the query's clear one: its stems meet the
 	 * query's words by coincidence more often than by meaning. */
 	if (p->qlang >= 0 && (size_t)p->qlang != l)
 		return kbs_query__scale(&p->arena, f, OTHER_LANG_SCALE);
 	return f;
+}
+
+static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
+{
+	return in_langs(p, q, NULL, l);
 }
 
 /* q restricted to the articles in none of the plan's languages. */
@@ -1290,11 +1306,25 @@ static kbs_qnode *word_query(kbs_query__plan *p, const kbs_query__word *w)
 		if (w->typo)
 			kbs_query__add(or, fixes_query(a, &w->fixes, &w->alt_stems));
 	} else {
-		/* Each language's stems on that language's articles. */
+		/* Each language's stems on that language's articles. Languages
+		 * that stem the word alike and weigh it alike (names, numbers,
+		 * words the stemmers leave whole) share one node, so the engine
+		 * reads its lists once: an article is in one language, so the
+		 * weights are the same. */
+		bool done[KBS_QUERY_MAX_LANGS] = { false };
 		for (size_t l = 0; l < p->nlangs; l++) {
-			kbs_query__add(or, in_lang(p, stems_query(a, &w->lstems[l]), l));
+			if (done[l])
+				continue;
+			bool alike[KBS_QUERY_MAX_LANGS] = { false };
+			for (size_t m = l + 1; m < p->nlangs; m++)
+				if (!done[m] && same_weight(p, l, m) &&
+				    kbs_strlist_equal(&w->lstems[l], &w->lstems[m]) &&
+				    (!w->typo || kbs_strlist_equal(&w->lalt_stems[l], &w->lalt_stems[m])))
+					alike[m] = done[m] = true;
+			kbs_query__add(or, in_langs(p, stems_query(a, &w->lstems[l]), alike, l));
 			if (w->typo)
-				kbs_query__add(or, in_lang(p, fixes_query(a, &w->fixes, &w->lalt_stems[l]), l));
+				kbs_query__add(or, in_langs(p, fixes_query(a, &w->fixes, &w->lalt_stems[l]),
+							    alike, l));
 		}
 		if (p->other_langs) { /* no stemmer: the stem is the word */
 			kbs_strlist self = { .v = (char **)&w->term, .n = 1 };
@@ -1680,7 +1710,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 			c->scale = LANG_BOOST * idf_sum;
 		kbs_qnode *f = kbs_query__op(a, KBS_Q_FILTER, 2);
 		kbs_query__add(f, c);
-		kbs_query__add(f, kbs_query__term(a, KBS_PFX_LANG, ls.v[qlang]));
+		kbs_query__add(f, kept(a, kbs_query__term(a, KBS_PFX_LANG, ls.v[qlang])));
 		kbs_qnode *m = kbs_query__op(a, KBS_Q_AND_MAYBE, 2);
 		kbs_query__add(m, main);
 		kbs_query__add(m, f);
