@@ -220,6 +220,14 @@ class DocSet {
 
 	Xapian::doccount size() const { return count; }
 
+	// The highest docid of the set; 0: empty.
+	Xapian::docid last() const { return top; }
+
+	bool has(Xapian::docid did) const
+	{
+		return did / 64 < bits.size() && (bits[did / 64] >> (did % 64) & 1);
+	}
+
 	// The first document of the set from docid `from` on; 0: none.
 	Xapian::docid first_from(Xapian::docid from) const
 	{
@@ -243,12 +251,14 @@ class DocSet {
 			Xapian::docid did = doc.get_docid();
 			set->bits[did / 64] |= uint64_t{ 1 } << (did % 64);
 			set->count++;
+			set->top = std::max(set->top, did);
 		}
 		DocSet *set;
 	};
 
 	std::vector<uint64_t> bits;
 	Xapian::doccount count = 0;
+	Xapian::docid top = 0;
 };
 
 // A DocSet as a posting list the engine filters by: it skips through it as
@@ -637,19 +647,34 @@ extern "C" uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a
 		uint64_t fa = r->db.get_termfreq(a), fb = r->db.get_termfreq(b);
 		if (!fa || !fb)
 			return 0;
-		/* Walk the rarer posting list, skipping along the other. */
+		/* Walk the rarer posting list, skipping along the other, or
+		 * looking its documents up in b's kept set (b is a term many
+		 * calls share, such as a language). */
 		std::string rare = fa <= fb ? a : b, common = fa <= fb ? b : a;
 		uint64_t rare_df = fa <= fb ? fa : fb;
+		std::shared_ptr<const DocSet> set;
+		if (fa <= fb)
+			if (auto sets = r->shared->newest(r->shared->kept, r->db))
+				set = sets->get(r->db, Xapian::Query(b, 1));
 		Xapian::PostingIterator p = r->db.postlist_begin(rare), pe = r->db.postlist_end(rare);
-		Xapian::PostingIterator q = r->db.postlist_begin(common), qe = r->db.postlist_end(common);
+		Xapian::PostingIterator q, qe;
+		if (!set)
+			q = r->db.postlist_begin(common), qe = r->db.postlist_end(common);
 		uint64_t both = 0, seen = 0;
+		bool ended = false; /* b has no document from here on */
 		for (; p != pe && seen < scan_max; ++p, ++seen) {
+			if (set) {
+				if ((ended = *p > set->last()))
+					break;
+				both += set->has(*p);
+				continue;
+			}
 			q.skip_to(*p);
-			if (q == qe)
+			if ((ended = q == qe))
 				break;
 			both += *q == *p;
 		}
-		if (p != pe && q != qe && seen > 0) /* stopped at scan_max: extrapolate */
+		if (p != pe && !ended && seen > 0) /* stopped at scan_max: extrapolate */
 			both = both * rare_df / seen;
 		return both;
 	} catch (...) {
