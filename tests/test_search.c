@@ -606,6 +606,48 @@ static void audience_follows_reindex(void **state)
 	tu_mini_free(&m);
 }
 
+/* The store keeps the articles of a few dozen filters per revision; the
+ * others are applied as terms. Callers with forty different roles each
+ * see exactly what their role opens, whichever way their filter runs. */
+static void many_role_sets_filter_alike(void **state)
+{
+	(void)state;
+	kbs_buf b = { 0 };
+	for (int i = 0; i < 40; i += 4) {
+		char line[200];
+		snprintf(line, sizeof line,
+			 "{\"id\":\"r%d\",\"title\":\"Compteur %d\",\"lang\":\"fr\","
+			 "\"audience\":[\"role%d\"],\"body\":\"Le compteur.\"}\n",
+			 i, i, i);
+		kbs_buf_adds(&b, line);
+	}
+	kbs_buf_adds(&b, "{\"id\":\"open\",\"title\":\"Compteur\",\"lang\":\"fr\","
+			 "\"body\":\"Le compteur.\"}\n");
+	tu_mini m = tu_mini_kb(b.data);
+	kbs_buf_free(&b);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 40; i++) {
+			char role[16], id[16];
+			snprintf(role, sizeof role, "role%d", i);
+			snprintf(id, sizeof id, "r%d", i);
+			const char *roles[] = { role };
+			kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+			o.roles = roles;
+			o.nroles = 1;
+			o.lang = round ? "fr" : NULL;
+			kbs_results *r = NULL;
+			assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", &o));
+			size_t want = i % 4 == 0 ? 2 : 1;
+			assert_int_equal(kbs_results_count(r), want);
+			assert_int_equal(kbs_results_total(r), want);
+			assert_true(hits_have(r, "open"));
+			assert_int_equal(hits_have(r, id), i % 4 == 0);
+			kbs_results_free(r);
+		}
+	}
+	tu_mini_free(&m);
+}
+
 /* An index made before restricted articles were marked (store.h XH) has
  * restricted articles without the mark: until it is re-indexed, they stay
  * hidden from a public caller all the same. */
@@ -715,6 +757,7 @@ int main(void)
 		cmocka_unit_test(facets_count_few_matches_exactly),
 		cmocka_unit_test(facets_follow_reindex),
 		cmocka_unit_test(audience_follows_reindex),
+		cmocka_unit_test(many_role_sets_filter_alike),
 	};
 	int failed = cmocka_run_group_tests_name("ranking", mini_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("corpus", corpus_tests, setup_corpus, teardown_corpus);
