@@ -252,14 +252,19 @@ bool kbs_strlist_contains(const kbs_strlist *l, const char *s)
 	return false;
 }
 
-bool kbs_strlist_equal(const kbs_strlist *a, const kbs_strlist *b)
+bool kbs_strv_equal(char *const *a, size_t n, char *const *b, size_t m)
 {
-	if (a->n != b->n)
+	if (n != m)
 		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]) != 0)
 			return false;
 	return true;
+}
+
+bool kbs_strlist_equal(const kbs_strlist *a, const kbs_strlist *b)
+{
+	return kbs_strv_equal(a->v, a->n, b->v, b->n);
 }
 
 void kbs_strlist_free(kbs_strlist *l)

@@ -74,6 +74,8 @@ bool kbs_strlist_push(kbs_strlist *l, const char *s);     /* copies s */
 bool kbs_strlist_pushn(kbs_strlist *l, const char *s, size_t n);
 bool kbs_strlist_contains(const kbs_strlist *l, const char *s);
 bool kbs_strlist_equal(const kbs_strlist *a, const kbs_strlist *b); /* same strings, same order */
+/* The same for two arrays of n and m strings. */
+bool kbs_strv_equal(char *const *a, size_t n, char *const *b, size_t m);
 void kbs_strlist_free(kbs_strlist *l);
 /* The list as a new JSON array of strings (jansson), NULL when out of
  * memory. */

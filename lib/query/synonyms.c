@@ -216,12 +216,7 @@ static void set_free(kbs_syn__set *s)
 
 bool kbs_syn__same_keys(const kbs_syn__entry *a, const kbs_syn__entry *b)
 {
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->key[i], b->key[i]) != 0)
-			return false;
-	return true;
+	return kbs_strv_equal(a->key, a->n, b->key, b->n);
 }
 
 const kbs_syn__entry *kbs_syn__canonical(const kbs_syn__crule *r)
