@@ -207,7 +207,7 @@ class FacetSpy : public Xapian::MatchSpy {
 class DocSet {
     public:
 	DocSet(const Xapian::Database &db, const Xapian::Query &filter)
-		: bits(static_cast<size_t>(db.get_lastdocid()) / 64 + 1, 0)
+		: bits(static_cast<size_t>(db.get_lastdocid()) / 64 + 1, 0), end(db.get_lastdocid())
 	{
 		// A spy sees every match the engine is made to look at.
 		Recorder rec(this);
@@ -228,19 +228,25 @@ class DocSet {
 		return did / 64 < bits.size() && (bits[did / 64] >> (did % 64) & 1);
 	}
 
-	// The first document of the set from docid `from` on; 0: none.
-	Xapian::docid first_from(Xapian::docid from) const
+	// Docids of the index outside the set (some of them deleted ones).
+	Xapian::doccount outside() const { return end - count; }
+
+	// The first docid from `from` on that is in the set (outside: that is
+	// not, up to the index's last); 0: none.
+	Xapian::docid first_from(Xapian::docid from, bool outside) const
 	{
 		size_t w = from / 64;
 		if (w >= bits.size())
 			return 0;
-		uint64_t word = bits[w] & (~uint64_t{ 0 } << (from % 64));
+		uint64_t flip = outside ? ~uint64_t{ 0 } : 0;
+		uint64_t word = (bits[w] ^ flip) & (~uint64_t{ 0 } << (from % 64));
 		while (!word) {
 			if (++w == bits.size())
 				return 0;
-			word = bits[w];
+			word = bits[w] ^ flip;
 		}
-		return static_cast<Xapian::docid>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+		auto did = static_cast<Xapian::docid>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+		return did <= end ? did : 0;
 	}
 
     private:
@@ -257,33 +263,42 @@ class DocSet {
 	};
 
 	std::vector<uint64_t> bits;
+	Xapian::docid end; // the index's last docid
 	Xapian::doccount count = 0;
 	Xapian::docid top = 0;
 };
 
-// A DocSet as a posting list the engine filters by: it skips through it as
-// through a term's, at the cost of a few word scans, and knows its exact
-// size, so totals are estimated as with the filter's own terms.
+// A DocSet (or the docids outside it) as a posting list the engine
+// filters by: it skips through it as through a term's, at the cost of a few
+// word scans, and knows its exact size, so totals are estimated as with
+// the filter's own terms.
 class DocSetSource : public Xapian::PostingSource {
     public:
-	explicit DocSetSource(std::shared_ptr<const DocSet> set) : set(std::move(set)) {}
+	DocSetSource(std::shared_ptr<const DocSet> set, bool outside)
+		: set(std::move(set)), outside(outside)
+	{
+	}
 
-	Xapian::doccount get_termfreq_min() const override { return set->size(); }
-	Xapian::doccount get_termfreq_est() const override { return set->size(); }
-	Xapian::doccount get_termfreq_max() const override { return set->size(); }
+	Xapian::doccount get_termfreq_min() const override { return outside ? 0 : set->size(); }
+	Xapian::doccount get_termfreq_est() const override { return get_termfreq_max(); }
+	Xapian::doccount get_termfreq_max() const override
+	{
+		return outside ? set->outside() : set->size();
+	}
 	void init(const Xapian::Database &) override { did = 0; }
-	void next(double) override { did = set->first_from(did + 1); }
+	void next(double) override { did = set->first_from(did + 1, outside); }
 	void skip_to(Xapian::docid to, double) override
 	{
 		if (to > did)
-			did = set->first_from(to);
+			did = set->first_from(to, outside);
 	}
 	bool at_end() const override { return did == 0; }
 	Xapian::docid get_docid() const override { return did; }
-	Xapian::PostingSource *clone() const override { return new DocSetSource(set); }
+	Xapian::PostingSource *clone() const override { return new DocSetSource(set, outside); }
 
     private:
 	std::shared_ptr<const DocSet> set;
+	bool outside;
 	Xapian::docid did = 0;
 };
 
@@ -325,7 +340,10 @@ class KeptSets {
 };
 
 Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n);
-Xapian::Query kept(kbs_store__reader *r, const Xapian::Query &filter);
+std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const Xapian::Query &filter);
+bool holds_phrase(const kbs_qnode *n);
+Xapian::Query restrict(kbs_store__reader *r, const Xapian::Query &q, bool phrase,
+		       const kbs_qnode *const *f, size_t n);
 
 // A fresh match-all query. Xapian::Query::MatchAll is one shared static
 // whose reference count is not atomic: copying it from several threads at
@@ -363,6 +381,59 @@ Xapian::Query left_and_rest(kbs_store__reader *r, Xapian::Query::op op, Xapian::
 	return Xapian::Query(op, left, Xapian::Query(rest_op, rest.begin(), rest.end()));
 }
 
+bool holds_phrase(const kbs_qnode *n)
+{
+	if (n->op == KBS_Q_PHRASE)
+		return true;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (holds_phrase(n->kids[i]))
+			return true;
+	return false;
+}
+
+// Adds to v, for each filter of f (an AND's kids one by one), the
+// documents outside it.
+void outside_of(kbs_store__reader *r, const kbs_qnode *f, std::vector<Xapian::Query> &v)
+{
+	if (f->op == KBS_Q_AND) {
+		for (size_t i = 0; i < f->nkids; i++)
+			outside_of(r, f->kids[i], v);
+		return;
+	}
+	if (f->op == KBS_Q_KEPT && f->nkids)
+		if (std::shared_ptr<const DocSet> set = kept_set(r, build(r, f->kids[0]))) {
+			v.push_back(Xapian::Query((new DocSetSource(set, true))->release()));
+			return;
+		}
+	v.push_back(Xapian::Query(Xapian::Query::OP_AND_NOT, match_all(), build(r, f)));
+}
+
+// q restricted to the documents that each of the n filters f matches;
+// `phrase`: q holds a phrase. Xapian 1.4 checks a phrase's positions at
+// the AND or FILTER above it; for a phrase in an OR of four or more parts
+// below a FILTER, it then gave the phrase's weight to documents without
+// the phrase (test phrase_synonym_weighs_only_where_it_is). Such a query
+// is restricted by taking away the documents outside the filters, which
+// leaves the phrase's check where it is.
+Xapian::Query restrict(kbs_store__reader *r, const Xapian::Query &q, bool phrase,
+		       const kbs_qnode *const *f, size_t n)
+{
+	std::vector<Xapian::Query> v;
+	for (size_t i = 0; i < n; i++) {
+		if (phrase)
+			outside_of(r, f[i], v);
+		else
+			v.push_back(build(r, f[i]));
+	}
+	if (v.empty())
+		return q;
+	if (phrase)
+		return Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+				     Xapian::Query(Xapian::Query::OP_OR, v.begin(), v.end()));
+	return Xapian::Query(Xapian::Query::OP_FILTER, q,
+			     Xapian::Query(Xapian::Query::OP_AND, v.begin(), v.end()));
+}
+
 Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 {
 	switch (n->op) {
@@ -381,7 +452,10 @@ Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 	case KBS_Q_AND_MAYBE:
 		return left_and_rest(r, Xapian::Query::OP_AND_MAYBE, Xapian::Query::OP_OR, n);
 	case KBS_Q_FILTER:
-		return left_and_rest(r, Xapian::Query::OP_FILTER, Xapian::Query::OP_AND, n);
+		if (n->nkids == 0)
+			return Xapian::Query();
+		return restrict(r, build(r, n->kids[0]), holds_phrase(n->kids[0]), n->kids + 1,
+				n->nkids - 1);
 	case KBS_Q_PHRASE: {
 		std::vector<Xapian::Query> v = build_kids(r, n, 0);
 		return Xapian::Query(Xapian::Query::OP_PHRASE, v.begin(), v.end(), n->window);
@@ -398,8 +472,14 @@ Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 	case KBS_Q_CONST:
 		// release(): the query owns the source and deletes it.
 		return Xapian::Query((new Xapian::FixedWeightPostingSource(n->scale))->release());
-	case KBS_Q_KEPT:
-		return n->nkids ? kept(r, build(r, n->kids[0])) : Xapian::Query();
+	case KBS_Q_KEPT: {
+		if (n->nkids == 0)
+			return Xapian::Query();
+		Xapian::Query f = build(r, n->kids[0]);
+		std::shared_ptr<const DocSet> set = kept_set(r, f);
+		// release(): the query owns the source and deletes it.
+		return set ? Xapian::Query((new DocSetSource(set, false))->release()) : f;
+	}
 	}
 	return Xapian::Query();
 }
@@ -572,15 +652,14 @@ struct kbs_store__reader {
 
 namespace {
 
-Xapian::Query kept(kbs_store__reader *r, const Xapian::Query &filter)
+// The kept set of `filter`, or NULL: then filter by its terms. A reader
+// behind the newest revision gets none rather than make a set for one
+// search.
+std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const Xapian::Query &filter)
 {
-	// A reader behind the newest revision filters by the terms rather
-	// than make a set for one search.
-	std::shared_ptr<const DocSet> set;
 	if (auto sets = r->shared->newest(r->shared->kept, r->db))
-		set = sets->get(r->db, filter);
-	// release(): the query owns the source and deletes it.
-	return set ? Xapian::Query((new DocSetSource(set))->release()) : filter;
+		return sets->get(r->db, filter);
+	return nullptr;
 }
 
 } // namespace
@@ -839,7 +918,7 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 	try {
 		Xapian::Query q = req->query ? build(r, req->query) : match_all();
 		if (req->filter)
-			q = Xapian::Query(Xapian::Query::OP_FILTER, q, build(r, req->filter));
+			q = restrict(r, q, req->query && holds_phrase(req->query), &req->filter, 1);
 		Xapian::Enquire enq(r->db);
 		enq.set_query(q);
 		if (req->sort_by_updated)
