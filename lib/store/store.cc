@@ -341,6 +341,7 @@ class KeptSets {
 
 Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n);
 std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const Xapian::Query &filter);
+void or_parts(kbs_store__reader *r, const kbs_qnode *n, double scale, std::vector<Xapian::Query> &v);
 bool holds_phrase(const kbs_qnode *n);
 Xapian::Query restrict(kbs_store__reader *r, const Xapian::Query &q, bool phrase,
 		       const kbs_qnode *const *f, size_t n);
@@ -379,6 +380,22 @@ Xapian::Query left_and_rest(kbs_store__reader *r, Xapian::Query::op op, Xapian::
 		return left;
 	std::vector<Xapian::Query> rest = build_kids(r, n, 1);
 	return Xapian::Query(op, left, Xapian::Query(rest_op, rest.begin(), rest.end()));
+}
+
+// Adds the weighted parts of n to v, scaled by `scale`: an OR's kids in
+// its place and a scale multiplied down into its kid (see build).
+void or_parts(kbs_store__reader *r, const kbs_qnode *n, double scale, std::vector<Xapian::Query> &v)
+{
+	if (n->op == KBS_Q_OR) {
+		for (size_t i = 0; i < n->nkids; i++)
+			or_parts(r, n->kids[i], scale, v);
+	} else if (n->op == KBS_Q_SCALE) {
+		if (n->nkids)
+			or_parts(r, n->kids[0], scale * n->scale, v);
+	} else {
+		Xapian::Query q = build(r, n);
+		v.push_back(scale == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, scale));
+	}
 }
 
 bool holds_phrase(const kbs_qnode *n)
@@ -442,7 +459,17 @@ Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 	case KBS_Q_ALL:
 		return match_all();
 	case KBS_Q_OR:
-		return combine(r, Xapian::Query::OP_OR, n);
+	case KBS_Q_SCALE: {
+		// One flat OR of every weighted part, each with the product of
+		// the scales above it: s × (a OR b) weighs what (s × a) OR
+		// (s × b) does, but the engine can then stop reading a long list
+		// once its best possible weight cannot reach the ranking (a
+		// common word's synonyms, the body list beside a word's title
+		// list) on its own, where it weighed the whole group at once.
+		std::vector<Xapian::Query> v;
+		or_parts(r, n, 1.0, v);
+		return v.size() == 1 ? v[0] : Xapian::Query(Xapian::Query::OP_OR, v.begin(), v.end());
+	}
 	case KBS_Q_AND:
 		return combine(r, Xapian::Query::OP_AND, n);
 	case KBS_Q_SYNONYM:
@@ -460,10 +487,6 @@ Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 		std::vector<Xapian::Query> v = build_kids(r, n, 0);
 		return Xapian::Query(Xapian::Query::OP_PHRASE, v.begin(), v.end(), n->window);
 	}
-	case KBS_Q_SCALE:
-		if (n->nkids == 0)
-			return Xapian::Query();
-		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, build(r, n->kids[0]), n->scale);
 	case KBS_Q_WILDCARD:
 		return Xapian::Query(Xapian::Query::OP_WILDCARD, n->term,
 				     n->max_expansion ? n->max_expansion : 50,
