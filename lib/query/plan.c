@@ -252,20 +252,27 @@ static bool same_weight(const kbs_query__plan *p, size_t l, size_t m)
 	return p->qlang < 0 || ((size_t)p->qlang == l) == ((size_t)p->qlang == m);
 }
 
-/* q restricted to the articles of the plan's languages in `among` (at
- * least `l`, all weighed alike) when the plan matches each language on its
+/* The kept filter of the articles in the plan's languages `l` and those
+ * in `among` (NULL: every one of them). */
+static kbs_qnode *langs_kept(kbs_query__plan *p, const bool *among, size_t l)
+{
+	kbs_qnode *ls = kbs_query__op(&p->arena, KBS_Q_OR, p->nlangs);
+	for (size_t m = 0; m < p->nlangs; m++)
+		if (!among || m == l || among[m])
+			kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[m]));
+	return kept(&p->arena, ls && ls->nkids == 1 ? ls->kids[0] : ls);
+}
+
+/* q restricted to the articles of the plan's languages `l` and those in
+ * `among` (all weighed alike) when the plan matches each language on its
  * own articles (query.h per_lang). */
 static kbs_qnode *in_langs(kbs_query__plan *p, kbs_qnode *q, const bool *among, size_t l)
 {
 	if (!p->per_lang || !q)
 		return q;
-	kbs_qnode *ls = kbs_query__op(&p->arena, KBS_Q_OR, p->nlangs);
-	for (size_t m = 0; m < p->nlangs; m++)
-		if (m == l || (among && among[m]))
-			kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[m]));
 	kbs_qnode *f = kbs_query__op(&p->arena, KBS_Q_FILTER, 2);
 	kbs_query__add(f, q);
-	kbs_query__add(f, kept(&p->arena, ls && ls->nkids == 1 ? ls->kids[0] : ls));
+	kbs_query__add(f, langs_kept(p, among, l));
 	/* Another language than the query's clear one: its stems meet the
 	 * query's words by coincidence more often than by meaning. */
 	if (p->qlang >= 0 && (size_t)p->qlang != l)
@@ -275,18 +282,16 @@ static kbs_qnode *in_langs(kbs_query__plan *p, kbs_qnode *q, const bool *among, 
 
 static kbs_qnode *in_lang(kbs_query__plan *p, kbs_qnode *q, size_t l)
 {
-	return in_langs(p, q, NULL, l);
+	const bool alone[KBS_QUERY_MAX_LANGS] = { false };
+	return in_langs(p, q, alone, l);
 }
 
 /* q restricted to the articles in none of the plan's languages. */
 static kbs_qnode *in_other_langs(kbs_query__plan *p, kbs_qnode *q)
 {
-	kbs_qnode *ls = kbs_query__op(&p->arena, KBS_Q_OR, p->nlangs);
-	for (size_t l = 0; l < p->nlangs; l++)
-		kbs_query__add(ls, kbs_query__term(&p->arena, KBS_PFX_LANG, p->langs[l]));
 	kbs_qnode *n = kbs_query__op(&p->arena, KBS_Q_AND_NOT, 2);
 	kbs_query__add(n, q);
-	kbs_query__add(n, kept(&p->arena, ls));
+	kbs_query__add(n, langs_kept(p, NULL, 0));
 	return n;
 }
 

@@ -754,10 +754,7 @@ extern "C" uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a
 		 * calls share, such as a language). */
 		std::string rare = fa <= fb ? a : b, common = fa <= fb ? b : a;
 		uint64_t rare_df = fa <= fb ? fa : fb;
-		std::shared_ptr<const DocSet> set;
-		if (fa <= fb)
-			if (auto sets = r->shared->newest(r->shared->kept, r->db))
-				set = sets->get(r->db, Xapian::Query(b, 1));
+		std::shared_ptr<const DocSet> set = fa <= fb ? kept_set(r, Xapian::Query(b, 1)) : nullptr;
 		Xapian::PostingIterator p = r->db.postlist_begin(rare), pe = r->db.postlist_end(rare);
 		Xapian::PostingIterator q, qe;
 		if (!set)
