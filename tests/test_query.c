@@ -871,9 +871,7 @@ static void suggest_title_beginnings_first(void **state)
 			   "service\",\"lang\":\"fr\",\"body\":\"Frais.\"}\n"
 			   "{\"id\":\"first\",\"title\":\"Facture annuelle\",\"lang\":\"fr\","
 			   "\"body\":\"Une fois par an.\"}\n");
-	assert_false(b.oom);
-	tu_mini m = tu_mini_kb(b.data);
-	kbs_buf_free(&b);
+	tu_mini m = tu_mini_buf(&b);
 	/* Then "Facturation", while what was typed begins it; once the
 	 * word is "facture", a title that holds it. */
 	static const struct {

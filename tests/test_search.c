@@ -505,9 +505,7 @@ static void facets_count_thousands_of_matches_exactly(void **state)
 			     "{\"id\":\"a%d\",\"title\":\"Article %d\",\"lang\":\"fr\","
 			     "\"category\":\"%s\",\"body\":\"Un mot commun, puis %s.\"}\n",
 			     i, i, i % 3 ? "Deux" : "Un", i % 3 ? "autre chose" : "du texte");
-	assert_false(jsonl.oom);
-	tu_mini m = tu_mini_kb(jsonl.data);
-	kbs_buf_free(&jsonl);
+	tu_mini m = tu_mini_buf(&jsonl);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	kbs_results *r = NULL;
 	assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "commun", &o));
@@ -529,9 +527,7 @@ static void facets_count_few_matches_exactly(void **state)
 			     "{\"id\":\"a%d\",\"title\":\"Article %d\",\"lang\":\"fr\","
 			     "\"category\":\"%s\",\"tags\":[\"t%d\"],\"body\":\"Un mot %s.\"}\n",
 			     i, i, i % 3 ? "Deux" : "Un", i % 2, i < 30 ? "rare" : "commun");
-	assert_false(jsonl.oom);
-	tu_mini m = tu_mini_kb(jsonl.data);
-	kbs_buf_free(&jsonl);
+	tu_mini m = tu_mini_buf(&jsonl);
 	for (size_t page = 0; page < 2; page++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.limit = 5;
@@ -566,8 +562,7 @@ static void facets_follow_reindex(void **state)
 	kbs_buf b = { 0 };
 	for (size_t i = 0; i < 3; i++)
 		kbs_buf_adds(&b, before[i]);
-	tu_mini m = tu_mini_kb(b.data);
-	kbs_buf_free(&b);
+	tu_mini m = tu_mini_buf(&b);
 	kbs_results *r = NULL;
 	for (int round = 0; round < 2; round++) { /* twice: read, then remembered */
 		assert_kbs_ok(m.kb, kbs_search(&r, m.kb, "compteur", NULL));
@@ -661,8 +656,7 @@ static void many_role_sets_filter_alike(void **state)
 	}
 	kbs_buf_adds(&b, "{\"id\":\"open\",\"title\":\"Compteur\",\"lang\":\"fr\","
 			 "\"body\":\"Le compteur.\"}\n");
-	tu_mini m = tu_mini_kb(b.data);
-	kbs_buf_free(&b);
+	tu_mini m = tu_mini_buf(&b);
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 40; i++) {
 			char role[16], id[16];

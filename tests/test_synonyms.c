@@ -185,9 +185,7 @@ static tu_mini syn_kb(kbs_buf *kb, int fillers, const char *syn)
 	for (int i = 0; i < fillers; i++)
 		kbs_buf_addf(kb, "{\"id\":\"other%d\",\"title\":\"Compteur %d\",\"lang\":\"fr\",\"body\":"
 			     "\"Le relevé du compteur %d se fait en ligne.\"}\n", i, i, i);
-	assert_false(kb->oom);
-	tu_mini m = tu_mini_kb(kb->data);
-	kbs_buf_free(kb);
+	tu_mini m = tu_mini_buf(kb);
 	assert_kbs_ok(m.kb, kbs_synonyms_load(m.kb, "fr", syn, strlen(syn)));
 	return m;
 }

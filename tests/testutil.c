@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "common.h"
+
 char *tu_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -140,6 +142,14 @@ tu_mini tu_mini_kb(const char *jsonl)
 	tu_diags_free(&d);
 	free(src);
 	free(db);
+	return m;
+}
+
+tu_mini tu_mini_buf(kbs_buf *jsonl)
+{
+	assert_false(jsonl->oom);
+	tu_mini m = tu_mini_kb(jsonl->data);
+	kbs_buf_free(jsonl);
 	return m;
 }
 

@@ -60,6 +60,10 @@ typedef struct tu_mini {
 	kbs_kb *kb;
 } tu_mini;
 tu_mini tu_mini_kb(const char *jsonl);
+/* The same of the JSONL built in *jsonl, which it frees; a buffer that ran
+ * out of memory fails the test. */
+struct kbs_buf;
+tu_mini tu_mini_buf(struct kbs_buf *jsonl);
 void tu_mini_free(tu_mini *m);
 /* Replaces the mini knowledge base's articles with `jsonl` through its own
  * handle (a pruning batch), as a host re-indexing while searching. */
