@@ -515,7 +515,8 @@ static void accents_either_way(void **state)
 	tu_mini m = tu_mini_kb(
 		"{\"id\":\"accented\",\"title\":\"Une facture élevée\",\"lang\":\"fr\",\"body\":\"Consommation élevée.\"}\n"
 		"{\"id\":\"plain\",\"title\":\"Relevés elevees\",\"lang\":\"fr\",\"body\":\"Sans accents.\"}\n"
-		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
+		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n"
+		"{\"id\":\"cut\",\"title\":\"Compteur coupé\",\"lang\":\"fr\",\"body\":\"Le courant est coupé.\"}\n");
 	static const struct {
 		const char *q, *lang, *top;
 		const char *why;
@@ -524,6 +525,7 @@ static void accents_either_way(void **state)
 		{ "elevee", NULL, "accented", "the same without a query language" },
 		{ "facture elevee", NULL, "accented", "with another word" },
 		{ "élevées", "fr", "plain", "an accented query finds text written without accents" },
+		{ "compteur coupee", "fr", "cut", "an inflection no article holds, typed without accents" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
@@ -534,6 +536,22 @@ static void accents_either_way(void **state)
 				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
 		kbs_results_free(r);
 	}
+	/* "coupee" stems to "coupe", the indexed "coupé" to "coup": the word
+	 * with its accent restored is the word itself, not a slip to correct
+	 * (to "coupe") nor a match to trust less than the accented query's. */
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *plain = search(m.kb, "compteur coupee", &o);
+	kbs_results *accented = search(m.kb, "compteur coupée", &o);
+	assert_null(kbs_results_corrected_query(plain));
+	assert_int_equal(rank_of(plain, "cut"), 0);
+	assert_int_equal(kbs_results_confidence(plain, 0), kbs_results_confidence(accented, 0));
+	kbs_results_free(plain);
+	kbs_results_free(accented);
+	/* Nothing the index holds is left to restore: no stem is invented. */
+	kbs_results *none = search(m.kb, "zebree", &o);
+	assert_int_equal(kbs_results_count(none), 0);
+	kbs_results_free(none);
 	tu_mini_free(&m);
 }
 

@@ -89,6 +89,9 @@
  * most DERIVE_MAX_CUT. */
 #define DERIVE_MIN_CHARS 5
 #define DERIVE_MAX_CUT 2
+/* The e's of a word typed without accents that may be accented
+ * (accented_forms), from its end. */
+#define ACCENT_MAX_E 3
 /* The segment boost, as a share of the query's total idf: a few percent of
  * a good hit's weight. */
 #define SEGMENT_BOOST 0.15
@@ -1074,6 +1077,52 @@ static bool known(kbs_ctx *ctx, const kbs_query__word *w)
 	return false;
 }
 
+/* A word typed without accents stems like the indexed text only when that
+ * very inflection is indexed (stem2 in text.h): Snowball reads é as a
+ * vowel, so "coupee" stems to "coupe" while the indexed "coupé" and
+ * "coupés" stem to "coup", and "coupée" may be in no article. Such a word
+ * is no slip: when none of its stems is indexed, each of its e's in turn
+ * becomes é or è (at most ACCENT_MAX_E of them, from the end, where
+ * inflections are), and a variant whose stem the index holds is the
+ * word: its stem joins the word's own, at full weight, and no close
+ * spelling is looked for. The index vouches for every variant kept. */
+static kbs_status accented_forms(kbs_ctx *ctx, kbs_query__word *w, const langs *ls, bool *found,
+				 kbs_err *err)
+{
+	*found = false;
+	if (!ls->n || strcmp(w->term, w->exact) != 0)
+		return KBS_OK; /* the visitor typed accents: they are meant */
+	for (size_t i = 0; i < w->stems.n; i++)
+		if (stem_df(ctx, w->stems.v[i]) > 0)
+			return KBS_OK;
+	static const char *const ACCENTS[] = { "\xC3\xA9", "\xC3\xA8" }; /* é, è */
+	size_t len = strlen(w->term), tried = 0;
+	for (size_t at = len; at-- > 0 && tried < ACCENT_MAX_E;) {
+		if (w->term[at] != 'e')
+			continue;
+		tried++;
+		for (size_t a = 0; a < sizeof ACCENTS / sizeof *ACCENTS; a++) {
+			char v[KBS_TEXT_MAX_TERM * 2 + 8];
+			snprintf(v, sizeof v, "%.*s%s%s", (int)at, w->term, ACCENTS[a], w->term + at + 1);
+			for (size_t l = 0; l < ls->n; l++) {
+				const char *stem;
+				size_t slen;
+				kbs_status rc = kbs_text__stem(ctx->an, v, strlen(v), ls->v[l], &stem, &slen, err);
+				if (rc != KBS_OK)
+					return rc;
+				char s[KBS_TEXT_MAX_TERM * 2 + 1];
+				snprintf(s, sizeof s, "%.*s", (int)slen, stem);
+				if (kbs_strlist_contains(&w->lstems[l], s) || stem_df(ctx, s) == 0)
+					continue;
+				if (!push_stem(w, l, s))
+					return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+				*found = true;
+			}
+		}
+	}
+	return KBS_OK;
+}
+
 /* A word the index lacks that has no close spelling may still be another
  * form of an indexed word, longer than a close spelling reaches:
  * "justifier" (stem "justifi") for "justificatif" (stem "justif"). Its
@@ -1153,6 +1202,9 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 	kbs_status rc;
 	if (w->prefix && w->completions[0].n) /* being typed: completions say more than spellings */
 		return KBS_OK;
+	bool accented = false;
+	if ((rc = accented_forms(ctx, w, ls, &accented, err)) != KBS_OK || accented)
+		return rc;
 	if ((rc = find_fixes(p, ctx, w->term, &w->fixes, err)) != KBS_OK)
 		return rc;
 	for (size_t i = 0; i < w->fixes.n; i++) {
