@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <deque>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <new>
@@ -107,16 +108,17 @@ class FacetTable {
 
 	const Xapian::rev rev;
 
-	// The label ids of `doc` (docid `did`) as [count, id...], or NULL for
-	// a document this revision cannot have.
-	const uint32_t *labels_of(const Xapian::Document &doc, Xapian::docid did)
+	// The label ids of document `did` as [count, id...], or NULL for a
+	// document this revision cannot have; value() gives its facets value
+	// when they are not known yet.
+	template <class Value> const uint32_t *labels_of(Xapian::docid did, Value value)
 	{
 		if (did >= nat)
 			return nullptr;
 		const uint32_t *run = at[did].load(std::memory_order_acquire);
 		if (run)
 			return run;
-		const std::string v = doc.get_value(KBS_SLOT_FACETS);
+		const std::string v = value();
 		std::lock_guard<std::mutex> hold(m);
 		if ((run = at[did].load(std::memory_order_relaxed)))
 			return run;
@@ -185,7 +187,21 @@ class FacetSpy : public Xapian::MatchSpy {
 
 	void operator()(const Xapian::Document &doc, double) override
 	{
-		const uint32_t *run = table->labels_of(doc, doc.get_docid());
+		add(table->labels_of(doc.get_docid(), [&] { return doc.get_value(KBS_SLOT_FACETS); }));
+	}
+
+	// For a match found without the matcher (Counter).
+	void operator()(const Xapian::Database &db, Xapian::docid did)
+	{
+		add(table->labels_of(did, [&] { return db.get_document(did).get_value(KBS_SLOT_FACETS); }));
+	}
+
+	std::vector<Xapian::doccount> counts; // by id
+	std::vector<uint32_t> seen;           // ids counted, in the order first met
+
+    private:
+	void add(const uint32_t *run)
+	{
 		for (uint32_t i = 1; run && i <= run[0]; i++) {
 			uint32_t id = run[i];
 			if (id >= counts.size())
@@ -195,10 +211,6 @@ class FacetSpy : public Xapian::MatchSpy {
 		}
 	}
 
-	std::vector<Xapian::doccount> counts; // by id
-	std::vector<uint32_t> seen;           // ids counted, in the order first met
-
-    private:
 	FacetTable *table;
 };
 
@@ -227,6 +239,9 @@ class DocSet {
 	{
 		return did / 64 < bits.size() && (bits[did / 64] >> (did % 64) & 1);
 	}
+
+	// Bits of docids 64 w .. 64 w + 63.
+	uint64_t word(size_t w) const { return w < bits.size() ? bits[w] : 0; }
 
 	// Docids of the index outside the set (some of them deleted ones).
 	Xapian::doccount outside() const { return end - count; }
@@ -914,6 +929,308 @@ void matching_terms(const Xapian::Database &db, const Xapian::Query &q,
 	}
 }
 
+// The count pass (the total and the facets) looks at up to thousands of
+// matches in docid order, unweighted. Xapian's matcher pays, at each
+// match, a walk down the query's tree of posting lists and a Document for
+// the match spy. The Counter evaluates the same tree a window of docids at
+// a time, as bitmaps: each term's posting list is read once, in order, and
+// an operator is a loop over the window's words.
+class Counter {
+    public:
+	// A query tree the Counter evaluates; NULL for one it does not (a
+	// wildcard: the engine expands it).
+	static std::unique_ptr<Counter> of(kbs_store__reader *r, const kbs_qnode *query,
+					   const kbs_qnode *filter)
+	{
+		std::unique_ptr<Counter> c(new Counter(r));
+		auto root = std::make_unique<Node>(Node::ALL_OF);
+		for (const kbs_qnode *n : { query, filter }) {
+			if (!n)
+				continue;
+			std::unique_ptr<Node> kid = c->node(n);
+			if (!kid)
+				return nullptr;
+			root->kids.push_back(std::move(kid));
+		}
+		if (root->kids.empty())
+			root->kids.push_back(postings(r->db, std::string()));
+		c->root = std::move(root);
+		return c;
+	}
+
+	// Counts the matches, each of the first `at_least` with `spy`; returns
+	// their number, exact when at most at_least, else an estimate: the
+	// count so far scaled by the share of docids read, as if matches were
+	// spread evenly over docids (as counting facets on the first matches
+	// supposes already).
+	Xapian::doccount run(FacetSpy &spy, Xapian::doccount at_least)
+	{
+		const Xapian::docid last = r->db.get_lastdocid();
+		Xapian::doccount n = 0;
+		for (Xapian::docid lo = 0; lo <= last; lo += WINDOW) {
+			eval(*root, lo);
+			for (size_t i = 0; i < WORDS; i++) {
+				for (uint64_t w = root->bits[i]; w; w &= w - 1) {
+					auto did = static_cast<Xapian::docid>(lo + i * 64 +
+									      static_cast<size_t>(__builtin_ctzll(w)));
+					if (n == at_least) { // one more: the count goes on
+						double est = static_cast<double>(n) * last / did;
+						double docs = r->db.get_doccount();
+						est = est < docs ? est : docs;
+						return est > n ? static_cast<Xapian::doccount>(est) : n + 1;
+					}
+					n++;
+					spy(r->db, did);
+				}
+			}
+		}
+		return n;
+	}
+
+    private:
+	static constexpr size_t WORDS = 64;
+	static constexpr Xapian::docid WINDOW = WORDS * 64;
+
+	struct Node {
+		enum Kind { POSTINGS, SET, ANY, ALL_OF, BUT, PHRASE } kind;
+		explicit Node(Kind k) : kind(k) {}
+		std::vector<std::unique_ptr<Node>> kids;
+		Xapian::PostingIterator it, end;   // POSTINGS
+		std::shared_ptr<const DocSet> set; // SET
+		std::vector<std::string> terms;    // PHRASE: its words, kids their postings
+		uint64_t bits[WORDS];              // the current window
+	};
+
+	explicit Counter(kbs_store__reader *r) : r(r) {}
+
+	static std::unique_ptr<Node> postings(const Xapian::Database &db, const std::string &term)
+	{
+		auto n = std::make_unique<Node>(Node::POSTINGS);
+		n->it = db.postlist_begin(term);
+		n->end = db.postlist_end(term);
+		return n;
+	}
+
+	// Adds to v the kids of an OR-like node (weighed apart, matched
+	// alike), and to terms its plain terms.
+	bool any_parts(const kbs_qnode *n, std::vector<std::unique_ptr<Node>> &v,
+		       std::set<std::string> &terms)
+	{
+		if (n->op == KBS_Q_OR || n->op == KBS_Q_SCALE || n->op == KBS_Q_SYNONYM) {
+			for (size_t i = 0; i < n->nkids; i++)
+				if (!any_parts(n->kids[i], v, terms))
+					return false;
+			return true;
+		}
+		if (n->op == KBS_Q_TERM) {
+			terms.insert(n->term);
+			return true;
+		}
+		std::unique_ptr<Node> kid = node(n);
+		if (!kid)
+			return false;
+		v.push_back(std::move(kid));
+		return true;
+	}
+
+	// Whether the documents of `term` are among those of another of
+	// `terms`: a title or tag stem beside the same stem (store.h).
+	static bool covered(const std::string &term, const std::set<std::string> &terms)
+	{
+		static const std::string title = KBS_PFX_TITLE, tag = KBS_PFX_TAG_STEM, stem = KBS_PFX_STEM;
+		for (const std::string *p : { &title, &tag })
+			if (term.compare(0, p->size(), *p) == 0 && terms.count(stem + term.substr(p->size())))
+				return true;
+		return false;
+	}
+
+	std::unique_ptr<Node> node(const kbs_qnode *n)
+	{
+		switch (n->op) {
+		case KBS_Q_TERM:
+			return postings(r->db, n->term);
+		case KBS_Q_ALL:
+		case KBS_Q_CONST: // a constant weight for every document
+			return postings(r->db, std::string());
+		case KBS_Q_OR:
+		case KBS_Q_SCALE:
+		case KBS_Q_SYNONYM: {
+			auto any = std::make_unique<Node>(Node::ANY);
+			std::set<std::string> terms;
+			if (!any_parts(n, any->kids, terms))
+				return nullptr;
+			for (const std::string &t : terms)
+				if (!covered(t, terms))
+					any->kids.push_back(postings(r->db, t));
+			return any;
+		}
+		case KBS_Q_AND:
+		case KBS_Q_FILTER: { // a filter is an AND that does not weigh
+			auto all = std::make_unique<Node>(Node::ALL_OF);
+			for (size_t i = 0; i < n->nkids; i++) {
+				std::unique_ptr<Node> kid = node(n->kids[i]);
+				if (!kid)
+					return nullptr;
+				all->kids.push_back(std::move(kid));
+			}
+			return all;
+		}
+		case KBS_Q_AND_NOT: {
+			if (!n->nkids)
+				return std::make_unique<Node>(Node::ANY); // nothing
+			auto but = std::make_unique<Node>(Node::BUT);
+			auto rest = std::make_unique<Node>(Node::ANY);
+			std::unique_ptr<Node> left = node(n->kids[0]);
+			for (size_t i = 1; left && i < n->nkids; i++) {
+				std::unique_ptr<Node> kid = node(n->kids[i]);
+				if (!kid)
+					return nullptr;
+				rest->kids.push_back(std::move(kid));
+			}
+			if (!left)
+				return nullptr;
+			but->kids.push_back(std::move(left));
+			but->kids.push_back(std::move(rest));
+			return but;
+		}
+		case KBS_Q_AND_MAYBE: // what it may add weighs, it matches nothing
+			return n->nkids ? node(n->kids[0]) : std::make_unique<Node>(Node::ANY);
+		case KBS_Q_KEPT: {
+			if (!n->nkids)
+				return std::make_unique<Node>(Node::ANY);
+			std::shared_ptr<const DocSet> set = kept_set(r, build(r, n->kids[0]));
+			if (!set)
+				return node(n->kids[0]);
+			auto kept = std::make_unique<Node>(Node::SET);
+			kept->set = std::move(set);
+			return kept;
+		}
+		case KBS_Q_PHRASE: {
+			// Each word at the position after the one before (window 0:
+			// as many positions as words), as Xapian's exact phrase.
+			if (n->window && n->window != n->nkids)
+				return nullptr;
+			if (n->nkids == 1) // the engine's phrase of one word is the word
+				return node(n->kids[0]);
+			auto ph = std::make_unique<Node>(Node::PHRASE);
+			for (size_t i = 0; i < n->nkids; i++) {
+				if (n->kids[i]->op != KBS_Q_TERM)
+					return nullptr;
+				ph->terms.emplace_back(n->kids[i]->term);
+				ph->kids.push_back(postings(r->db, ph->terms.back()));
+			}
+			return ph;
+		}
+		case KBS_Q_WILDCARD:
+			return nullptr;
+		}
+		return nullptr;
+	}
+
+	// Fills n.bits with the matches among docids [lo, lo + WINDOW).
+	void eval(Node &n, Xapian::docid lo)
+	{
+		const Xapian::docid hi = lo + WINDOW;
+		switch (n.kind) {
+		case Node::POSTINGS:
+			std::memset(n.bits, 0, sizeof n.bits);
+			if (n.it != n.end && *n.it < lo)
+				n.it.skip_to(lo);
+			for (; n.it != n.end && *n.it < hi; ++n.it) {
+				Xapian::docid d = *n.it - lo;
+				n.bits[d / 64] |= uint64_t{ 1 } << (d % 64);
+			}
+			return;
+		case Node::SET:
+			for (size_t i = 0; i < WORDS; i++)
+				n.bits[i] = n.set->word(lo / 64 + i);
+			return;
+		case Node::ANY:
+			std::memset(n.bits, 0, sizeof n.bits);
+			for (auto &k : n.kids) {
+				eval(*k, lo);
+				for (size_t i = 0; i < WORDS; i++)
+					n.bits[i] |= k->bits[i];
+			}
+			return;
+		case Node::ALL_OF:
+		case Node::PHRASE:
+		case Node::BUT: {
+			bool first = true, none = false;
+			for (auto &k : n.kids) {
+				if (none) {
+					skip(*k, hi); // keep its lists in step
+					continue;
+				}
+				eval(*k, lo);
+				uint64_t left = 0;
+				for (size_t i = 0; i < WORDS; i++) {
+					n.bits[i] = first ? k->bits[i]
+						    : n.kind == Node::BUT ? n.bits[i] & ~k->bits[i]
+									  : n.bits[i] & k->bits[i];
+					left |= n.bits[i];
+				}
+				first = false;
+				none = !left;
+			}
+			if (first)
+				std::memset(n.bits, 0, sizeof n.bits);
+			if (n.kind == Node::PHRASE && !none)
+				phrases(n, lo);
+			return;
+		}
+		}
+	}
+
+	// Moves n's posting lists past docid hi - 1 without reading what lies
+	// before: a window an AND already emptied.
+	static void skip(Node &n, Xapian::docid hi)
+	{
+		if (n.kind == Node::POSTINGS && n.it != n.end && *n.it < hi)
+			n.it.skip_to(hi);
+		for (auto &k : n.kids)
+			skip(*k, hi);
+	}
+
+	// Keeps the documents of n.bits that hold n's words as a phrase.
+	void phrases(Node &n, Xapian::docid lo)
+	{
+		for (size_t i = 0; i < WORDS; i++)
+			for (uint64_t w = n.bits[i]; w; w &= w - 1) {
+				int b = __builtin_ctzll(w);
+				auto did = static_cast<Xapian::docid>(lo + i * 64 + static_cast<size_t>(b));
+				if (!phrase_in(n.terms, did))
+					n.bits[i] &= ~(uint64_t{ 1 } << b);
+			}
+	}
+
+	bool phrase_in(const std::vector<std::string> &terms, Xapian::docid did) const
+	{
+		std::vector<Xapian::PositionIterator> at, end;
+		for (const std::string &t : terms) {
+			at.push_back(r->db.positionlist_begin(did, t));
+			end.push_back(r->db.positionlist_end(did, t));
+		}
+		for (; at[0] != end[0]; ++at[0]) {
+			Xapian::termpos p = *at[0];
+			size_t k = 1;
+			for (; k < terms.size(); k++) {
+				at[k].skip_to(p + static_cast<Xapian::termpos>(k));
+				if (at[k] == end[k])
+					return false;
+				if (*at[k] != p + k)
+					break;
+			}
+			if (k == terms.size())
+				return true;
+		}
+		return false;
+	}
+
+	kbs_store__reader *r;
+	std::unique_ptr<Node> root;
+};
+
 } // namespace
 
 extern "C" kbs_status kbs_store__hit_data(kbs_store__reader *r, uint32_t docid, char **out,
@@ -948,9 +1265,9 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 			enq.set_docid_order(Xapian::Enquire::ASCENDING);
 		}
 		// Facets and the total are counted by a second, unweighted pass
-		// over the same matches: weighing thousands of matches for a
-		// count would stop the ranked pass from skipping what cannot
-		// reach the top.
+		// over the same matches (Counter): weighing thousands of matches
+		// for a count would stop the ranked pass from skipping what
+		// cannot reach the top.
 		bool counting = req->facets || req->count_only;
 		std::shared_ptr<FacetTable> table;
 		if (counting)
@@ -974,12 +1291,16 @@ extern "C" kbs_status kbs_store__search(kbs_store__reader *r, const kbs_store__s
 				spy(it.get_document(), 0);
 			out->estimate = mset.size();
 		} else if (counting) {
-			Xapian::Enquire count(r->db);
-			count.set_query(q);
-			count.set_weighting_scheme(Xapian::BoolWeight());
-			count.add_matchspy(&spy);
-			Xapian::MSet all = count.get_mset(0, 0, static_cast<Xapian::doccount>(req->check_at_least));
-			out->estimate = all.get_matches_estimated();
+			auto at_least = static_cast<Xapian::doccount>(req->check_at_least);
+			if (std::unique_ptr<Counter> c = Counter::of(r, req->query, req->filter)) {
+				out->estimate = c->run(spy, at_least);
+			} else {
+				Xapian::Enquire count(r->db);
+				count.set_query(q);
+				count.set_weighting_scheme(Xapian::BoolWeight());
+				count.add_matchspy(&spy);
+				out->estimate = count.get_mset(0, 0, at_least).get_matches_estimated();
+			}
 		}
 		if (mset.size()) {
 			out->hits = static_cast<kbs_store__hit *>(

@@ -22,6 +22,8 @@
  *                    the title's, since an editor's keywords say what an
  *                    article is about (kept out of the title lead that
  *                    judges confidence: tags are many and loose)
+ *                    Every article with S<stem> or XG<stem> has Z<stem>
+ *                    too: counting matches, they add none beside it
  *   XA<exact>        case-folded accented word, only where it differs from
  *                    <word>: an accented query ranks accented text first
  *   L<lang>          language (boolean)
