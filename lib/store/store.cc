@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <deque>
@@ -967,12 +968,12 @@ class Counter {
 	{
 		const Xapian::docid last = r->db.get_lastdocid();
 		Xapian::doccount n = 0;
-		for (Xapian::docid lo = 0; lo <= last; lo += WINDOW) {
+		for (uint64_t lo = 0; lo <= last; lo += WINDOW) {
 			eval(*root, lo);
 			for (size_t i = 0; i < WORDS; i++) {
 				for (uint64_t w = root->bits[i]; w; w &= w - 1) {
 					auto did = static_cast<Xapian::docid>(lo + i * 64 +
-									      static_cast<size_t>(__builtin_ctzll(w)));
+									      static_cast<uint64_t>(__builtin_ctzll(w)));
 					if (n == at_least) { // one more: the count goes on
 						double est = static_cast<double>(n) * last / did;
 						double docs = r->db.get_doccount();
@@ -989,7 +990,7 @@ class Counter {
 
     private:
 	static constexpr size_t WORDS = 64;
-	static constexpr Xapian::docid WINDOW = WORDS * 64;
+	static constexpr uint64_t WINDOW = WORDS * 64; // docids; 64-bit: no wrap past the last
 
 	struct Node {
 		enum Kind { POSTINGS, SET, ANY, ALL_OF, BUT, PHRASE } kind;
@@ -1128,16 +1129,16 @@ class Counter {
 	}
 
 	// Fills n.bits with the matches among docids [lo, lo + WINDOW).
-	void eval(Node &n, Xapian::docid lo)
+	void eval(Node &n, uint64_t lo)
 	{
-		const Xapian::docid hi = lo + WINDOW;
+		const uint64_t hi = lo + WINDOW;
 		switch (n.kind) {
 		case Node::POSTINGS:
 			std::memset(n.bits, 0, sizeof n.bits);
 			if (n.it != n.end && *n.it < lo)
-				n.it.skip_to(lo);
+				n.it.skip_to(static_cast<Xapian::docid>(lo));
 			for (; n.it != n.end && *n.it < hi; ++n.it) {
-				Xapian::docid d = *n.it - lo;
+				uint64_t d = *n.it - lo;
 				n.bits[d / 64] |= uint64_t{ 1 } << (d % 64);
 			}
 			return;
@@ -1184,16 +1185,20 @@ class Counter {
 
 	// Moves n's posting lists past docid hi - 1 without reading what lies
 	// before: a window an AND already emptied.
-	static void skip(Node &n, Xapian::docid hi)
+	static void skip(Node &n, uint64_t hi)
 	{
-		if (n.kind == Node::POSTINGS && n.it != n.end && *n.it < hi)
-			n.it.skip_to(hi);
+		if (n.kind == Node::POSTINGS && n.it != n.end && *n.it < hi) {
+			if (hi > std::numeric_limits<Xapian::docid>::max())
+				n.it = n.end;
+			else
+				n.it.skip_to(static_cast<Xapian::docid>(hi));
+		}
 		for (auto &k : n.kids)
 			skip(*k, hi);
 	}
 
 	// Keeps the documents of n.bits that hold n's words as a phrase.
-	void phrases(Node &n, Xapian::docid lo)
+	void phrases(Node &n, uint64_t lo)
 	{
 		for (size_t i = 0; i < WORDS; i++)
 			for (uint64_t w = n.bits[i]; w; w &= w - 1) {
