@@ -15,7 +15,9 @@
  *      entry first, by stem (by the folded word for a stop word), so
  *      "mots-de-passe" meets the entry "mot de passe".
  *   4. A plain word the index lacks (neither the word nor its stem) gets its
- *      close spellings from the vocabulary (see "close spellings" below).
+ *      close spellings from the vocabulary (see "close spellings" below),
+ *      unless, typed without accents, it has accented forms the index holds
+ *      (accented_forms): then it is no slip.
  *      Query fillers (text.h: "dois", "faire", "need") are stop words here.
  *   4b. With no language given, the query's likely language (query_language:
  *      stop words, the index's own per-language vocabulary, elisions); when
