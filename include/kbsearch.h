@@ -405,8 +405,9 @@ KBS_EXPORT kbs_status kbs_search(kbs_results **out, kbs_kb *kb,
 /* Number of hits in this page (<= limit). */
 KBS_EXPORT size_t kbs_results_count(const kbs_results *r);
 /* Estimated number of matching articles visible to the caller: exact up to
- * 5 000 matches unless KBS_SEARCH_NO_FACETS was asked (then the engine
- * stops counting once the best hits are sure, and the figure is rougher). */
+ * 5 000 matches; past that, the matches counted scaled by the share of the
+ * index read to find them. With KBS_SEARCH_NO_FACETS the engine stops
+ * counting once the best hits are sure, and the figure is rougher. */
 KBS_EXPORT uint64_t kbs_results_total(const kbs_results *r);
 /* 1 when the engine believes the best hit (of the whole ranking, whatever
  * the page) answers the question; 0 with no hit, and when browsing. */
