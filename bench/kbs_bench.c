@@ -7,7 +7,7 @@
  *       the synonyms.fr.txt / synonyms.en.txt found beside CORPUS.jsonl, if
  *       any (part of index_s). index_bytes: DIR's disk usage, as du counts.
  *   kbs-bench query DIR QUERIES.txt RUN.trec [--lang fr|en] [--prefix]
- *                   [--threads N] [--log] [--plain]
+ *                   [--threads N] [--log] [--plain | --no-snippets | --no-facets]
  *       QUERIES: QID<TAB>text lines. RUN: `qid Q0 docid rank score kbsearch`,
  *       at most 10 lines a query. One untimed warm-up pass over the file, then
  *       one timed pass; each query is timed alone (CLOCK_MONOTONIC) from the
@@ -23,6 +23,7 @@
  *       --plain (not a peer option, kbsearch's own): no snippets and no facets
  *       (KBS_SEARCH_NO_SNIPPETS | KBS_SEARCH_NO_FACETS), to see what they
  *       cost; run it on a knowledge base without synonyms for plain ranking.
+ *       --no-snippets, --no-facets: one of the two only (what each costs).
  *   kbs-bench suggest DIR PREFIXES.txt [--lang fr|en] [--threads N]
  *       kbs_suggest (5 completions) for each text, timed the same way.
  *
@@ -139,11 +140,16 @@ static int cmd_index(const char *corpus, const char *dir)
 static int cmd_query(int argc, char **argv, int suggest)
 {
 	const char *dir = argv[2], *qpath = argv[3], *run = suggest ? NULL : argv[4];
-	int plain = 0;
-	/* --plain is ours; the rest is every peer's. */
+	unsigned flags = 0;
+	/* --plain, --no-snippets and --no-facets are ours; the rest is every
+	 * peer's. */
 	for (int i = suggest ? 4 : 5; i < argc; i++) {
-		if (strcmp(argv[i], "--plain") == 0) {
-			plain = 1;
+		unsigned f = strcmp(argv[i], "--plain") == 0 ? KBS_SEARCH_NO_SNIPPETS | KBS_SEARCH_NO_FACETS
+			     : strcmp(argv[i], "--no-snippets") == 0 ? KBS_SEARCH_NO_SNIPPETS
+			     : strcmp(argv[i], "--no-facets") == 0	  ? KBS_SEARCH_NO_FACETS
+									  : 0;
+		if (f) {
+			flags |= f;
 			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof *argv);
 			argc--;
 			i--;
@@ -158,8 +164,7 @@ static int cmd_query(int argc, char **argv, int suggest)
 	kbs_suggest_opts_init(&c.go, KBS_SUGGEST_OPTS_VERSION);
 	c.so.lang = c.go.lang = a.lang;
 	c.so.limit = BENCH_TOP;
-	if (plain)
-		c.so.flags = KBS_SEARCH_NO_SNIPPETS | KBS_SEARCH_NO_FACETS;
+	c.so.flags = flags;
 	c.texts = calloc(q.n + 1, sizeof *c.texts);
 	if (a.log)
 		c.sessions = calloc(q.n + 1, sizeof *c.sessions);
@@ -179,7 +184,12 @@ static int cmd_query(int argc, char **argv, int suggest)
 	if (run)
 		bench_write_trec(run, &q, tops, "kbsearch");
 	char extra[128];
-	snprintf(extra, sizeof extra, "features=%s log=%d", plain ? "plain" : "full", a.log);
+	snprintf(extra, sizeof extra, "features=%s log=%d",
+		 flags == (KBS_SEARCH_NO_SNIPPETS | KBS_SEARCH_NO_FACETS) ? "plain"
+		 : flags == KBS_SEARCH_NO_SNIPPETS			     ? "no-snippets"
+		 : flags == KBS_SEARCH_NO_FACETS			     ? "no-facets"
+									     : "full",
+		 a.log);
 	if (a.log) {
 		kbs_events_flush(c.kb);
 		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " events_dropped=%llu",
@@ -212,7 +222,7 @@ int main(int argc, char **argv)
 		return cmd_query(argc, argv, 1);
 	fprintf(stderr, "usage: kbs-bench index CORPUS.jsonl DIR\n"
 			"       kbs-bench query DIR QUERIES.txt RUN.trec [--lang fr|en] [--prefix] "
-			"[--threads N] [--log] [--plain]\n"
+			"[--threads N] [--log] [--plain | --no-snippets | --no-facets]\n"
 			"       kbs-bench suggest DIR PREFIXES.txt [--lang fr|en] [--threads N]\n");
 	return 2;
 }

@@ -11,7 +11,8 @@
 #       on a copy of the index without synonyms (plain ranking: no synonyms,
 #       snippets or facets), by fts5-bench (SQLite FTS5), groonga-bench
 #       (Groonga) and xapian-bench (raw Xapian, QueryParser defaults, BM25),
-#       one Markdown table per size with the ratios kbsearch / peer.
+#       one Markdown table per size with the ratios kbsearch / peer, and
+#       where kbsearch's time goes (each feature alone over plain ranking).
 #       --peers kbs,plain,... keeps only those engines (at 1m, FTS5 and
 #       raw Xapian alone take hours); the others' columns read "-".
 #   ./bench/run.sh --callgrind [--seed N]
@@ -133,6 +134,16 @@ for size in "${sizes[@]}"; do
     fi
   done
   has kbs && run kbs.log "$bin/kbs-bench" query "$d/kb" "$q-plain.fr.txt" "$d/kbs.log.trec" --lang fr --log
+  # Where the time goes: each feature on its own, over plain ranking (the
+  # plain French set; kb-plain has no synonyms).
+  parts=(syn:kb:--plain snip:kb-plain:--no-facets facets:kb-plain:--no-snippets nosyn:kb-plain:)
+  if has kbs && has plain; then
+    for part in "${parts[@]}"; do
+      IFS=: read -r name kb flag <<< "$part"
+      run "parts.$name" "$bin/kbs-bench" query "$d/$kb" "$q-plain.fr.txt" "$d/parts.$name.trec" \
+        --lang fr ${flag:+"$flag"}
+    done
+  fi
 
   # ---- the table ----
   # The columns after the engine's name, for the figures of peer P.
@@ -185,6 +196,20 @@ for size in "${sizes[@]}"; do
     echo
     lp=$(awk -v a="$(get "$d/kbs.log" p50_us)" -v b="$(get "$d/kbs.q1" p50_us)" 'BEGIN { printf "%+.0f", a - b }')
     echo "Logging (a session id on each search, same index, same queries): p50 $(int "$(get "$d/kbs.log" p50_us)") µs against $(int "$(get "$d/kbs.q1" p50_us)") µs without ($lp µs a search), events dropped: $(get "$d/kbs.log" events_dropped)."
+    if has kbs && has plain; then
+      echo
+      echo "Where the time goes (the plain French set, one thread, µs):"
+      echo
+      echo "| kbsearch with | p50 | p99 |"
+      echo "|---|---:|---:|"
+      pp() { echo "| $1 | $(int "$(get "$2" p50_us)") | $(int "$(get "$2" p99_us)") |"; }
+      pp "plain ranking" "$d/plain.q1"
+      pp "synonyms" "$d/parts.syn"
+      pp "snippets" "$d/parts.snip"
+      pp "facets and the total" "$d/parts.facets"
+      pp "snippets, facets and the total" "$d/parts.nosyn"
+      pp "everything" "$d/kbs.q1"
+    fi
   } | tee "$d/table.md"
 done
 

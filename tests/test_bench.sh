@@ -93,6 +93,12 @@ qkeys=(peer phase store qset queries prefix p50_us p95_us p99_us mean_us qps hit
 check_bench "$work/q.out" "${qkeys[@]}"
 grep -q ' phase=query .* queries=20 prefix=0 .* errors=0 ' "$work/q.out" || fail "query: counts"
 check_trec "$work/plain.trec" "$d/queries-plain.fr.txt"
+# What a search shows beside its hits (snippets, facets) never moves them.
+for f in --plain --no-snippets --no-facets; do
+  "$kb" query "$d/kb" "$d/queries-plain.fr.txt" "$work/f.trec" --lang fr "$f" > "$work/f.out"
+  grep -q " features=${f#--} " "$work/f.out" || fail "query $f: features"
+  cmp -s "$work/plain.trec" "$work/f.trec" || fail "query $f: another ranking"
+done
 "$kb" query "$d/kb" "$d/queries-prefix.fr.txt" "$work/prefix.trec" --prefix --threads 2 --log > "$work/p.out"
 check_bench "$work/p.out" "${qkeys[@]}"
 grep -q ' prefix=1 threads=2 .* errors=0 ' "$work/p.out" || fail "prefix query: flags"
