@@ -216,19 +216,19 @@ class FacetSpy : public Xapian::MatchSpy {
 };
 
 // The documents a KBS_Q_KEPT filter matches, for one revision of the
-// index: a bit per docid.
+// index: a bit per docid, filled 64 docids at a time (Counter::windows).
 class DocSet {
     public:
-	DocSet(const Xapian::Database &db, const Xapian::Query &filter)
-		: bits(static_cast<size_t>(db.get_lastdocid()) / 64 + 1, 0), end(db.get_lastdocid())
+	explicit DocSet(Xapian::docid last) : bits(static_cast<size_t>(last) / 64 + 1, 0), end(last) {}
+
+	// Adds the documents of `w`, the bits of docids 64 i .. 64 i + 63.
+	void add(size_t i, uint64_t w)
 	{
-		// A spy sees every match the engine is made to look at.
-		Recorder rec(this);
-		Xapian::Enquire e(db);
-		e.set_query(filter);
-		e.set_weighting_scheme(Xapian::BoolWeight());
-		e.add_matchspy(&rec);
-		e.get_mset(0, 0, db.get_doccount());
+		if (!w || i >= bits.size())
+			return;
+		bits[i] |= w;
+		count += static_cast<Xapian::doccount>(__builtin_popcountll(w));
+		top = std::max(top, static_cast<Xapian::docid>(i * 64 + 63 - static_cast<size_t>(__builtin_clzll(w))));
 	}
 
 	Xapian::doccount size() const { return count; }
@@ -266,18 +266,6 @@ class DocSet {
 	}
 
     private:
-	struct Recorder : public Xapian::MatchSpy {
-		explicit Recorder(DocSet *set) : set(set) {}
-		void operator()(const Xapian::Document &doc, double) override
-		{
-			Xapian::docid did = doc.get_docid();
-			set->bits[did / 64] |= uint64_t{ 1 } << (did % 64);
-			set->count++;
-			set->top = std::max(set->top, did);
-		}
-		DocSet *set;
-	};
-
 	std::vector<uint64_t> bits;
 	Xapian::docid end; // the index's last docid
 	Xapian::doccount count = 0;
@@ -327,11 +315,10 @@ class KeptSets {
 
 	const Xapian::rev rev;
 
-	// The set of `filter` on db (at this revision), or NULL when no
-	// more are kept.
-	std::shared_ptr<const DocSet> get(const Xapian::Database &db, const Xapian::Query &filter)
+	// The set of the filter described by `key`, made by make() the first
+	// time; NULL when no more are kept (or make() cannot).
+	template <class Make> std::shared_ptr<const DocSet> get(std::string key, Make make)
 	{
-		std::string key = filter.get_description();
 		{
 			std::lock_guard<std::mutex> hold(m);
 			auto it = sets.find(key);
@@ -342,9 +329,9 @@ class KeptSets {
 		}
 		// Made without the lock: other searches go on meanwhile. Two
 		// searches may make the same set; the first one kept wins.
-		auto made = std::make_shared<const DocSet>(db, filter);
+		std::shared_ptr<const DocSet> made = make();
 		std::lock_guard<std::mutex> hold(m);
-		if (sets.size() >= MAX_SETS)
+		if (!made || sets.size() >= MAX_SETS)
 			return made;
 		return sets.emplace(std::move(key), std::move(made)).first->second;
 	}
@@ -356,7 +343,8 @@ class KeptSets {
 };
 
 Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n);
-std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const Xapian::Query &filter);
+std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const kbs_qnode *filter,
+				       const Xapian::Query &built);
 void or_parts(kbs_store__reader *r, const kbs_qnode *n, double scale, std::vector<Xapian::Query> &v);
 bool holds_phrase(const kbs_qnode *n);
 Xapian::Query restrict(kbs_store__reader *r, const Xapian::Query &q, bool phrase,
@@ -434,7 +422,7 @@ void outside_of(kbs_store__reader *r, const kbs_qnode *f, std::vector<Xapian::Qu
 		return;
 	}
 	if (f->op == KBS_Q_KEPT && f->nkids)
-		if (std::shared_ptr<const DocSet> set = kept_set(r, build(r, f->kids[0]))) {
+		if (std::shared_ptr<const DocSet> set = kept_set(r, f->kids[0], build(r, f->kids[0]))) {
 			v.push_back(Xapian::Query((new DocSetSource(set, true))->release()));
 			return;
 		}
@@ -515,7 +503,7 @@ Xapian::Query build(kbs_store__reader *r, const kbs_qnode *n)
 		if (n->nkids == 0)
 			return Xapian::Query();
 		Xapian::Query f = build(r, n->kids[0]);
-		std::shared_ptr<const DocSet> set = kept_set(r, f);
+		std::shared_ptr<const DocSet> set = kept_set(r, n->kids[0], f);
 		// release(): the query owns the source and deletes it.
 		return set ? Xapian::Query((new DocSetSource(set, false))->release()) : f;
 	}
@@ -689,20 +677,6 @@ struct kbs_store__reader {
 	kbs_store__shared *shared;
 };
 
-namespace {
-
-// The kept set of `filter`, or NULL: then filter by its terms. A reader
-// behind the newest revision gets none rather than make a set for one
-// search.
-std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const Xapian::Query &filter)
-{
-	if (auto sets = r->shared->newest(r->shared->kept, r->db))
-		return sets->get(r->db, filter);
-	return nullptr;
-}
-
-} // namespace
-
 extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
 					     kbs_store__shared *shared, kbs_err *err)
 {
@@ -770,7 +744,10 @@ extern "C" uint64_t kbs_store__termfreq_both(kbs_store__reader *r, const char *a
 		 * calls share, such as a language). */
 		std::string rare = fa <= fb ? a : b, common = fa <= fb ? b : a;
 		uint64_t rare_df = fa <= fb ? fa : fb;
-		std::shared_ptr<const DocSet> set = fa <= fb ? kept_set(r, Xapian::Query(b, 1)) : nullptr;
+		kbs_qnode term{};
+		term.op = KBS_Q_TERM;
+		term.term = b;
+		std::shared_ptr<const DocSet> set = fa <= fb ? kept_set(r, &term, Xapian::Query(b, 1)) : nullptr;
 		Xapian::PostingIterator p = r->db.postlist_begin(rare), pe = r->db.postlist_end(rare);
 		Xapian::PostingIterator q, qe;
 		if (!set)
@@ -968,28 +945,45 @@ class Counter {
 	{
 		const Xapian::docid last = r->db.get_lastdocid();
 		Xapian::doccount n = 0;
-		for (uint64_t lo = 0; lo <= last; lo += WINDOW) {
-			eval(*root, lo);
+		double estimate = -1;
+		windows([&](uint64_t lo, const uint64_t *bits) {
 			for (size_t i = 0; i < WORDS; i++) {
-				for (uint64_t w = root->bits[i]; w; w &= w - 1) {
+				for (uint64_t w = bits[i]; w; w &= w - 1) {
 					auto did = static_cast<Xapian::docid>(lo + i * 64 +
 									      static_cast<uint64_t>(__builtin_ctzll(w)));
 					if (n == at_least) { // one more: the count goes on
-						double est = static_cast<double>(n) * last / did;
-						double docs = r->db.get_doccount();
-						est = est < docs ? est : docs;
-						return est > n ? static_cast<Xapian::doccount>(est) : n + 1;
+						estimate = static_cast<double>(n) * last / did;
+						return false;
 					}
 					n++;
 					spy(r->db, did);
 				}
 			}
-		}
-		return n;
+			return true;
+		});
+		if (estimate < 0)
+			return n;
+		double docs = r->db.get_doccount();
+		estimate = estimate < docs ? estimate : docs;
+		return estimate > n ? static_cast<Xapian::doccount>(estimate) : n + 1;
 	}
 
-    private:
+	// Calls f(lo, bits) with the matches among docids [lo, lo + 64 * WORDS)
+	// (bit j of bits[i]: docid lo + 64 i + j), window after window, while
+	// f returns true.
+	template <class F> void windows(F f)
+	{
+		const Xapian::docid last = r->db.get_lastdocid();
+		for (uint64_t lo = 0; lo <= last; lo += WINDOW) {
+			eval(*root, lo);
+			if (!f(lo, static_cast<const uint64_t *>(root->bits)))
+				return;
+		}
+	}
+
 	static constexpr size_t WORDS = 64;
+
+    private:
 	static constexpr uint64_t WINDOW = WORDS * 64; // docids; 64-bit: no wrap past the last
 
 	struct Node {
@@ -1099,7 +1093,7 @@ class Counter {
 		case KBS_Q_KEPT: {
 			if (!n->nkids)
 				return std::make_unique<Node>(Node::ANY);
-			std::shared_ptr<const DocSet> set = kept_set(r, build(r, n->kids[0]));
+			std::shared_ptr<const DocSet> set = kept_set(r, n->kids[0], build(r, n->kids[0]));
 			if (!set)
 				return node(n->kids[0]);
 			auto kept = std::make_unique<Node>(Node::SET);
@@ -1235,6 +1229,29 @@ class Counter {
 	kbs_store__reader *r;
 	std::unique_ptr<Node> root;
 };
+
+// The kept set of `filter` (built: its engine query, which names it), or
+// NULL: then filter by its terms. A reader behind the newest revision gets
+// none rather than make a set for one search.
+std::shared_ptr<const DocSet> kept_set(kbs_store__reader *r, const kbs_qnode *filter,
+				       const Xapian::Query &built)
+{
+	std::shared_ptr<KeptSets> sets = r->shared->newest(r->shared->kept, r->db);
+	if (!sets)
+		return nullptr;
+	return sets->get(built.get_description(), [&]() -> std::shared_ptr<const DocSet> {
+		std::unique_ptr<Counter> c = Counter::of(r, filter, nullptr);
+		if (!c)
+			return nullptr;
+		auto set = std::make_shared<DocSet>(r->db.get_lastdocid());
+		c->windows([&](uint64_t lo, const uint64_t *bits) {
+			for (size_t i = 0; i < Counter::WORDS; i++)
+				set->add(static_cast<size_t>(lo / 64) + i, bits[i]);
+			return true;
+		});
+		return set;
+	});
+}
 
 } // namespace
 
