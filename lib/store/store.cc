@@ -618,6 +618,14 @@ struct Vocabulary {
 	std::unordered_map<std::string, std::shared_ptr<const bucket>> buckets;
 };
 
+// What callers derive from one revision (kbs_store__derived), by key.
+struct Derived {
+	explicit Derived(Xapian::rev rev) : rev(rev) {}
+	const Xapian::rev rev;
+	std::mutex m;
+	std::unordered_map<std::string, std::shared_ptr<void>> objs;
+};
+
 // The bucket of `prefix`: its uppercase letters and the next character,
 // or "" when nothing follows them (a walk of every term of a family,
 // such as the languages, is short and not kept).
@@ -638,6 +646,7 @@ struct kbs_store__shared {
 	std::shared_ptr<FacetTable> facets;     // for the newest revision met
 	std::shared_ptr<Vocabulary> vocabulary; // likewise
 	std::shared_ptr<KeptSets> kept;         // likewise
+	std::shared_ptr<Derived> derived;       // likewise
 
 	// What `slot` holds for db's revision: the shared one, or a new shared
 	// one when db is the first reader at a newer revision; NULL for a
@@ -811,23 +820,42 @@ extern "C" kbs_status kbs_store__doc_has_term(kbs_store__reader *r, const char *
 	}
 }
 
+namespace {
+
+kbs_status walk_terms(const Xapian::Database &db, const char *prefix,
+		      kbs_status (*cb)(const char *, uint64_t, void *), void *payload)
+{
+	for (Xapian::TermIterator t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+		kbs_status rc = cb((*t).c_str(), t.get_termfreq(), payload);
+		if (rc == KBS_STOP)
+			break;
+		if (rc != KBS_OK)
+			return rc;
+	}
+	return KBS_OK;
+}
+
+} // namespace
+
+extern "C" kbs_status kbs_store__walk_terms(kbs_store__reader *r, const char *prefix,
+					    kbs_status (*cb)(const char *, uint64_t, void *),
+					    void *payload, kbs_err *err)
+{
+	try {
+		return walk_terms(r->db, prefix, cb, payload);
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
 extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
 					   kbs_status (*cb)(const char *, uint64_t, void *),
 					   void *payload, kbs_err *err)
 {
 	try {
 		std::string key = bucket_of(prefix);
-		if (key.empty()) {
-			for (Xapian::TermIterator t = r->db.allterms_begin(prefix);
-			     t != r->db.allterms_end(prefix); ++t) {
-				kbs_status rc = cb((*t).c_str(), t.get_termfreq(), payload);
-				if (rc == KBS_STOP)
-					break;
-				if (rc != KBS_OK)
-					return rc;
-			}
-			return KBS_OK;
-		}
+		if (key.empty())
+			return walk_terms(r->db, prefix, cb, payload);
 		std::shared_ptr<const Vocabulary::bucket> b =
 			r->shared->at_revision(r->shared->vocabulary, r->db)->get(r->db, key);
 		std::string_view want(prefix);
@@ -846,6 +874,48 @@ extern "C" kbs_status kbs_store__each_term(kbs_store__reader *r, const char *pre
 	} catch (...) {
 		return store_error(err);
 	}
+}
+
+struct kbs_store__derived_ref {
+	std::shared_ptr<void> obj;
+};
+
+extern "C" kbs_status kbs_store__derived(kbs_store__reader *r, const char *key,
+					 kbs_status (*make)(void *arg, void **obj, kbs_err *err),
+					 void (*release)(void *obj), void *arg, const void **out,
+					 kbs_store__derived_ref **ref, kbs_err *err)
+{
+	*out = nullptr;
+	*ref = nullptr;
+	try {
+		std::shared_ptr<Derived> d = r->shared->at_revision(r->shared->derived, r->db);
+		std::shared_ptr<void> obj;
+		{
+			std::lock_guard<std::mutex> hold(d->m);
+			auto it = d->objs.find(key);
+			if (it != d->objs.end())
+				obj = it->second;
+		}
+		if (!obj) {
+			void *made = nullptr;
+			kbs_status rc = make(arg, &made, err);
+			if (rc != KBS_OK)
+				return rc;
+			obj = std::shared_ptr<void>(made, release); // releases it if this throws
+			std::lock_guard<std::mutex> hold(d->m);
+			obj = d->objs.emplace(key, obj).first->second;
+		}
+		*ref = new kbs_store__derived_ref{ obj };
+		*out = obj.get();
+		return KBS_OK;
+	} catch (...) {
+		return store_error(err);
+	}
+}
+
+extern "C" void kbs_store__derived_put(kbs_store__derived_ref *ref)
+{
+	delete ref;
 }
 
 extern "C" void kbs_store__result_free(kbs_store__result *res)

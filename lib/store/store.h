@@ -209,6 +209,29 @@ kbs_status kbs_store__each_term(kbs_store__reader *r, const char *prefix,
 				kbs_status (*cb)(const char *term, uint64_t freq, void *payload),
 				void *payload, kbs_err *err);
 
+/* The same read from the index at each call, never kept: for a caller
+ * that keeps what it derives (kbs_store__derived) from a few terms,
+ * where a bucket would read and hold a whole letter's. */
+kbs_status kbs_store__walk_terms(kbs_store__reader *r, const char *prefix,
+				 kbs_status (*cb)(const char *term, uint64_t freq, void *payload),
+				 void *payload, kbs_err *err);
+
+/* What a caller derives from the vocabulary of a reader's revision (the
+ * other forms of a word: lib/query/lemmas.c), made once per revision and
+ * `key` by make() and shared by every reader at that revision through
+ * their kbs_store__shared. make runs without any lock held (it may read
+ * the index through r; two threads may both make it, one is kept) and
+ * sets *obj, which release() frees once no caller holds it and a newer
+ * revision has replaced it. *out stays valid until kbs_store__derived_put
+ * (*ref). Returns make's failure, or KBS_ENOMEM. Thread-safe as readers
+ * are: one thread per reader. */
+typedef struct kbs_store__derived_ref kbs_store__derived_ref;
+kbs_status kbs_store__derived(kbs_store__reader *r, const char *key,
+			      kbs_status (*make)(void *arg, void **obj, kbs_err *err),
+			      void (*release)(void *obj), void *arg, const void **out,
+			      kbs_store__derived_ref **ref, kbs_err *err);
+void kbs_store__derived_put(kbs_store__derived_ref *ref);
+
 typedef struct kbs_store__search_req {
 	const kbs_qnode *query;  /* NULL: every document */
 	const kbs_qnode *filter; /* NULL: none; applied without weight */
