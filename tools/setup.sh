@@ -9,6 +9,8 @@ packages=(
   build-essential g++ pkg-config meson ninja-build
   libxapian-dev libicu-dev libsqlite3-dev libjansson-dev libyaml-dev
   libcmark-dev libcmocka-dev nettle-dev
+  # lemmas of French words (lib/text/lemma.c): the library and the dictionary
+  libhunspell-dev hunspell-fr-classical
   libgroonga-dev
   sqlite3 valgrind
   # tools/fuzz.sh: libFuzzer is in clang's runtime package (a recommend of

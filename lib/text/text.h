@@ -133,4 +133,25 @@ bool kbs_text__is_filler(const char *word, const char *lang);
 /* Whether the analyzer can stem `lang` (Snowball has a stemmer for it). */
 bool kbs_text__has_stemmer(const char *lang);
 
+/* ---- lemmas (lemma.c) ---- */
+
+typedef struct kbs_text__lemmatizer kbs_text__lemmatizer;
+
+/* Whether kbsearch reads lemmas in `lang` (ISO 639-1) at all: French
+ * only, for now (lemma.c says why). Thread-safe. */
+bool kbs_text__has_lemmas(const char *lang);
+/* Loads the dictionary of `lang` (about 15 MB, 30 ms). KBS_ENOTFOUND when
+ * lang has none or its files are missing or unusable: the caller goes on
+ * without lemmas. KBS_ENOMEM. Free with kbs_text__lemmatizer_free. */
+kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang, kbs_err *err);
+void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz);
+/* Appends to *out the lemmas of `exact` (a case-folded word with its
+ * accents, as a token's `exact`) that are not in it yet, as the
+ * dictionary spells them; none for a word it does not know. remember: keep
+ * the answer for the next call (query words, which repeat; not the
+ * vocabulary, read once). Thread-safe (calls are serialised: about 10 us
+ * each, unless remembered). KBS_ENOMEM. */
+kbs_status kbs_text__lemmas(kbs_text__lemmatizer *lz, const char *exact, bool remember,
+			    kbs_strlist *out, kbs_err *err);
+
 #endif

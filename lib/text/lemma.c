@@ -1,0 +1,147 @@
+/*
+ * Lemmas: the dictionary form of a word ("sent" -> "sentir", "recevez" ->
+ * "recevoir"), from the Hunspell dictionaries Debian installs. Snowball
+ * stems regular inflections alike but not irregular ones: "sent" and
+ * "sens" (both of "sentir") stem to "sent" and "sen", "recevez" and
+ * "recevoir" to "recev" and "recevoir". lib/query uses lemmas to find the
+ * other forms of a query word that the index holds.
+ *
+ * Languages: only those whose dictionary tells inflection from derivation.
+ * French (hunspell-fr-classical, from Grammalecte) gives the verb of every
+ * conjugated form and nothing else. Debian's English dictionary (en_US)
+ * does not: it has no irregular forms ("paid", "bought" are their own
+ * entries) and its affixes are derivations ("remove" -> "move",
+ * "uninstall" -> "install", "promo" -> "mo"), which would match words of
+ * other meanings; Snowball already handles regular English inflection.
+ */
+#include "text.h"
+
+#include <hunspell/hunspell.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef KBS_HUNSPELL_DIR
+#define KBS_HUNSPELL_DIR "/usr/share/hunspell"
+#endif
+
+/* ISO 639-1 code -> the Debian dictionary's file name. */
+static const struct {
+	const char *lang, *dict;
+} DICTS[] = {
+	{ "fr", "fr" },
+};
+
+/* Query words whose lemmas are remembered: a search box's words repeat
+ * (a few hundred make most queries), and the dictionary's lookup is
+ * most of the cost of the lemmas of a query (about 30 us). Forgotten all
+ * at once past this, so memory stays bounded. */
+#define LEMMA_MEMO_MAX 4096
+/* Longer lemmas than this are no words of a dictionary: left out. */
+#define LEMMA_MAX 128
+
+struct kbs_text__lemmatizer {
+	pthread_mutex_t lock; /* Hunspell keeps state while it analyses */
+	Hunhandle *h;
+	kbs_strmap memo; /* word -> its lemmas, '\n'-separated */
+};
+
+bool kbs_text__has_lemmas(const char *lang)
+{
+	for (size_t i = 0; lang && i < sizeof DICTS / sizeof *DICTS; i++)
+		if (strcmp(lang, DICTS[i].lang) == 0)
+			return true;
+	return false;
+}
+
+kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang, kbs_err *err)
+{
+	*out = NULL;
+	const char *dict = NULL;
+	for (size_t i = 0; lang && i < sizeof DICTS / sizeof *DICTS; i++)
+		if (strcmp(lang, DICTS[i].lang) == 0)
+			dict = DICTS[i].dict;
+	if (!dict)
+		return KBS_ENOTFOUND;
+	char aff[512], dic[512];
+	snprintf(aff, sizeof aff, "%s/%s.aff", KBS_HUNSPELL_DIR, dict);
+	snprintf(dic, sizeof dic, "%s/%s.dic", KBS_HUNSPELL_DIR, dict);
+	/* Hunspell reports a missing file on stderr and goes on empty. */
+	if (access(aff, R_OK) != 0 || access(dic, R_OK) != 0)
+		return KBS_ENOTFOUND;
+	kbs_text__lemmatizer *lz = calloc(1, sizeof *lz);
+	if (!lz)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	lz->h = Hunspell_create(aff, dic);
+	const char *enc = lz->h ? Hunspell_get_dic_encoding(lz->h) : NULL;
+	/* Words reach it as UTF-8; a dictionary in another encoding would
+	 * read them as other words. */
+	if (!enc || strcmp(enc, "UTF-8") != 0) {
+		if (lz->h)
+			Hunspell_destroy(lz->h);
+		free(lz);
+		return KBS_ENOTFOUND;
+	}
+	pthread_mutex_init(&lz->lock, NULL);
+	*out = lz;
+	return KBS_OK;
+}
+
+void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz)
+{
+	if (!lz)
+		return;
+	Hunspell_destroy(lz->h);
+	kbs_strmap_free(&lz->memo);
+	pthread_mutex_destroy(&lz->lock);
+	free(lz);
+}
+
+/* Appends the '\n'-separated lemmas of `joined` to out. */
+static bool push_joined(kbs_strlist *out, const char *joined)
+{
+	while (*joined) {
+		const char *nl = strchr(joined, '\n');
+		size_t n = nl ? (size_t)(nl - joined) : strlen(joined);
+		char one[LEMMA_MAX];
+		if (n < sizeof one) {
+			memcpy(one, joined, n);
+			one[n] = '\0';
+			if (!kbs_strlist_contains(out, one) && !kbs_strlist_push(out, one))
+				return false;
+		}
+		joined += n + (nl != NULL);
+	}
+	return true;
+}
+
+kbs_status kbs_text__lemmas(kbs_text__lemmatizer *lz, const char *exact, bool remember,
+			    kbs_strlist *out, kbs_err *err)
+{
+	kbs_buf joined = { 0 };
+	bool ok = true;
+	pthread_mutex_lock(&lz->lock);
+	const char *known = kbs_strmap_get(&lz->memo, exact);
+	if (known) {
+		ok = push_joined(out, known);
+	} else {
+		char **list = NULL;
+		int n = Hunspell_stem(lz->h, &list, exact);
+		for (int i = 0; i < n && ok; i++)
+			if (strlen(list[i]) < LEMMA_MAX && !strchr(list[i], '\n'))
+				ok = (!joined.len || kbs_buf_add(&joined, "\n", 1)) &&
+				     kbs_buf_add(&joined, list[i], strlen(list[i]));
+		Hunspell_free_list(lz->h, &list, n);
+		ok = ok && push_joined(out, joined.data ? joined.data : "");
+		if (ok && remember) {
+			if (lz->memo.n >= LEMMA_MEMO_MAX)
+				kbs_strmap_free(&lz->memo);
+			ok = kbs_strmap_set(&lz->memo, exact, joined.data ? joined.data : "");
+		}
+	}
+	pthread_mutex_unlock(&lz->lock);
+	kbs_buf_free(&joined);
+	return ok ? KBS_OK : kbs_err__set(err, KBS_ENOMEM, "out of memory");
+}
