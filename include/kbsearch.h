@@ -464,6 +464,10 @@ KBS_EXPORT void kbs_results_free(kbs_results *r);
  * - anything else is plain text: an unbalanced quote is ignored, a lone
  *   minus is nothing, and a query of exclusions only is searched as words.
  * Every word may also match:
+ * - in French, the other forms of its lemma ("sent" finds "sens", both of
+ *   "sentir"; "recevoir" finds "recevez"), as the word itself, unless it is
+ *   a lemma of its own too ("courant", "été"); the dictionary is loaded
+ *   by the first French search of a handle (about 15 MB, once);
  * - its synonyms (kbs_synonyms_load), ranked a little below the word itself;
  * - when it is not in the index, its close spellings: 1 edit from 4
  *   letters, 2 from 8 (a transposition is one edit); the first letter only

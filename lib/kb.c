@@ -200,6 +200,8 @@ void kbs_close(kbs_kb *kb)
 	free(kb->pool);
 	kbs_store__shared_free(kb->store);
 	kbs_syn__cache_free(kb->synonyms);
+	for (size_t i = 0; i < kb->nlemmatizers; i++)
+		kbs_text__lemmatizer_free(kb->lemmatizers[i].lz);
 	pthread_mutex_destroy(&kb->lock);
 	free(kb->home);
 	free(kb->index_dir);

@@ -21,6 +21,10 @@ typedef struct kbs_ctx {
 
 struct kbs_query__suggest_sink; /* lib/query/query.h */
 
+/* Languages a knowledge base keeps a lemmatizer for (those with lemmas:
+ * text.h kbs_text__has_lemmas). */
+#define KBS_KB_LEMMA_LANGS 4
+
 struct kbs_kb {
 	char *home;      /* the knowledge-base directory */
 	char *index_dir; /* home/index: the Xapian database */
@@ -32,6 +36,13 @@ struct kbs_kb {
 	/* Synonym sets in force, per language (lib/query/synonyms.c); made
 	 * on first use, guarded by lock. */
 	struct kbs_syn__cache *synonyms;
+	/* Lemmatizers of the languages searched (lib/query/lemmas.c), loaded
+	 * on first use, guarded by lock; lz NULL: the language has none. */
+	struct kbs_kb_lemmatizer {
+		char lang[8];
+		struct kbs_text__lemmatizer *lz;
+	} lemmatizers[KBS_KB_LEMMA_LANGS];
+	size_t nlemmatizers;
 	/* A second source of suggestions after titles (popular answered
 	 * queries), for the analytics module to set; NULL: none. See
 	 * kbs_query__suggest_source in lib/query/query.h. */

@@ -507,6 +507,25 @@ static void written_either_way(void **state)
 	tu_mini_free(&m);
 }
 
+/* A query (in lang, NULL: none) whose first hit must be `top`. */
+typedef struct top_row {
+	const char *q, *lang, *top;
+	const char *why;
+} top_row;
+
+static void expect_tops(kbs_kb *kb, const top_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = rows[i].lang;
+		kbs_results *r = search(kb, rows[i].q, &o);
+		if (rank_of(r, rows[i].top) != 0)
+			fail_msg("\"%s\": %s first, expected %s (%s)", rows[i].q,
+				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
+		kbs_results_free(r);
+	}
+}
+
 static void accents_either_way(void **state)
 {
 	(void)state;
@@ -517,10 +536,7 @@ static void accents_either_way(void **state)
 		"{\"id\":\"plain\",\"title\":\"Relevés elevees\",\"lang\":\"fr\",\"body\":\"Sans accents.\"}\n"
 		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n"
 		"{\"id\":\"cut\",\"title\":\"Compteur coupé\",\"lang\":\"fr\",\"body\":\"Le courant est coupé.\"}\n");
-	static const struct {
-		const char *q, *lang, *top;
-		const char *why;
-	} rows[] = {
+	static const top_row rows[] = {
 		{ "elevee", "fr", "accented", "an inflected word typed without accents finds the accented text" },
 		{ "elevee", NULL, "accented", "the same without a query language" },
 		{ "facture elevee", NULL, "accented", "with another word" },
@@ -528,15 +544,7 @@ static void accents_either_way(void **state)
 		{ "compteur coupee", "fr", "cut", "an inflection no article holds, typed without accents" },
 		{ "coupee", NULL, "cut", "the same in every language of the index" },
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-		o.lang = rows[i].lang;
-		kbs_results *r = search(m.kb, rows[i].q, &o);
-		if (rank_of(r, rows[i].top) != 0)
-			fail_msg("\"%s\": %s first, expected %s (%s)", rows[i].q,
-				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
-		kbs_results_free(r);
-	}
+	expect_tops(m.kb, rows, sizeof rows / sizeof *rows);
 	/* "coupee" stems to "coupe", the indexed "coupé" to "coup": the word
 	 * with its accent restored is the word itself, not a slip to correct
 	 * (to "coupe") nor a match to trust less than the accented query's. */
@@ -553,6 +561,53 @@ static void accents_either_way(void **state)
 	kbs_results *none = search(m.kb, "zebree", &o);
 	assert_int_equal(kbs_results_count(none), 0);
 	kbs_results_free(none);
+	tu_mini_free(&m);
+}
+
+static void other_forms_of_a_word(void **state)
+{
+	(void)state;
+	/* Snowball stems irregular forms apart: "sent" -> "sent" but "sens"
+	 * -> "sen" (both of "sentir"), "recevoir" -> "recevoir" but "recevez"
+	 * -> "recev". The forms the index holds of the word's lemma are the
+	 * word. */
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"gaz\",\"title\":\"Une odeur de gaz\",\"lang\":\"fr\",\"body\":\"Je sens une odeur dans la cuisine.\"}\n"
+		"{\"id\":\"factures\",\"title\":\"Factures en ligne\",\"lang\":\"fr\",\"body\":\"Vous recevez vos factures par courriel.\"}\n"
+		"{\"id\":\"delai\",\"title\":\"Délai de traitement\",\"lang\":\"fr\",\"body\":\"Le délai est court.\"}\n"
+		"{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
+	static const top_row rows[] = {
+		{ "recevoir mes factures", "fr", "factures", "the infinitive finds the conjugated verb" },
+		{ "recevoir", "fr", "factures", "alone, far from any close spelling" },
+		{ "recevoir", NULL, "factures", "without a query language" },
+		{ "je reçois", "fr", "factures", "another person of the verb" },
+		{ "ça sent dans la cuisine", "fr", "gaz", "an irregular form of sentir" },
+	};
+	expect_tops(m.kb, rows, sizeof rows / sizeof *rows);
+	/* "sent" is one edit from "sens": found either way, but it is the
+	 * same verb, not a slip to correct, and as sure a match as the form
+	 * the article has. */
+	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+	o.lang = "fr";
+	kbs_results *sent = search(m.kb, "sent", &o), *sens = search(m.kb, "sens", &o);
+	assert_null(kbs_results_corrected_query(sent));
+	assert_int_equal(rank_of(sent, "gaz"), 0);
+	assert_int_equal(kbs_results_confidence(sent, 0), kbs_results_confidence(sens, 0));
+	assert_true(kbs_results_confident(sent));
+	kbs_results_free(sent);
+	kbs_results_free(sens);
+	/* "courant" is a noun and a form of "courir": which one the visitor
+	 * meant is unknown, so "court" (of "courir" too) is not it. */
+	kbs_results *r = search(m.kb, "courant", &o);
+	assert_int_equal(rank_of(r, "delai"), -1);
+	kbs_results_free(r);
+	/* The forms are read from the index as it is now: a form that comes
+	 * with a new article (stem "recevr") is found by the next search. */
+	tu_mini_reindex(&m, "{\"id\":\"courrier\",\"title\":\"Un courrier\",\"lang\":\"fr\",\"body\":\"Vous recevrez un courrier.\"}\n"
+			    "{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
+	r = search(m.kb, "recevoir", &o);
+	assert_int_equal(rank_of(r, "courrier"), 0);
+	kbs_results_free(r);
 	tu_mini_free(&m);
 }
 
@@ -930,6 +985,7 @@ int main(void)
 		cmocka_unit_test(segment_boost),
 		cmocka_unit_test(tag_boost),
 		cmocka_unit_test(accents_either_way),
+		cmocka_unit_test(other_forms_of_a_word),
 		cmocka_unit_test(written_either_way),
 		cmocka_unit_test(language_preference),
 		cmocka_unit_test(suggest_title_beginnings_first),

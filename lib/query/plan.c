@@ -1185,6 +1185,34 @@ static bool synonyms_found(kbs_ctx *ctx, const kbs_query__word *w, size_t l)
 	return false;
 }
 
+/* 3b. The other forms of a word's lemma that the index holds (lemmas.c)
+ * are the word: their stems join its own, at full weight, in the pass of
+ * that language. */
+static kbs_status other_forms(kbs_kb *kb, kbs_ctx *ctx, kbs_query__word *w, const langs *ls,
+			      kbs_err *err)
+{
+	if (w->kind != KBS_QW_TEXT || !w->used || w->stop)
+		return KBS_OK;
+	kbs_strlist stems = { 0 };
+	kbs_status rc = KBS_OK;
+	for (size_t l = 0; l < ls->n && rc == KBS_OK; l++) {
+		kbs_strlist_free(&stems);
+		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems, err)) != KBS_OK)
+			break;
+		for (size_t i = 0; i < stems.n; i++) {
+			if (kbs_strlist_contains(&w->lstems[l], stems.v[i]) || stem_df(ctx, stems.v[i]) == 0)
+				continue;
+			if (!push_stem(w, l, stems.v[i])) {
+				rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+				break;
+			}
+			w->forms = true;
+		}
+	}
+	kbs_strlist_free(&stems);
+	return rc;
+}
+
 static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__word *w,
 				  const langs *ls, kbs_err *err)
 {
@@ -1203,6 +1231,8 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 		return KBS_OK;
 	kbs_status rc;
 	if (w->prefix && w->completions[0].n) /* being typed: completions say more than spellings */
+		return KBS_OK;
+	if (w->forms) /* another form of a word the index holds: no slip */
 		return KBS_OK;
 	bool accented = false;
 	if ((rc = accented_forms(ctx, w, ls, &accented, err)) != KBS_OK || accented)
@@ -1686,6 +1716,10 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 			goto cleanup;
 		}
 	}
+	/* 3b: other forms of the same lemma. */
+	for (size_t i = 0; !p->stop_only && i < p->nwords; i++)
+		if ((rc = other_forms(kb, ctx, &p->words[i], &ls, err)) != KBS_OK)
+			goto cleanup;
 	/* 4: close spellings. */
 	for (size_t i = 0; !(flags & KBS_PLAN_NO_TYPO) && !p->stop_only && i < p->nwords; i++)
 		if ((rc = close_spellings(p, ctx, &p->words[i], &ls, err)) != KBS_OK)

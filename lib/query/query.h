@@ -33,6 +33,8 @@ typedef struct kbs_query__word {
 	bool typo;          /* not in the index: matched by its close spellings */
 	bool unknown;       /* nothing in the index matches it in any way */
 	bool syn;           /* has synonyms */
+	bool forms;         /* other forms of its lemma are indexed (lemmas.c):
+			     * their stems are among its own */
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close
 	 * spellings): folded words, their stems, and multi-word synonyms as
@@ -130,6 +132,14 @@ kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *t
 kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx,
 				    const char *text, const kbs_search_opts *o, unsigned flags,
 				    kbs_err *err);
+/* The other forms of `exact` (a query word, case-folded with its accents)
+ * in `lang` that the index at ctx's revision holds, as the stems they are
+ * indexed by, appended to *out when not in it yet (lemmas.c): none when
+ * kb is NULL, lang has no lemmas, or the word is a lemma of its own and a
+ * form of another. A stem may be indexed only in other languages'
+ * articles: callers check. Returns KBS_ENOMEM, the store's errors. */
+kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
+				  kbs_strlist *out, kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);
