@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,6 +254,17 @@ void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *c)
 	}
 	pthread_mutex_unlock(&kb->lock);
 	ctx_free(c);
+}
+
+kbs_status kbs_kb__ctx_done(kbs_kb *kb, kbs_ctx *ctx, kbs_status rc, kbs_err *err)
+{
+	if (rc == KBS_ERETRY && ctx && !kbs_store__reader_behind(ctx->reader)) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err ? err->msg : "");
+		rc = kbs_err__set(err, KBS_EIO, "the index is damaged: %s", why);
+	}
+	kbs_kb__ctx_put(kb, ctx);
+	return rc;
 }
 
 bool kbs_kb__again(kbs_status rc, unsigned *attempts)

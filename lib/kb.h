@@ -61,6 +61,10 @@ kbs_err *kbs_kb__begin(const kbs_kb *kb);
 kbs_status kbs_kb__ctx_get(kbs_kb *kb, kbs_ctx **out, kbs_err *err);
 /* Gives it back (NULL is ignored). */
 void kbs_kb__ctx_put(kbs_kb *kb, kbs_ctx *ctx);
+/* Gives it back after a read that ended in rc, and returns rc, except
+ * that a KBS_ERETRY no commit explains (kbs_store__reader_behind) becomes
+ * KBS_EIO "the index is damaged": retrying would fail the same way. */
+kbs_status kbs_kb__ctx_done(kbs_kb *kb, kbs_ctx *ctx, kbs_status rc, kbs_err *err);
 /* Whether a read that ended in `rc` should run again: a reader fails with
  * KBS_ERETRY when commits overwrite the revision it reads (the engine
  * keeps only the last two), and the next attempt borrows a context at the

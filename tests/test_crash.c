@@ -964,6 +964,72 @@ static const char *const damage_names[D_COUNT] = { "emptied", "halved", "head ov
 						  "middle overwritten", "tail overwritten",
 						  "removed" };
 
+/* Stamps the blocks of an index table (only its leaves, or every block)
+ * with a revision later than any committed. */
+static void stamp_blocks(const char *db, const char *table, bool leaves_only)
+{
+	char *path = tu_path(db, table);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	/* A block (8 KiB) starts with its revision (4 bytes), then its level
+	 * in the tree (0: a leaf). */
+	const unsigned char later[4] = { 0x7f, 0xff, 0xff, 0xff };
+	size_t stamped = 0;
+	for (off_t at = 0; at + 8192 <= st.st_size; at += 8192) {
+		unsigned char level;
+		assert_int_equal(pread(fd, &level, 1, at + 4), 1);
+		if (leaves_only && level != 0)
+			continue;
+		assert_int_equal(pwrite(fd, later, sizeof later, at), (ssize_t)sizeof later);
+		stamped++;
+	}
+	assert_true(stamped > 0);
+	close(fd);
+	free(path);
+}
+
+/* A block stamped with a revision later than any committed is what the
+ * engine also sees when commits overwrite the revision a reader reads:
+ * here no commit happened, so reading again cannot help. Opening and
+ * reading must say the index is damaged, not ask to be retried. */
+static void block_from_the_future(void **state)
+{
+	(void)state;
+	const char *paths[] = { KBS_CORPUS "/articles" };
+	char *dir = tu_tmpdir();
+	char *tmpl = tu_path(dir, "tmpl"), *all = tu_path(dir, "all"), *leaves = tu_path(dir, "leaves");
+	kbs_close(tu_kb_index(tmpl, paths, 1, NULL, NULL));
+	tu_copytree(tmpl, all);
+	tu_copytree(tmpl, leaves);
+
+	/* Every block, the root among them: refused at open. */
+	stamp_blocks(all, "index/docdata.glass", false);
+	kbs_kb *kb = NULL;
+	char *msg = NULL;
+	kbs_status rc = kbs_open(&kb, all, NULL, &msg);
+	if (rc != KBS_EIO || !msg || !strstr(msg, "damaged"))
+		fail_msg("open: %s: %s", kbs_status_str(rc), msg ? msg : "");
+	kbs_string_free(msg);
+
+	/* The leaves only: opened, then found damaged where the articles
+	 * are read. */
+	stamp_blocks(leaves, "index/docdata.glass", true);
+	kb = tu_open(leaves, 0);
+	kbs_results *r = NULL;
+	rc = kbs_search(&r, kb, "facture", NULL);
+	if (rc != KBS_EIO || !strstr(kbs_errmsg(kb), "damaged"))
+		fail_msg("search: %s: %s", kbs_status_str(rc), kbs_errmsg(kb));
+	assert_null(r);
+	kbs_close(kb);
+	tu_rmtree(dir);
+	free(tmpl);
+	free(all);
+	free(leaves);
+	free(dir);
+}
+
 static void overwrite(int fd, off_t at, size_t n, tu_rng *rng)
 {
 	char buf[4096];
@@ -1179,6 +1245,7 @@ int main(void)
 		cmocka_unit_test(killed_at_a_write),
 		cmocka_unit_test(second_indexer_is_busy),
 		cmocka_unit_test(read_only_knowledge_base),
+		cmocka_unit_test(block_from_the_future),
 		cmocka_unit_test(damaged_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -688,7 +688,7 @@ static kbs_status search_once(kbs_results **out, kbs_kb *kb, const char *text,
 cleanup:
 	run_free(&ran);
 	run_free(&ran2);
-	kbs_kb__ctx_put(kb, ctx);
+	rc = kbs_kb__ctx_done(kb, ctx, rc, err);
 	kbs_query__plan_free(&plan);
 	kbs_query__plan_free(&fixed);
 	kbs_results_free(r);
@@ -850,7 +850,7 @@ cleanup:
 		json_decref(*fields);
 		*fields = NULL;
 	}
-	kbs_kb__ctx_put(kb, ctx);
+	rc = kbs_kb__ctx_done(kb, ctx, rc, err);
 	free(idterm);
 	free(data);
 	return rc;
@@ -950,7 +950,7 @@ static kbs_status stats_once(char **out, kbs_kb *kb)
 cleanup:
 	kbs_store__result_free(&sr);
 	json_decref(o);
-	kbs_kb__ctx_put(kb, ctx);
+	rc = kbs_kb__ctx_done(kb, ctx, rc, err);
 	return rc;
 }
 

@@ -392,7 +392,7 @@ static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *pr
 cleanup:
 	kbs_store__result_free(&sr);
 	kbs_query__plan_free(&plan);
-	kbs_kb__ctx_put(kb, ctx);
+	rc = kbs_kb__ctx_done(kb, ctx, rc, err);
 	kbs_suggestions_free(s);
 	return rc;
 }

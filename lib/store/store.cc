@@ -694,13 +694,31 @@ extern "C" kbs_status kbs_store__reader_open(kbs_store__reader **out, const char
 	if (!r)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
 	try {
-		r->db = Xapian::Database(dir);
+		// Opening reads the newest revision: a commit overwriting it
+		// meanwhile explains one failure, not two in a row.
+		try {
+			r->db = Xapian::Database(dir);
+		} catch (const Xapian::DatabaseModifiedError &) {
+			r->db = Xapian::Database(dir);
+		}
 		r->shared = shared;
 		*out = r;
 		return KBS_OK;
+	} catch (const Xapian::DatabaseModifiedError &e) {
+		delete r;
+		return kbs_err__set(err, KBS_EIO, "the index is damaged: %s", e.get_msg().c_str());
 	} catch (...) {
 		delete r;
 		return store_error(err);
+	}
+}
+
+extern "C" bool kbs_store__reader_behind(kbs_store__reader *r)
+{
+	try {
+		return r->db.reopen();
+	} catch (...) {
+		return false; // unreadable at its newest revision: damaged
 	}
 }
 

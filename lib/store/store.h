@@ -180,6 +180,12 @@ kbs_status kbs_store__reader_open(kbs_store__reader **out, const char *dir,
 void kbs_store__reader_free(kbs_store__reader *r);
 /* Moves to the latest committed state (cheap when nothing changed). */
 kbs_status kbs_store__reader_refresh(kbs_store__reader *r, kbs_err *err);
+/* After a read failed with KBS_ERETRY ("the revision being read has been
+ * discarded"): whether a newer revision has been committed since r
+ * opened its own, and r moves to it. False means no commit overwrote what
+ * r read, so the index itself is damaged (the engine found a block
+ * stamped with a later revision than any committed). */
+bool kbs_store__reader_behind(kbs_store__reader *r);
 
 uint64_t kbs_store__doccount(kbs_store__reader *r);
 uint64_t kbs_store__termfreq(kbs_store__reader *r, const char *term);
