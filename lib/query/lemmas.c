@@ -7,8 +7,9 @@
  *
  * The index says which forms exist: the words of a revision that begin
  * with the first FORM_HEAD characters of a lemma are lemmatised once, into
- * a table of (lemma, stem of the form) sorted by lemma, shared by the
- * readers of that revision (kbs_store__derived). So a form counts when it
+ * a table of (lemma, stem of the form; only stems the index holds)
+ * sorted by lemma, shared by the readers of that revision
+ * (kbs_store__derived). So a form counts when it
  * begins like its lemma ("sens" and "sentir", "reçu" and "recevoir",
  * "pris" and "prendre"); the irregular forms that do not ("vais" of
  * "aller", "peux" of "pouvoir") are mostly stop words. The walk is a few
@@ -102,6 +103,13 @@ static kbs_status add_word(making *m, const char *exact, const char *term)
 	if ((rc = kbs_text__stem(m->ctx->an, exact, strlen(exact), m->lang, &stem, &len, m->err)) !=
 	    KBS_OK)
 		return rc;
+	/* The word may be indexed only in other languages' articles, with
+	 * their stems: this stem would match nothing. Asked here, once per
+	 * revision, rather than by every search. */
+	char zterm[KBS_TEXT_MAX_TERM * 2 + 8];
+	snprintf(zterm, sizeof zterm, KBS_PFX_STEM "%.*s", (int)len, stem);
+	if (kbs_store__termfreq(m->ctx->reader, zterm) == 0)
+		return KBS_OK;
 	for (size_t i = 0; i < m->lemmas.n; i++) {
 		char head[16];
 		head_of(m->lemmas.v[i], head);

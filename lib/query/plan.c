@@ -1200,7 +1200,7 @@ static kbs_status other_forms(kbs_kb *kb, kbs_ctx *ctx, kbs_query__word *w, cons
 		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems, err)) != KBS_OK)
 			break;
 		for (size_t i = 0; i < stems.n; i++) {
-			if (kbs_strlist_contains(&w->lstems[l], stems.v[i]) || stem_df(ctx, stems.v[i]) == 0)
+			if (kbs_strlist_contains(&w->lstems[l], stems.v[i]))
 				continue;
 			if (!push_stem(w, l, stems.v[i])) {
 				rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");

@@ -136,8 +136,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
  * in `lang` that the index at ctx's revision holds, as the stems they are
  * indexed by, appended to *out when not in it yet (lemmas.c): none when
  * kb is NULL, lang has no lemmas, or the word is a lemma of its own and a
- * form of another. A stem may be indexed only in other languages'
- * articles: callers check. Returns KBS_ENOMEM, the store's errors. */
+ * form of another. Every stem given is in the index (Z<stem>).
+ * Returns KBS_ENOMEM, the store's errors. */
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
 				  kbs_strlist *out, kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
