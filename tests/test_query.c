@@ -13,22 +13,6 @@
 #include "testutil.h"
 #include "common.h"
 
-static kbs_results *search(kbs_kb *kb, const char *q, const kbs_search_opts *o)
-{
-	kbs_results *r = NULL;
-	assert_kbs_ok(kb, kbs_search(&r, kb, q, o));
-	assert_non_null(r);
-	return r;
-}
-
-static long rank_of(const kbs_results *r, const char *id)
-{
-	for (size_t i = 0; i < kbs_results_count(r); i++)
-		if (strcmp(kbs_results_id(r, i), id) == 0)
-			return (long)i;
-	return -1;
-}
-
 /* ---- close spellings ---- */
 
 /* One word per article, nothing else in common. */
@@ -70,8 +54,8 @@ static void typo_bounds(void **state)
 		/* A trailing space: not a prefix being typed. */
 		char q[64];
 		snprintf(q, sizeof q, "%s ", rows[i].q);
-		kbs_results *r = search(m.kb, q, &o);
-		if (rows[i].id ? rank_of(r, rows[i].id) != 0 : kbs_results_count(r) != 0)
+		kbs_results *r = tu_search(m.kb, q, &o);
+		if (rows[i].id ? tu_rank_of(r, rows[i].id) != 0 : kbs_results_count(r) != 0)
 			fail_msg("row %zu (%s): \"%s\" -> %zu hits, first %s", i, rows[i].why, rows[i].q,
 				 kbs_results_count(r), kbs_results_count(r) ? kbs_results_id(r, 0) : "none");
 		kbs_results_free(r);
@@ -87,19 +71,19 @@ static void correction(void **state)
 	o.lang = "fr";
 	/* The only match is by a close spelling: the corrected query runs and
 	 * says so. */
-	kbs_results *r = search(m.kb, "ma facturr", &o);
+	kbs_results *r = tu_search(m.kb, "ma facturr", &o);
 	assert_non_null(kbs_results_corrected_query(r));
 	assert_string_equal(kbs_results_corrected_query(r), "ma facture");
 	assert_string_equal(kbs_results_query(r), "ma facturr");
-	assert_int_equal(rank_of(r, "facture") >= 0, 1);
+	assert_int_equal(tu_rank_of(r, "facture") >= 0, 1);
 	assert_true(kbs_results_confident(r));
 	kbs_results_free(r);
 	/* Spelt right: nothing to correct. */
-	r = search(m.kb, "facture", &o);
+	r = tu_search(m.kb, "facture", &o);
 	assert_null(kbs_results_corrected_query(r));
 	kbs_results_free(r);
 	/* Nothing close: nothing corrected, nothing found. */
-	r = search(m.kb, "xylophone", &o);
+	r = tu_search(m.kb, "xylophone", &o);
 	assert_null(kbs_results_corrected_query(r));
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
@@ -128,11 +112,11 @@ static void synonym_is_no_typo(void **state)
 		for (int given = 0; given < 2; given++) {
 			kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 			o.lang = given ? "en" : NULL;
-			kbs_results *r = search(m.kb, "cancel my subscription", &o);
+			kbs_results *r = tu_search(m.kb, "cancel my subscription", &o);
 			if (with) {
 				assert_null(kbs_results_corrected_query(r));
 				assert_string_equal(kbs_results_id(r, 0), "en");
-				assert_int_equal(rank_of(r, "fr"), -1);
+				assert_int_equal(tu_rank_of(r, "fr"), -1);
 			} else if (!given) {
 				assert_non_null(kbs_results_corrected_query(r));
 				assert_string_equal(kbs_results_corrected_query(r), "cancel my souscription");
@@ -171,8 +155,8 @@ static void counts_of_the_query_that_ran(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.lang = "fr";
-		kbs_results *typed = search(m.kb, rows[i].typed, &o);
-		kbs_results *same = search(m.kb, rows[i].same_as, &o);
+		kbs_results *typed = tu_search(m.kb, rows[i].typed, &o);
+		kbs_results *same = tu_search(m.kb, rows[i].same_as, &o);
 		assert_int_equal(kbs_results_corrected_query(typed) != NULL, rows[i].corrected);
 		char *a = tu_facets_text(typed), *b = tu_facets_text(same);
 		if (strcmp(a, b) != 0 || kbs_results_facet_count(typed, KBS_FACET_CATEGORY) == 0)
@@ -196,7 +180,7 @@ static void spellings_follow_commits(void **state)
 	tu_mini m = tu_mini_kb(facture);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(m.kb, "compteer", &o);
+	kbs_results *r = tu_search(m.kb, "compteer", &o);
 	assert_null(kbs_results_corrected_query(r));
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
@@ -204,7 +188,7 @@ static void spellings_follow_commits(void **state)
 	assert_kbs_ok(m.kb, kbs_suggest(&s, m.kb, "compt", NULL));
 	assert_int_equal(kbs_suggestions_count(s), 0);
 	kbs_suggestions_free(s);
-	r = search(m.kb, "compt", &o);
+	r = tu_search(m.kb, "compt", &o);
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
 
@@ -215,13 +199,13 @@ static void spellings_follow_commits(void **state)
 	assert_false(b.oom);
 	tu_mini_reindex(&m, b.data);
 	kbs_buf_free(&b);
-	r = search(m.kb, "compteer", &o);
+	r = tu_search(m.kb, "compteer", &o);
 	assert_non_null(kbs_results_corrected_query(r));
 	assert_string_equal(kbs_results_corrected_query(r), "compteur");
-	assert_int_equal(rank_of(r, "c"), 0);
+	assert_int_equal(tu_rank_of(r, "c"), 0);
 	kbs_results_free(r);
-	r = search(m.kb, "compt", &o); /* being typed */
-	assert_int_equal(rank_of(r, "c"), 0);
+	r = tu_search(m.kb, "compt", &o); /* being typed */
+	assert_int_equal(tu_rank_of(r, "c"), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
 }
@@ -241,7 +225,7 @@ static void correction_only_from_visible(void **state)
 		"\"body\":\"Compter.\"}\n");
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(m.kb, "compteir ", &o);
+	kbs_results *r = tu_search(m.kb, "compteir ", &o);
 	assert_non_null(kbs_results_corrected_query(r));
 	assert_string_equal(kbs_results_corrected_query(r), "compter ");
 	for (size_t i = 0; i < kbs_results_count(r); i++)
@@ -250,7 +234,7 @@ static void correction_only_from_visible(void **state)
 	const char *agent[] = { "agent" };
 	o.roles = agent;
 	o.nroles = 1;
-	r = search(m.kb, "compteir ", &o);
+	r = tu_search(m.kb, "compteir ", &o);
 	assert_non_null(kbs_results_corrected_query(r));
 	assert_string_equal(kbs_results_corrected_query(r), "compteur ");
 	kbs_results_free(r);
@@ -265,13 +249,13 @@ static void exact_above_typo(void **state)
 	tu_mini m = tu_mini_kb(WORDS);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(m.kb, "facturr linky ", &o);
-	assert_int_equal(rank_of(r, "linky"), 0);
-	assert_int_equal(rank_of(r, "facture"), 1);
+	kbs_results *r = tu_search(m.kb, "facturr linky ", &o);
+	assert_int_equal(tu_rank_of(r, "linky"), 0);
+	assert_int_equal(tu_rank_of(r, "facture"), 1);
 	assert_true(kbs_results_score(r, 0) > kbs_results_score(r, 1));
 	kbs_results_free(r);
-	r = search(m.kb, "linky facturr ", &o);
-	assert_int_equal(rank_of(r, "linky"), 0);
+	r = tu_search(m.kb, "linky facturr ", &o);
+	assert_int_equal(tu_rank_of(r, "linky"), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
 }
@@ -290,14 +274,14 @@ static void derived_forms(void **state)
 	tu_mini m = tu_mini_kb(FORMS);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(m.kb, "justifier mon adresse ", &o);
-	assert_int_equal(rank_of(r, "justificatif"), 0);
-	assert_int_equal(rank_of(r, "justice"), -1);
+	kbs_results *r = tu_search(m.kb, "justifier mon adresse ", &o);
+	assert_int_equal(tu_rank_of(r, "justificatif"), 0);
+	assert_int_equal(tu_rank_of(r, "justice"), -1);
 	/* No close spelling was involved: nothing to correct. */
 	assert_null(kbs_results_corrected_query(r));
 	kbs_results_free(r);
 	/* "justi" + 2 is more than a form of "justice" or "justif". */
-	r = search(m.kb, "justissimes ", &o);
+	r = tu_search(m.kb, "justissimes ", &o);
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
@@ -335,7 +319,7 @@ static void phrase_and_exclusion(void **state)
 		{ "résiliation -", "c", "a trailing minus" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-		kbs_results *r = search(m.kb, rows[i].q, &o);
+		kbs_results *r = tu_search(m.kb, rows[i].q, &o);
 		char got[64] = "";
 		for (size_t h = 0; h < kbs_results_count(r); h++)
 			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", h ? " " : "",
@@ -346,7 +330,7 @@ static void phrase_and_exclusion(void **state)
 			if (*s != ' ') {
 				want++;
 				char id[2] = { *s, 0 };
-				ok &= rank_of(r, id) >= 0;
+				ok &= tu_rank_of(r, id) >= 0;
 			}
 		if (!ok || want != kbs_results_count(r))
 			fail_msg("row %zu (%s): \"%s\" -> [%s], expected [%s]", i, rows[i].why, rows[i].q, got,
@@ -362,19 +346,19 @@ static void prefix_as_you_type(void **state)
 	tu_mini m = tu_mini_kb(PHRASES);
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(m.kb, "resil", &o);
-	assert_int_equal(rank_of(r, "c"), 0);
+	kbs_results *r = tu_search(m.kb, "resil", &o);
+	assert_int_equal(tu_rank_of(r, "c"), 0);
 	assert_non_null(strstr(kbs_results_snippet(r, 0), "<mark>résiliation</mark>"));
 	kbs_results_free(r);
 	/* The last word only, and only while it is being typed. */
-	r = search(m.kb, "resil ", &o);
-	assert_int_equal(rank_of(r, "c"), -1);
+	r = tu_search(m.kb, "resil ", &o);
+	assert_int_equal(tu_rank_of(r, "c"), -1);
 	kbs_results_free(r);
-	r = search(m.kb, "resil contrat", &o);
-	assert_int_equal(rank_of(r, "c"), 0);
+	r = tu_search(m.kb, "resil contrat", &o);
+	assert_int_equal(tu_rank_of(r, "c"), 0);
 	kbs_results_free(r);
 	/* Too short to mean anything yet. */
-	r = search(m.kb, "re", &o);
+	r = tu_search(m.kb, "re", &o);
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
@@ -494,13 +478,13 @@ static void written_either_way(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.lang = "fr";
-		kbs_results *r = search(m.kb, rows[i].q, &o);
+		kbs_results *r = tu_search(m.kb, rows[i].q, &o);
 		if (kbs_results_count(r) == 0 || strcmp(kbs_results_id(r, 0), rows[i].id) != 0 ||
 		    !strstr(kbs_results_snippet(r, 0), rows[i].marked) || !kbs_results_confident(r))
 			fail_msg("%s: %zu hits, first %s: %s", rows[i].q, kbs_results_count(r),
 				 kbs_results_count(r) ? kbs_results_id(r, 0) : "-",
 				 kbs_results_count(r) ? kbs_results_snippet(r, 0) : "-");
-		assert_int_equal(rank_of(r, "other"), -1);
+		assert_int_equal(tu_rank_of(r, "other"), -1);
 		assert_null(kbs_results_corrected_query(r));
 		kbs_results_free(r);
 	}
@@ -518,11 +502,7 @@ static void expect_tops(kbs_kb *kb, const top_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.lang = rows[i].lang;
-		kbs_results *r = search(kb, rows[i].q, &o);
-		if (rank_of(r, rows[i].top) != 0)
-			fail_msg("\"%s\": %s first, expected %s (%s)", rows[i].q,
-				 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rows[i].top, rows[i].why);
-		kbs_results_free(r);
+		tu_assert_top(kb, rows[i].q, &o, rows[i].top, rows[i].why);
 	}
 }
 
@@ -550,15 +530,15 @@ static void accents_either_way(void **state)
 	 * (to "coupe") nor a match to trust less than the accented query's. */
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *plain = search(m.kb, "compteur coupee", &o);
-	kbs_results *accented = search(m.kb, "compteur coupée", &o);
+	kbs_results *plain = tu_search(m.kb, "compteur coupee", &o);
+	kbs_results *accented = tu_search(m.kb, "compteur coupée", &o);
 	assert_null(kbs_results_corrected_query(plain));
-	assert_int_equal(rank_of(plain, "cut"), 0);
+	assert_int_equal(tu_rank_of(plain, "cut"), 0);
 	assert_int_equal(kbs_results_confidence(plain, 0), kbs_results_confidence(accented, 0));
 	kbs_results_free(plain);
 	kbs_results_free(accented);
 	/* Nothing the index holds is left to restore: no stem is invented. */
-	kbs_results *none = search(m.kb, "zebree", &o);
+	kbs_results *none = tu_search(m.kb, "zebree", &o);
 	assert_int_equal(kbs_results_count(none), 0);
 	kbs_results_free(none);
 	tu_mini_free(&m);
@@ -589,24 +569,24 @@ static void other_forms_of_a_word(void **state)
 	 * the article has. */
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *sent = search(m.kb, "sent", &o), *sens = search(m.kb, "sens", &o);
+	kbs_results *sent = tu_search(m.kb, "sent", &o), *sens = tu_search(m.kb, "sens", &o);
 	assert_null(kbs_results_corrected_query(sent));
-	assert_int_equal(rank_of(sent, "gaz"), 0);
+	assert_int_equal(tu_rank_of(sent, "gaz"), 0);
 	assert_int_equal(kbs_results_confidence(sent, 0), kbs_results_confidence(sens, 0));
 	assert_true(kbs_results_confident(sent));
 	kbs_results_free(sent);
 	kbs_results_free(sens);
 	/* "courant" is a noun and a form of "courir": which one the visitor
 	 * meant is unknown, so "court" (of "courir" too) is not it. */
-	kbs_results *r = search(m.kb, "courant", &o);
-	assert_int_equal(rank_of(r, "delai"), -1);
+	kbs_results *r = tu_search(m.kb, "courant", &o);
+	assert_int_equal(tu_rank_of(r, "delai"), -1);
 	kbs_results_free(r);
 	/* The forms are read from the index as it is now: a form that comes
 	 * with a new article (stem "recevr") is found by the next search. */
 	tu_mini_reindex(&m, "{\"id\":\"courrier\",\"title\":\"Un courrier\",\"lang\":\"fr\",\"body\":\"Vous recevrez un courrier.\"}\n"
 			    "{\"id\":\"other\",\"title\":\"Payer par carte\",\"lang\":\"fr\",\"body\":\"Carte bancaire.\"}\n");
-	r = search(m.kb, "recevoir", &o);
-	assert_int_equal(rank_of(r, "courrier"), 0);
+	r = tu_search(m.kb, "recevoir", &o);
+	assert_int_equal(tu_rank_of(r, "courrier"), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
 }
@@ -635,8 +615,8 @@ static void language_preference(void **state)
 		{ "pay by card", "en-other", "fr-other", "English words, English article first" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-		kbs_results *r = search(m.kb, rows[i].q, NULL);
-		long a = rank_of(r, rows[i].first), b = rank_of(r, rows[i].below);
+		kbs_results *r = tu_search(m.kb, rows[i].q, NULL);
+		long a = tu_rank_of(r, rows[i].first), b = tu_rank_of(r, rows[i].below);
 		if (a != 0 || (b >= 0 && b < a))
 			fail_msg("\"%s\": %s at %ld, %s at %ld (%s)", rows[i].q, rows[i].first, a, rows[i].below, b,
 				 rows[i].why);
@@ -644,24 +624,24 @@ static void language_preference(void **state)
 	}
 	/* A preference, never a filter: "card" still finds the French article
 	 * through its own word when the query's language is unclear... */
-	kbs_results *r = search(m.kb, "carte", NULL);
-	assert_int_equal(rank_of(r, "fr-other"), 0);
+	kbs_results *r = tu_search(m.kb, "carte", NULL);
+	assert_int_equal(tu_rank_of(r, "fr-other"), 0);
 	kbs_results_free(r);
 	/* ...and a French article that another language's stem reaches is
 	 * still found. */
-	r = search(m.kb, "log", NULL);
-	assert_true(rank_of(r, "en-login") >= 0);
-	assert_true(rank_of(r, "fr-logement") >= 0);
+	r = tu_search(m.kb, "log", NULL);
+	assert_true(tu_rank_of(r, "en-login") >= 0);
+	assert_true(tu_rank_of(r, "fr-logement") >= 0);
 	kbs_results_free(r);
 	/* Re-ranking keeps pages consistent: page 2 of size 1 is hit 2. */
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	r = search(m.kb, "log in", &o);
+	r = tu_search(m.kb, "log in", &o);
 	assert_true(kbs_results_count(r) >= 2);
 	char *second = strdup(kbs_results_id(r, 1));
 	kbs_results_free(r);
 	o.limit = 1;
 	o.offset = 1;
-	r = search(m.kb, "log in", &o);
+	r = tu_search(m.kb, "log in", &o);
 	assert_int_equal(kbs_results_count(r), 1);
 	assert_string_equal(kbs_results_id(r, 0), second);
 	free(second);
@@ -727,7 +707,7 @@ static void confidence_flag(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.lang = rows[i].lang;
-		kbs_results *r = search(corpus, rows[i].q, &o);
+		kbs_results *r = tu_search(corpus, rows[i].q, &o);
 		if (kbs_results_confident(r) != rows[i].confident)
 			fail_msg("\"%s\": confident %d, expected %d (top %s at %d)", rows[i].q,
 				 kbs_results_confident(r), rows[i].confident,
@@ -752,19 +732,19 @@ static void segment_boost(void **state)
 		"{\"id\":\"other\",\"title\":\"Payer une facture\",\"lang\":\"fr\",\"segments\":[\"pro\"],"
 		"\"body\":\"Par carte.\"}\n");
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	kbs_results *r = search(m.kb, "ouvrir un compteur", &o);
+	kbs_results *r = tu_search(m.kb, "ouvrir un compteur", &o);
 	assert_int_equal(kbs_results_count(r), 2);
-	assert_int_equal(rank_of(r, "all"), 0);
+	assert_int_equal(tu_rank_of(r, "all"), 0);
 	kbs_results_free(r);
 	const char *seg[] = { "Pro" };
 	o.segments = seg;
 	o.nsegments = 1;
-	r = search(m.kb, "ouvrir un compteur", &o);
+	r = tu_search(m.kb, "ouvrir un compteur", &o);
 	/* The visitor's article first; a boost, not a filter: the other is
 	 * still there, and an unrelated "pro" article is not pulled in. */
 	assert_int_equal(kbs_results_count(r), 2);
-	assert_int_equal(rank_of(r, "pro"), 0);
-	assert_int_equal(rank_of(r, "all"), 1);
+	assert_int_equal(tu_rank_of(r, "pro"), 0);
+	assert_int_equal(tu_rank_of(r, "all"), 1);
 	assert_true(kbs_results_confident(r));
 	kbs_results_free(r);
 	tu_mini_free(&m);
@@ -785,10 +765,10 @@ static void tag_boost(void **state)
 		"{\"id\":\"tagged\",\"title\":\"Aide\",\"lang\":\"fr\",\"tags\":[\"remboursement\"],"
 		"\"body\":\"Le virement arrive. Le virement est versé. Le virement suit.\"}\n");
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
-	kbs_results *r = search(m.kb, "remboursement", &o);
+	kbs_results *r = tu_search(m.kb, "remboursement", &o);
 	assert_int_equal(kbs_results_count(r), 2);
-	assert_int_equal(rank_of(r, "tagged"), 0);
-	assert_int_equal(rank_of(r, "body"), 1);
+	assert_int_equal(tu_rank_of(r, "tagged"), 0);
+	assert_int_equal(tu_rank_of(r, "body"), 1);
 	kbs_results_free(r);
 	tu_mini_free(&m);
 }
@@ -828,7 +808,7 @@ static void answer_mode(void **state)
 	kbs_results_free(r);
 
 	/* Search results carry no passage. */
-	r = search(corpus, "résilier", NULL);
+	r = tu_search(corpus, "résilier", NULL);
 	assert_null(kbs_results_passage(r, 0));
 	kbs_results_free(r);
 }

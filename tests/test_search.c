@@ -38,32 +38,6 @@ static int teardown_corpus(void **state)
 	return 0;
 }
 
-/* Searches the corpus; opts may be NULL. */
-static kbs_results *search(kbs_kb *kb, const char *text, const kbs_search_opts *o)
-{
-	kbs_results *r = NULL;
-	assert_kbs_ok(kb, kbs_search(&r, kb, text, o));
-	assert_non_null(r);
-	return r;
-}
-
-static long rank_of(const kbs_results *r, const char *id)
-{
-	for (size_t i = 0; i < kbs_results_count(r); i++)
-		if (strcmp(kbs_results_id(r, i), id) == 0)
-			return (long)i;
-	return -1;
-}
-
-static void assert_top(kbs_kb *kb, const char *text, const kbs_search_opts *o, const char *id)
-{
-	kbs_results *r = search(kb, text, o);
-	if (kbs_results_count(r) == 0 || strcmp(kbs_results_id(r, 0), id) != 0)
-		fail_msg("query \"%s\": expected %s first, got %s (rank of expected: %ld)", text, id,
-			 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", rank_of(r, id));
-	kbs_results_free(r);
-}
-
 /* ---- ranking (small knowledge bases built per test: tu_mini_kb) ---- */
 
 static void title_match_ranks_above_body_match(void **state)
@@ -77,8 +51,8 @@ static void title_match_ranks_above_body_match(void **state)
 		"e-mail chaque mois, avec le détail de votre consommation.\"}\n"
 		"{\"id\":\"c\",\"title\":\"Horaires\",\"lang\":\"fr\",\"body\":\"Nous répondons du lundi au "
 		"vendredi.\"}\n");
-	assert_top(m.kb, "facture", NULL, "a");
-	assert_top(m.kb, "factures", NULL, "a");
+	tu_assert_top(m.kb, "facture", NULL, "a", NULL);
+	tu_assert_top(m.kb, "factures", NULL, "a", NULL);
 	tu_mini_free(&m);
 }
 
@@ -91,8 +65,8 @@ static void accented_query_prefers_accented_text(void **state)
 		"desinstaller.\"}\n"
 		"{\"id\":\"accent\",\"title\":\"Désinstaller l'appli\",\"lang\":\"fr\",\"body\":\"Étapes pour "
 		"désinstaller.\"}\n");
-	assert_top(m.kb, "désinstaller", NULL, "accent");
-	kbs_results *r = search(m.kb, "desinstaller", NULL);
+	tu_assert_top(m.kb, "désinstaller", NULL, "accent", NULL);
+	kbs_results *r = tu_search(m.kb, "desinstaller", NULL);
 	assert_int_equal(kbs_results_count(r), 2); /* folded: both match */
 	kbs_results_free(r);
 	tu_mini_free(&m);
@@ -107,9 +81,9 @@ static void tags_and_category_words_count(void **state)
 		"{\"id\":\"c\",\"title\":\"Question B\",\"lang\":\"fr\",\"category\":\"Compteur/Relevés\","
 		"\"body\":\"Un autre texte.\"}\n"
 		"{\"id\":\"n\",\"title\":\"Question C\",\"lang\":\"fr\",\"body\":\"Rien ici.\"}\n");
-	assert_top(m.kb, "linky", NULL, "t");
-	assert_top(m.kb, "relevés", NULL, "c");
-	assert_top(m.kb, "releve", NULL, "c");
+	tu_assert_top(m.kb, "linky", NULL, "t", NULL);
+	tu_assert_top(m.kb, "relevés", NULL, "c", NULL);
+	tu_assert_top(m.kb, "releve", NULL, "c", NULL);
 	tu_mini_free(&m);
 }
 
@@ -136,8 +110,8 @@ static void corpus_answers_real_questions(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 		o.lang = rows[i].lang;
-		kbs_results *r = search(corpus, rows[i].q, &o);
-		long rank = rank_of(r, rows[i].id);
+		kbs_results *r = tu_search(corpus, rows[i].q, &o);
+		long rank = tu_rank_of(r, rows[i].id);
 		if (rank != 0)
 			fail_msg("row %zu (%s): \"%s\" -> %s first, %s at rank %ld", i, rows[i].why,
 				 rows[i].q, kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing",
@@ -149,8 +123,8 @@ static void corpus_answers_real_questions(void **state)
 static void composed_and_decomposed_queries_agree(void **state)
 {
 	(void)state;
-	kbs_results *a = search(corpus, "r\xc3\xa9siliation", NULL);   /* é as U+00E9 */
-	kbs_results *b = search(corpus, "re\xcc\x81siliation", NULL);  /* e + U+0301 */
+	kbs_results *a = tu_search(corpus, "r\xc3\xa9siliation", NULL);   /* é as U+00E9 */
+	kbs_results *b = tu_search(corpus, "re\xcc\x81siliation", NULL);  /* e + U+0301 */
 	assert_true(kbs_results_count(a) > 0);
 	assert_int_equal(kbs_results_count(a), kbs_results_count(b));
 	for (size_t i = 0; i < kbs_results_count(a); i++)
@@ -166,8 +140,8 @@ static void cjk_text_is_split_into_words(void **state)
 		"{\"id\":\"zh\",\"title\":\"如何重置密码\",\"lang\":\"zh\",\"body\":\"打开设置页面，然后点击重置密码。\"}\n"
 		"{\"id\":\"ja\",\"title\":\"パスワードを忘れました\",\"lang\":\"ja\",\"body\":\"設定画面を開いてください。\"}\n"
 		"{\"id\":\"en\",\"title\":\"Reset your password\",\"lang\":\"en\",\"body\":\"Open settings.\"}\n");
-	assert_top(m.kb, "密码", NULL, "zh");
-	assert_top(m.kb, "パスワード", NULL, "ja");
+	tu_assert_top(m.kb, "密码", NULL, "zh", NULL);
+	tu_assert_top(m.kb, "パスワード", NULL, "ja", NULL);
 	tu_mini_free(&m);
 }
 
@@ -179,7 +153,7 @@ static void filters_restrict_hits(void **state)
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.limit = 100;
 	o.lang = "en";
-	kbs_results *r = search(corpus, "invoice bill payment", &o);
+	kbs_results *r = tu_search(corpus, "invoice bill payment", &o);
 	assert_true(kbs_results_count(r) > 0);
 	for (size_t i = 0; i < kbs_results_count(r); i++)
 		assert_string_equal(kbs_results_lang(r, i), "en");
@@ -189,7 +163,7 @@ static void filters_restrict_hits(void **state)
 	o = (kbs_search_opts)KBS_SEARCH_OPTS_INIT;
 	o.limit = 100;
 	o.category = "compte";
-	r = search(corpus, "", &o);
+	r = tu_search(corpus, "", &o);
 	assert_true(kbs_results_count(r) >= 5);
 	bool child = false;
 	for (size_t i = 0; i < kbs_results_count(r); i++) {
@@ -201,7 +175,7 @@ static void filters_restrict_hits(void **state)
 	kbs_results_free(r);
 
 	o.category = "Compte / Mot de passe";
-	r = search(corpus, "", &o);
+	r = tu_search(corpus, "", &o);
 	assert_true(kbs_results_count(r) >= 2);
 	for (size_t i = 0; i < kbs_results_count(r); i++)
 		assert_string_equal(kbs_results_category(r, i), "Compte/Mot de passe");
@@ -214,7 +188,7 @@ static void filters_restrict_hits(void **state)
 	o.tags = tags;
 	o.ntags = 1;
 	o.kind = "faq";
-	r = search(corpus, "", &o);
+	r = tu_search(corpus, "", &o);
 	assert_true(kbs_results_count(r) > 0);
 	for (size_t i = 0; i < kbs_results_count(r); i++) {
 		assert_string_equal(kbs_results_kind(r, i), "faq");
@@ -228,7 +202,7 @@ static void filters_restrict_hits(void **state)
 
 static bool hits_have(const kbs_results *r, const char *id)
 {
-	return rank_of(r, id) >= 0;
+	return tu_rank_of(r, id) >= 0;
 }
 
 static uint64_t facet(const kbs_results *r, kbs_facet f, const char *label)
@@ -246,7 +220,7 @@ static void roles_never_leak(void **state)
 	o.limit = 100;
 	/* Words of the agent-only article's own title. */
 	const char *q = "procédure interne geste commercial";
-	kbs_results *pub = search(corpus, q, &o);
+	kbs_results *pub = tu_search(corpus, q, &o);
 	assert_false(hits_have(pub, "fr-agent-geste-commercial"));
 	assert_int_equal(facet(pub, KBS_FACET_TAG, "procédure interne"), 0);
 	assert_int_equal(facet(pub, KBS_FACET_TAG, "geste commercial"), 0);
@@ -255,7 +229,7 @@ static void roles_never_leak(void **state)
 
 	/* Browsing the category shows the same: nothing of it, even counted. */
 	o.category = "Facturation/Factures";
-	kbs_results *browse = search(corpus, "", &o);
+	kbs_results *browse = tu_search(corpus, "", &o);
 	assert_false(hits_have(browse, "fr-agent-geste-commercial"));
 	assert_int_equal(kbs_results_total(browse), kbs_results_count(browse));
 	assert_int_equal(facet(browse, KBS_FACET_CATEGORY, "Facturation/Factures"),
@@ -266,11 +240,11 @@ static void roles_never_leak(void **state)
 	o.category = NULL;
 	o.roles = roles;
 	o.nroles = 1;
-	kbs_results *agent = search(corpus, q, &o);
-	assert_int_equal(rank_of(agent, "fr-agent-geste-commercial"), 0);
+	kbs_results *agent = tu_search(corpus, q, &o);
+	assert_int_equal(tu_rank_of(agent, "fr-agent-geste-commercial"), 0);
 	assert_int_equal(facet(agent, KBS_FACET_TAG, "geste commercial"), 1);
 	o.category = "Facturation/Factures";
-	kbs_results *abrowse = search(corpus, "", &o);
+	kbs_results *abrowse = tu_search(corpus, "", &o);
 	assert_int_equal(kbs_results_count(abrowse), kbs_results_count(browse) + 1);
 
 	/* Reading it by id is refused to the public, like a missing id. */
@@ -297,9 +271,9 @@ static void scores_with(const char *syn, const char *q, const char *const *ids, 
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "en";
 	o.limit = 50;
-	kbs_results *r = search(corpus, q, &o);
+	kbs_results *r = tu_search(corpus, q, &o);
 	for (size_t i = 0; i < n; i++) {
-		int k = rank_of(r, ids[i]);
+		int k = tu_rank_of(r, ids[i]);
 		out[i] = k < 0 ? -1 : kbs_results_score(r, (size_t)k);
 	}
 	kbs_results_free(r);
@@ -333,12 +307,12 @@ static void pagination_is_consistent(void **state)
 	(void)state;
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.limit = 8;
-	kbs_results *all = search(corpus, "facture paiement compte", &o);
+	kbs_results *all = tu_search(corpus, "facture paiement compte", &o);
 	assert_int_equal(kbs_results_count(all), 8);
 	o.limit = 4;
-	kbs_results *p1 = search(corpus, "facture paiement compte", &o);
+	kbs_results *p1 = tu_search(corpus, "facture paiement compte", &o);
 	o.offset = 4;
-	kbs_results *p2 = search(corpus, "facture paiement compte", &o);
+	kbs_results *p2 = tu_search(corpus, "facture paiement compte", &o);
 	assert_int_equal(kbs_results_count(p1), 4);
 	assert_int_equal(kbs_results_count(p2), 4);
 	for (size_t i = 0; i < 4; i++) {
@@ -349,7 +323,7 @@ static void pagination_is_consistent(void **state)
 	assert_int_equal(kbs_results_confident(p1), kbs_results_confident(p2));
 	assert_int_equal(kbs_results_total(p1), kbs_results_total(p2));
 	o.offset = 10000;
-	kbs_results *past = search(corpus, "facture", &o);
+	kbs_results *past = tu_search(corpus, "facture", &o);
 	assert_int_equal(kbs_results_count(past), 0);
 	kbs_results_free(all);
 	kbs_results_free(p1);
@@ -363,7 +337,7 @@ static void browse_lists_a_category_newest_first(void **state)
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.category = "Facturation";
 	o.limit = 100;
-	kbs_results *r = search(corpus, "", &o);
+	kbs_results *r = tu_search(corpus, "", &o);
 	assert_true(kbs_results_count(r) >= 5);
 	assert_int_equal(kbs_results_total(r), kbs_results_count(r));
 	assert_false(kbs_results_confident(r)); /* no question, no claimed answer */
@@ -388,7 +362,7 @@ static void browse_lists_a_category_newest_first(void **state)
 static void snippets_mark_matched_words(void **state)
 {
 	(void)state;
-	kbs_results *r = search(corpus, "abonnements résiliation", NULL);
+	kbs_results *r = tu_search(corpus, "abonnements résiliation", NULL);
 	assert_true(kbs_results_count(r) > 0);
 	const char *s = kbs_results_snippet(r, 0);
 	assert_non_null(s);
@@ -400,7 +374,7 @@ static void snippets_mark_matched_words(void **state)
 	/* Markup in an article is escaped: the snippet is safe HTML. */
 	tu_mini m = tu_mini_kb("{\"id\":\"x\",\"title\":\"Balises\",\"lang\":\"fr\",\"body\":\"<script>x</script> "
 			 "compteur & validez.\"}\n");
-	r = search(m.kb, "compteur", NULL);
+	r = tu_search(m.kb, "compteur", NULL);
 	assert_int_equal(kbs_results_count(r), 1);
 	s = kbs_results_snippet(r, 0);
 	assert_null(strstr(s, "<script>"));
@@ -415,7 +389,7 @@ static void facets_count_each_level(void **state)
 	(void)state;
 	kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
 	o.lang = "fr";
-	kbs_results *r = search(corpus, "", &o);
+	kbs_results *r = tu_search(corpus, "", &o);
 	uint64_t parent = facet(r, KBS_FACET_CATEGORY, "Compte");
 	uint64_t kids = facet(r, KBS_FACET_CATEGORY, "Compte/Connexion") +
 			facet(r, KBS_FACET_CATEGORY, "Compte/Mot de passe") +
@@ -433,7 +407,7 @@ static void facets_count_each_level(void **state)
 static void confidence_tells_answers_from_guesses(void **state)
 {
 	(void)state;
-	kbs_results *r = search(corpus, "mot de passe oublié", NULL);
+	kbs_results *r = tu_search(corpus, "mot de passe oublié", NULL);
 	assert_true(kbs_results_confident(r));
 	assert_true(kbs_results_confidence(r, 0) >= 50);
 	for (size_t i = 0; i < kbs_results_count(r); i++) {
@@ -446,7 +420,7 @@ static void confidence_tells_answers_from_guesses(void **state)
 	 * uses ("agace"): that word weighs like a word of one article, not
 	 * more than any word the index holds, so the answer stays confident
 	 * (it was not, when an unknown word had idf log((N + 1) / 0.5)). */
-	r = search(corpus, "mot de passe oublié franchement ça m'agace", NULL);
+	r = tu_search(corpus, "mot de passe oublié franchement ça m'agace", NULL);
 	if (!kbs_results_confident(r))
 		fail_msg("a question with one unknown word came back unsure (top %s at %d)",
 			 kbs_results_id(r, 0), kbs_results_confidence(r, 0));
@@ -457,7 +431,7 @@ static void confidence_tells_answers_from_guesses(void **state)
 	static const char *const off_topic[] = { "comment commander une pizza",
 						 "my car won't start", "xylophone quantique" };
 	for (size_t i = 0; i < 3; i++) {
-		r = search(corpus, off_topic[i], NULL);
+		r = tu_search(corpus, off_topic[i], NULL);
 		if (kbs_results_confident(r))
 			fail_msg("\"%s\" came back confident (top %s at %d)", off_topic[i],
 				 kbs_results_id(r, 0), kbs_results_confidence(r, 0));
@@ -603,12 +577,12 @@ static void counts_agree_with_the_ranking(void **state)
 			o.roles = roles;
 			o.nroles = 1;
 		}
-		kbs_results *first = search(m.kb, rows[k].q, &o);
+		kbs_results *first = tu_search(m.kb, rows[k].q, &o);
 		uint64_t total = kbs_results_total(first), seen = 0, cat[3] = { 0 }, tag[8] = { 0 };
 		o.limit = KBS_MAX_LIMIT;
 		o.flags = KBS_SEARCH_NO_SNIPPETS;
 		for (o.offset = 0;; o.offset += o.limit) {
-			kbs_results *r = search(m.kb, rows[k].q, &o);
+			kbs_results *r = tu_search(m.kb, rows[k].q, &o);
 			size_t got = kbs_results_count(r);
 			for (size_t i = 0; i < got; i++) {
 				seen++;
@@ -641,7 +615,7 @@ static void counts_agree_with_the_ranking(void **state)
 	unsigned visible = 0;
 	for (unsigned i = 0; i < n; i++)
 		visible += i % 13 != 0 && i % 37 != 0;
-	kbs_results *r = search(m.kb, "commun", NULL);
+	kbs_results *r = tu_search(m.kb, "commun", NULL);
 	uint64_t total = kbs_results_total(r);
 	if (total <= 5000 || total > visible)
 		fail_msg("\"commun\": total %" PRIu64 ", expected an estimate in 5001..%u", total, visible);

@@ -256,6 +256,33 @@ char *tu_sql_text(sqlite3 *db, const char *sql)
 	return v;
 }
 
+kbs_results *tu_search(kbs_kb *kb, const char *text, const kbs_search_opts *o)
+{
+	kbs_results *r = NULL;
+	assert_kbs_ok(kb, kbs_search(&r, kb, text, o));
+	assert_non_null(r);
+	return r;
+}
+
+long tu_rank_of(const kbs_results *r, const char *id)
+{
+	for (size_t i = 0; i < kbs_results_count(r); i++)
+		if (strcmp(kbs_results_id(r, i), id) == 0)
+			return (long)i;
+	return -1;
+}
+
+void tu_assert_top(kbs_kb *kb, const char *text, const kbs_search_opts *o, const char *id,
+		   const char *why)
+{
+	kbs_results *r = tu_search(kb, text, o);
+	if (kbs_results_count(r) == 0 || strcmp(kbs_results_id(r, 0), id) != 0)
+		fail_msg("query \"%s\": expected %s first, got %s (rank of expected: %ld)%s%s%s", text, id,
+			 kbs_results_count(r) ? kbs_results_id(r, 0) : "nothing", tu_rank_of(r, id),
+			 why ? " (" : "", why ? why : "", why ? ")" : "");
+	kbs_results_free(r);
+}
+
 char *tu_facets_text(const kbs_results *r)
 {
 	char *out = NULL;

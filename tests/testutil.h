@@ -73,6 +73,15 @@ void tu_mini_reindex(tu_mini *m, const char *jsonl);
  * test on error. */
 kbs_kb *tu_open(const char *dir, unsigned flags);
 
+/* Searches kb (opts may be NULL); fails the test on error. */
+kbs_results *tu_search(kbs_kb *kb, const char *text, const kbs_search_opts *o);
+/* Where hit `id` ranks in r, from 0; -1 when it is not there. */
+long tu_rank_of(const kbs_results *r, const char *id);
+/* Fails the test unless `id` comes first for `text`; `why` (may be NULL)
+ * says what the case shows. */
+void tu_assert_top(kbs_kb *kb, const char *text, const kbs_search_opts *o, const char *id,
+		   const char *why);
+
 /* Articles in the knowledge base, whatever their audience (kbs_stats_json). */
 uint64_t tu_count_articles(kbs_kb *kb);
 /* "total N; label=count ..." of a result set (categories, then tags), to
