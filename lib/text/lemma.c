@@ -42,6 +42,12 @@ static const struct {
 /* Longer lemmas than this are no words of a dictionary: left out. */
 #define LEMMA_MAX 128
 
+/* Hunspell keeps one table for all its dictionaries, made by the first
+ * and freed by the last with a count nothing guards: two handles loading
+ * dictionaries at once leaked one table, and one closing while another
+ * loads could free it under the other. Loading and freeing take turns. */
+static pthread_mutex_t hunspell_global = PTHREAD_MUTEX_INITIALIZER;
+
 struct kbs_text__lemmatizer {
 	pthread_mutex_t lock; /* Hunspell keeps state while it analyses */
 	Hunhandle *h;
@@ -74,13 +80,18 @@ kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang
 	kbs_text__lemmatizer *lz = calloc(1, sizeof *lz);
 	if (!lz)
 		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	pthread_mutex_lock(&hunspell_global);
 	lz->h = Hunspell_create(aff, dic);
+	pthread_mutex_unlock(&hunspell_global);
 	const char *enc = lz->h ? Hunspell_get_dic_encoding(lz->h) : NULL;
 	/* Words reach it as UTF-8; a dictionary in another encoding would
 	 * read them as other words. */
 	if (!enc || strcmp(enc, "UTF-8") != 0) {
-		if (lz->h)
+		if (lz->h) {
+			pthread_mutex_lock(&hunspell_global);
 			Hunspell_destroy(lz->h);
+			pthread_mutex_unlock(&hunspell_global);
+		}
 		free(lz);
 		return KBS_ENOTFOUND;
 	}
@@ -93,7 +104,9 @@ void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz)
 {
 	if (!lz)
 		return;
+	pthread_mutex_lock(&hunspell_global);
 	Hunspell_destroy(lz->h);
+	pthread_mutex_unlock(&hunspell_global);
 	kbs_strmap_free(&lz->memo);
 	pthread_mutex_destroy(&lz->lock);
 	free(lz);
