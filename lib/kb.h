@@ -36,8 +36,9 @@ struct kbs_kb {
 	/* Synonym sets in force, per language (lib/query/synonyms.c); made
 	 * on first use, guarded by lock. */
 	struct kbs_syn__cache *synonyms;
-	/* Lemmatizers of the languages searched (lib/query/lemmas.c), loaded
-	 * on first use, guarded by lock; lz NULL: the language has none. */
+	/* Holds on the lemmatizers of the languages searched
+	 * (lib/query/lemmas.c; the process shares each dictionary), taken on
+	 * first use, guarded by lock; lz NULL: the language has none. */
 	struct kbs_kb_lemmatizer {
 		char lang[8];
 		struct kbs_text__lemmatizer *lz;

@@ -671,6 +671,35 @@ static void test_has_stemmer(void **state)
 	assert_false(kbs_text__has_stemmer(NULL));
 }
 
+/* A dictionary of lemmas is loaded once for the whole process, however
+ * many handles hold it (15 MB each otherwise), and serves each holder
+ * until the last lets go. */
+static void test_lemma_dictionary_shared(void **state)
+{
+	(void)state;
+	kbs_err err = { 0 };
+	kbs_text__lemmatizer *a = NULL, *b = NULL;
+	assert_int_equal(kbs_text__lemmatizer_new(&a, "fr", &err), KBS_OK);
+	assert_int_equal(kbs_text__lemmatizer_new(&b, "fr", &err), KBS_OK);
+	assert_ptr_equal(a, b);
+	kbs_text__lemmatizer *en = NULL;
+	assert_int_equal(kbs_text__lemmatizer_new(&en, "en", &err), KBS_ENOTFOUND);
+	assert_null(en);
+	/* The first holder lets go: the second still reads it. */
+	kbs_text__lemmatizer_free(a);
+	kbs_strlist l = { 0 };
+	assert_int_equal(kbs_text__lemmas(b, "recevez", true, &l, &err), KBS_OK);
+	assert_true(kbs_strlist_contains(&l, "recevoir"));
+	kbs_strlist_free(&l);
+	/* The last lets go, and a new holder loads it again. */
+	kbs_text__lemmatizer_free(b);
+	assert_int_equal(kbs_text__lemmatizer_new(&a, "fr", &err), KBS_OK);
+	assert_int_equal(kbs_text__lemmas(a, "sent", false, &l, &err), KBS_OK);
+	assert_true(kbs_strlist_contains(&l, "sentir"));
+	kbs_strlist_free(&l);
+	kbs_text__lemmatizer_free(a);
+}
+
 /*
  * The lists are read from stopwords.c itself: each must be sorted (bsearch
  * misses words otherwise), hold words already folded (they are compared to
@@ -1183,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_fold_is_term),
 		cmocka_unit_test(test_has_stemmer),
+		cmocka_unit_test(test_lemma_dictionary_shared),
 		cmocka_unit_test(test_stop_lists),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test_setup_teardown(test_fast_corpus, diff_setup, diff_teardown),

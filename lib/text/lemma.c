@@ -42,17 +42,24 @@ static const struct {
 /* Longer lemmas than this are no words of a dictionary: left out. */
 #define LEMMA_MAX 128
 
-/* Hunspell keeps one table for all its dictionaries, made by the first
- * and freed by the last with a count nothing guards: two handles loading
- * dictionaries at once leaked one table, and one closing while another
- * loads could free it under the other. Loading and freeing take turns. */
-static pthread_mutex_t hunspell_global = PTHREAD_MUTEX_INITIALIZER;
-
 struct kbs_text__lemmatizer {
 	pthread_mutex_t lock; /* Hunspell keeps state while it analyses */
 	Hunhandle *h;
 	kbs_strmap memo; /* word -> its lemmas, '\n'-separated */
+	unsigned refs;    /* its holders, under loaded_lock */
 };
+
+/* One dictionary per language for the whole process, held by every
+ * knowledge-base handle that searches the language: a dictionary is about
+ * 15 MB and 30 ms to load, and a host that opens a handle per help center
+ * would pay that per handle. The lock also makes Hunspell's loads and
+ * frees take turns: Hunspell keeps one table for all its dictionaries,
+ * made by the first and freed by the last with a count nothing guards
+ * (two handles loading at once leaked one table, and one freeing while
+ * another loads could free it under the other). A load holds the lock
+ * for its 30 ms, which only other first loads and last frees wait for. */
+static pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static kbs_text__lemmatizer *loaded[sizeof DICTS / sizeof *DICTS];
 
 bool kbs_text__has_lemmas(const char *lang)
 {
@@ -62,54 +69,72 @@ bool kbs_text__has_lemmas(const char *lang)
 	return false;
 }
 
-kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang, kbs_err *err)
+/* Loads DICTS[d]: NULL when its files are missing or unusable (the
+ * language then goes without lemmas) or out of memory (*oom). Under
+ * loaded_lock. */
+static kbs_text__lemmatizer *load(size_t d, bool *oom)
 {
-	*out = NULL;
-	const char *dict = NULL;
-	for (size_t i = 0; lang && i < sizeof DICTS / sizeof *DICTS; i++)
-		if (strcmp(lang, DICTS[i].lang) == 0)
-			dict = DICTS[i].dict;
-	if (!dict)
-		return KBS_ENOTFOUND;
 	char aff[512], dic[512];
-	snprintf(aff, sizeof aff, "%s/%s.aff", KBS_HUNSPELL_DIR, dict);
-	snprintf(dic, sizeof dic, "%s/%s.dic", KBS_HUNSPELL_DIR, dict);
+	snprintf(aff, sizeof aff, "%s/%s.aff", KBS_HUNSPELL_DIR, DICTS[d].dict);
+	snprintf(dic, sizeof dic, "%s/%s.dic", KBS_HUNSPELL_DIR, DICTS[d].dict);
 	/* Hunspell reports a missing file on stderr and goes on empty. */
 	if (access(aff, R_OK) != 0 || access(dic, R_OK) != 0)
-		return KBS_ENOTFOUND;
+		return NULL;
 	kbs_text__lemmatizer *lz = calloc(1, sizeof *lz);
-	if (!lz)
-		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	pthread_mutex_lock(&hunspell_global);
+	if (!lz) {
+		*oom = true;
+		return NULL;
+	}
 	lz->h = Hunspell_create(aff, dic);
-	pthread_mutex_unlock(&hunspell_global);
 	const char *enc = lz->h ? Hunspell_get_dic_encoding(lz->h) : NULL;
 	/* Words reach it as UTF-8; a dictionary in another encoding would
 	 * read them as other words. */
 	if (!enc || strcmp(enc, "UTF-8") != 0) {
-		if (lz->h) {
-			pthread_mutex_lock(&hunspell_global);
+		if (lz->h)
 			Hunspell_destroy(lz->h);
-			pthread_mutex_unlock(&hunspell_global);
-		}
 		free(lz);
-		return KBS_ENOTFOUND;
+		return NULL;
 	}
 	pthread_mutex_init(&lz->lock, NULL);
-	*out = lz;
-	return KBS_OK;
+	return lz;
+}
+
+kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang, kbs_err *err)
+{
+	*out = NULL;
+	size_t d = 0;
+	while (d < sizeof DICTS / sizeof *DICTS && (!lang || strcmp(lang, DICTS[d].lang) != 0))
+		d++;
+	if (d == sizeof DICTS / sizeof *DICTS)
+		return KBS_ENOTFOUND;
+	bool oom = false;
+	pthread_mutex_lock(&loaded_lock);
+	if (!loaded[d])
+		loaded[d] = load(d, &oom);
+	if (loaded[d])
+		loaded[d]->refs++;
+	*out = loaded[d];
+	pthread_mutex_unlock(&loaded_lock);
+	if (oom)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return *out ? KBS_OK : KBS_ENOTFOUND;
 }
 
 void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz)
 {
 	if (!lz)
 		return;
-	pthread_mutex_lock(&hunspell_global);
-	Hunspell_destroy(lz->h);
-	pthread_mutex_unlock(&hunspell_global);
-	kbs_strmap_free(&lz->memo);
-	pthread_mutex_destroy(&lz->lock);
-	free(lz);
+	pthread_mutex_lock(&loaded_lock);
+	if (--lz->refs == 0) {
+		for (size_t d = 0; d < sizeof DICTS / sizeof *DICTS; d++)
+			if (loaded[d] == lz)
+				loaded[d] = NULL;
+		Hunspell_destroy(lz->h);
+		kbs_strmap_free(&lz->memo);
+		pthread_mutex_destroy(&lz->lock);
+		free(lz);
+	}
+	pthread_mutex_unlock(&loaded_lock);
 }
 
 /* Appends the '\n'-separated lemmas of `joined` to out. */

@@ -140,9 +140,11 @@ typedef struct kbs_text__lemmatizer kbs_text__lemmatizer;
 /* Whether kbsearch reads lemmas in `lang` (ISO 639-1) at all: French
  * only, for now (lemma.c says why). Thread-safe. */
 bool kbs_text__has_lemmas(const char *lang);
-/* Loads the dictionary of `lang` (about 15 MB, 30 ms). KBS_ENOTFOUND when
- * lang has none or its files are missing or unusable: the caller goes on
- * without lemmas. KBS_ENOMEM. Free with kbs_text__lemmatizer_free. */
+/* A hold on the process's dictionary of `lang`, loaded by the first hold
+ * (about 15 MB, 30 ms) and shared by all. KBS_ENOTFOUND when lang has none
+ * or its files are missing or unusable: the caller goes on without lemmas.
+ * KBS_ENOMEM. Thread-safe. kbs_text__lemmatizer_free releases the hold;
+ * the last release unloads the dictionary. */
 kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang, kbs_err *err);
 void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz);
 /* Appends to *out the lemmas of `exact` (a case-folded word with its
