@@ -335,6 +335,27 @@ static void stop_word_synonym_below_the_word(void **state)
 	tu_mini_free(&m);
 }
 
+/* The other way round, the stop word is no alternative: searching the
+ * rule's word does not match every article that says "nous" (at a walk of
+ * all of them), as the query's own stop words give way to better words. */
+static void stop_word_alternative_left_out(void **state)
+{
+	(void)state;
+	kbs_buf kb = { 0 };
+	kbs_buf_adds(&kb, "{\"id\":\"word\",\"title\":\"Notre équipe\",\"lang\":\"fr\",\"body\":\"L'équipe "
+			  "répond du lundi au vendredi.\"}\n"
+			  "{\"id\":\"stop\",\"title\":\"Votre facture\",\"lang\":\"fr\",\"body\":\"Nous "
+			  "envoyons la facture par courrier.\"}\n");
+	tu_mini m = syn_kb(&kb, 2, "nous, équipe\n");
+	long r = -1;
+	assert_true(finds(m.kb, "équipe ", "word", &r));
+	assert_int_equal(r, 0);
+	assert_false(finds(m.kb, "équipe ", "stop", NULL));
+	/* The rule still works from the stop word. */
+	assert_true(finds(m.kb, "nous facture ", "word", NULL));
+	tu_mini_free(&m);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -503,6 +524,7 @@ int main(void)
 		cmocka_unit_test(phrase_in_title),
 		cmocka_unit_test(compound_entry_either_way),
 		cmocka_unit_test(stop_word_synonym_below_the_word),
+		cmocka_unit_test(stop_word_alternative_left_out),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(query_key),
 		cmocka_unit_test(reload_while_searching),

@@ -704,8 +704,8 @@ static double entry_idf(kbs_ctx *ctx, const kbs_syn__entry *e, double N)
  * parser and Lucene's synonym query do. OR-ed as separate words, an
  * article using three synonyms of "résilier" outranked the one that says
  * "résilier", and every common alternative widened the matching the engine
- * cannot prune. A multi-word one is a phrase of its folded words; a stop
- * word stands as itself. At most ALT_MAX of each.
+ * cannot prune. A multi-word one is a phrase of its folded words (stop
+ * words included). At most ALT_MAX of each.
  *
  * A synonym ranks below the user's own words, also when it is rarer than
  * they are (BM25 would weigh it more: "activation" for "move in"): an
@@ -713,7 +713,7 @@ static double entry_idf(kbs_ctx *ctx, const kbs_syn__entry *e, double N)
  * down to it (cap). */
 #define ALT_MAX 64
 typedef struct alt_query {
-	kbs_qnode *rest; /* phrases and stop words */
+	kbs_qnode *rest; /* phrases */
 	kbs_qnode *z, *s; /* SYNONYM of the words' stems, of their title stems */
 	kbs_ctx *ctx;
 	double N;
@@ -726,9 +726,10 @@ static double cap(const alt_query *q, double idf)
 	return q->user_idf > 0 && idf > q->user_idf ? q->user_idf / idf : 1.0;
 }
 
+/* e: not a lone stop word (apply_synonyms leaves those out). */
 static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 {
-	if (e->n == 1 && !e->stop[0]) {
+	if (e->n == 1) {
 		for (int k = 0; k < 2; k++) {
 			const char *stem = k ? e->stem2[0] : e->stem[0];
 			if (!stem || !*stem || !q->z || q->z->nkids >= ALT_MAX)
@@ -741,10 +742,6 @@ static void alt_add(kbs_query__arena *a, alt_query *q, const kbs_syn__entry *e)
 	}
 	if (!q->rest || q->rest->nkids >= ALT_MAX)
 		return;
-	if (e->n == 1) {
-		kbs_query__add(q->rest, kbs_query__term(a, "", e->term[0]));
-		return;
-	}
 	kbs_qnode *ph = kbs_query__op(a, KBS_Q_PHRASE, e->n);
 	for (size_t i = 0; i < e->n; i++)
 		kbs_query__add(ph, kbs_query__term(a, "", e->term[i]));
@@ -802,10 +799,10 @@ static kbs_status note_alternative(kbs_query__plan *p, const toks *t, size_t fro
 					     push_distinct(&w->lalt_titles[pass], title.data)));
 			continue;
 		}
-		ok = push_distinct(&w->alt_words, e->term[0]) && (e->stop[0] || push_distinct(&w->alt_stems, e->stem[0])) &&
+		ok = push_distinct(&w->alt_words, e->term[0]) && push_distinct(&w->alt_stems, e->stem[0]) &&
 		     (!e->stem2[0] || push_distinct(&w->alt_stems, e->stem2[0])) &&
 		     push_distinct(&w->lalt_words[pass], e->term[0]) &&
-		     (e->stop[0] || push_distinct(&w->lalt_stems[pass], e->stem[0])) &&
+		     push_distinct(&w->lalt_stems[pass], e->stem[0]) &&
 		     (!e->stem2[0] || push_distinct(&w->lalt_stems[pass], e->stem2[0]));
 	}
 	kbs_buf_free(&phrase);
@@ -860,7 +857,11 @@ static kbs_status apply_synonyms(kbs_query__plan *p, kbs_ctx *ctx, toks *t, size
 			const kbs_syn__entry *matched = &rule->e[hits[h].entry];
 			for (size_t e = rule->oneway ? rule->nfrom : 0; e < rule->ne; e++) {
 				const kbs_syn__entry *en = &rule->e[e];
-				if (kbs_syn__same_keys(en, matched))
+				/* A lone stop word says nothing the word it stands
+				 * for does not: the query's own stop words give way
+				 * to better words, and this one would match nearly
+				 * every article, at a walk of all of them. */
+				if (kbs_syn__same_keys(en, matched) || (en->n == 1 && en->stop[0]))
 					continue;
 				alt_add(&p->arena, &aq, en);
 				if (note_alternative(p, t, k, k + best, pass, en) != KBS_OK)
