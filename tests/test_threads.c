@@ -224,10 +224,11 @@ static void searches_while_an_empty_index_fills(void **state)
 }
 
 /* Handles opened and closed on one knowledge base from many threads at
- * once, each searching French (which loads its dictionary of lemmas): the
- * spelling library behind lemmas keeps one table for all its dictionaries,
- * counted without a lock, and two loads at once leaked one (found by the
- * leak check of this suite's ASan run). */
+ * once, each searching French: each takes and releases a hold on the
+ * process's dictionary of lemmas, which the last release unloads and the
+ * next hold loads again. The spelling library behind lemmas keeps one
+ * table for all its dictionaries, counted without a lock: two loads at
+ * once leaked one (found by the leak check of this suite's ASan run). */
 #define HANDLE_ROUNDS 8
 
 static void *handle_user(void *arg)
