@@ -544,6 +544,39 @@ static void accents_either_way(void **state)
 	tu_mini_free(&m);
 }
 
+static void verb_forms_are_no_nouns(void **state)
+{
+	(void)state;
+	/* "nous sommes" is no sum and "a été" no summer: the verbs are stop
+	 * words there, in articles and queries alike (text.h). The word being
+	 * typed still completes to them ("somme" may become "sommes"), so the
+	 * queries below end with another word. */
+	tu_mini m = tu_mini_kb(
+		"{\"id\":\"team\",\"title\":\"Nous contacter\",\"lang\":\"fr\",\"body\":\"Nous sommes joignables en semaine. Votre demande a été transmise à un conseiller.\"}\n"
+		"{\"id\":\"sum\",\"title\":\"Payer une somme due\",\"lang\":\"fr\",\"body\":\"La somme est prélevée le 5.\"}\n"
+		"{\"id\":\"summer\",\"title\":\"Consommation en été\",\"lang\":\"fr\",\"body\":\"En été, la climatisation fait grimper la consommation.\"}\n");
+	static const struct {
+		const char *q, *lang, *found, *not_found, *why;
+	} rows[] = {
+		{ "somme due", "fr", "sum", "team", "the noun does not meet \"nous sommes\"" },
+		{ "somme due", NULL, "sum", "team", "nor with no query language" },
+		{ "été consommation", "fr", "summer", "team", "summer does not meet \"a été\"" },
+		{ "été consommation", NULL, "summer", "team", "nor does its accented form" },
+		{ "demande a été refusée", "fr", "team", "summer", "nor does the participle of a query find summer" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+		o.lang = rows[i].lang;
+		kbs_results *r = tu_search(m.kb, rows[i].q, &o);
+		if (tu_rank_of(r, rows[i].found) != 0 || tu_rank_of(r, rows[i].not_found) != -1)
+			fail_msg("row %zu (%s): \"%s\": %s ranks %ld, %s %ld", i, rows[i].why, rows[i].q,
+				 rows[i].found, tu_rank_of(r, rows[i].found), rows[i].not_found,
+				 tu_rank_of(r, rows[i].not_found));
+		kbs_results_free(r);
+	}
+	tu_mini_free(&m);
+}
+
 static void other_forms_of_a_word(void **state)
 {
 	(void)state;
@@ -965,6 +998,7 @@ int main(void)
 		cmocka_unit_test(segment_boost),
 		cmocka_unit_test(tag_boost),
 		cmocka_unit_test(accents_either_way),
+		cmocka_unit_test(verb_forms_are_no_nouns),
 		cmocka_unit_test(other_forms_of_a_word),
 		cmocka_unit_test(written_either_way),
 		cmocka_unit_test(language_preference),

@@ -128,6 +128,25 @@ static const row rows[] = {
 	/* ---- nothing to index ---- */
 	{ NULL, "", "", "empty text" },
 	{ NULL, "?!… -- «» ,;", "", "punctuation only" },
+
+	/* ---- French verb forms that are nouns too, read by the words before ---- */
+	{ "fr", "nous sommes désolés : la somme", "nous@0* sommes/somm@1* desoles=désolés/desol@2 la@3* somme/somm@4",
+	  "\"nous sommes\" is the verb: a search for \"somme\" must not find it" },
+	{ "fr", "les sommes dues", "les/le@0* sommes/somm@1 dues/du@2", "after an article, \"sommes\" is the noun" },
+	{ "fr", "nous ne sommes pas, nous y sommes", "nous@0* ne@1* sommes/somm@2* pas@3 nous@4* y@5* sommes/somm@6*", "ne and y stand between subject and verb" },
+	{ "fr", "nous n'avions pas d'avion, les avions", "nous@0* avions/avion@1* pas@2 avion@3 les/le@4* avions/avion@5",
+	  "\"nous n'avions\" is the verb, \"les avions\" the planes" },
+	{ "fr", "le paiement n'a pas encore été pris", "le@0* paiement/pai@1 a@2* pas@3 encore/encor@4 ete=été@5* pris@6",
+	  "\"été\" a few words after a form of avoir is the participle" },
+	{ "fr", "l'été, cet été, l’été", "ete=été@0 cet@1* ete=été@2 ete=été@3", "with an article, elided or not, \"été\" is summer" },
+	{ "fr", "a-t-il été", "a@0* t@1* il@2* atil@0+ ete=été@3*", "hyphens keep the clause: the participle" },
+	{ "fr", "chez nous. Sommes", "chez@0* nous@1* sommes/somm@2", "a full stop ends the clause" },
+	{ "fr", "il a. Été comme hiver", "il@0* a@1* ete=été@2 comme/comm@3 hiver/hiv@4", "so does it for \"été\"" },
+	{ "fr", "(NOUS\xc2\xa0SOMMES), il l’a été", "nous@0* sommes/somm@1* il@2* a@3* ete=été@4*",
+	  "capitals, a no-break space, an elision on a word before" },
+	{ "fr", "été: tout l'été", "ete=été@0 tout@1 ete=été@2", "nothing before: summer" },
+	{ "en", "nous sommes", "nous@0 sommes/somm@1", "French only" },
+	{ NULL, "nous sommes, a été", "nous@0* sommes@1* a@2* ete=été@3*", "with no language, as in French" },
 	{ NULL, "😀 ok 🇫🇷", "ok@0", "emoji are not words and take no position" },
 };
 
@@ -741,6 +760,15 @@ static void test_stop_lists(void **state)
 					fail_msg("[%s] \"%s\" is not found", lang, w);
 				if (kbs_text__is_stopword(w, lang + 7))
 					fail_msg("[%s] \"%s\" is a stop word already", lang, w);
+			} else if (strcmp(lang, "aux_avoir") == 0) {
+				/* "été" after each form of avoir is the participle */
+				const char *before[] = { w };
+				if (!kbs_text__is_auxiliary("ete", before, 1, NULL, 0, "fr"))
+					fail_msg("[%s] \"%s\" is not found", lang, w);
+			} else if (strcmp(lang, "aux_clitics") == 0) {
+				const char *before[] = { w, "nous" };
+				if (!kbs_text__is_auxiliary("sommes", before, 2, NULL, 0, "fr"))
+					fail_msg("[%s] \"%s\" is not found", lang, w);
 			} else if (!kbs_text__is_stopword(w, lang) || !kbs_text__is_stopword(w, NULL)) {
 				fail_msg("[%s] \"%s\" is not found", lang, w);
 			}
@@ -768,6 +796,16 @@ static void test_stop_lists(void **state)
 	assert_true(kbs_text__is_filler("need", NULL));
 	assert_false(kbs_text__is_stopword("faire", "fr"));
 	assert_false(kbs_text__is_filler("facture", NULL));
+	/* Verb forms read by their neighbours (the analysis table has them
+	 * in sentences): nothing before is no verb, and nor is an elision. */
+	const char *nous[] = { "nous" }, *a[] = { "a" };
+	assert_true(kbs_text__is_auxiliary("avions", nous, 1, NULL, 0, "fr"));
+	assert_true(kbs_text__is_auxiliary("sommes", nous, 1, NULL, 0, NULL));
+	assert_false(kbs_text__is_auxiliary("sommes", NULL, 0, NULL, 0, "fr"));
+	assert_false(kbs_text__is_auxiliary("sommes", nous, 1, NULL, 0, "en"));
+	assert_false(kbs_text__is_auxiliary("ete", a, 1, "l’été", strlen("l’été"), "fr"));
+	assert_false(kbs_text__is_auxiliary("somme", nous, 1, NULL, 0, "fr"));
+	assert_false(kbs_text__is_auxiliary(NULL, nous, 1, NULL, 0, "fr"));
 }
 
 /* ---- threads ---- */

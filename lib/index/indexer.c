@@ -205,7 +205,10 @@ static kbs_status emit_token(const kbs_text__token *t, void *payload)
 	if (ok && e->title && e->first)
 		ok = add_beginnings(e->doc, KBS_PFX_TITLE_FIRST, t->term, t->term_len);
 	e->first = false;
-	if (ok && e->exact && (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
+	/* Not for a stop word: a query searches those by the word alone
+	 * (plan.c), and "a été" must not meet the accented query "été". */
+	if (ok && e->exact && !(t->flags & KBS_TOK_STOP) &&
+	    (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len)))
 		ok = add_prefixed(e->doc, KBS_PFX_EXACT, t->exact, t->exact_len, 1);
 	if (t->pos + 1 > e->npos)
 		e->npos = t->pos + 1;

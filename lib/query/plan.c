@@ -18,7 +18,9 @@
  *      close spellings from the vocabulary (see "close spellings" below),
  *      unless, typed without accents, it has accented forms the index holds
  *      (accented_forms): then it is no slip.
- *      Query fillers (text.h: "dois", "faire", "need") are stop words here.
+ *      Query fillers (text.h: "dois", "faire", "need") are stop words here,
+ *      as everywhere are the verb forms their neighbours make verbs ("a
+ *      été", "nous sommes": KBS_TOK_AUX).
  *   4b. With no language given, the query's likely language (query_language:
  *      stop words, the index's own per-language vocabulary, elisions); when
  *      clear, its articles rise a little (LANG_BOOST) and the other
@@ -400,6 +402,7 @@ typedef struct qtok {
 	char *stem[MAX_LANGS];
 	char *stem2[MAX_LANGS]; /* text.h `stem2`, NULL when none */
 	bool lstop[MAX_LANGS]; /* a stop word of that pass's language */
+	bool aux; /* a verb form its neighbours make a stop word (text.h) */
 	/* Part of a hyphenated compound (text.h KBS_TOK_JOINED): the
 	 * compound's stems, which match the part as its own do ("e-mail"
 	 * finds "email"). NULL when none. */
@@ -482,6 +485,7 @@ static kbs_status collect_tok(const kbs_text__token *t, void *payload)
 	}
 	q->stem[w->pass] = kbs_strndup(t->stem, t->stem_len);
 	q->lstop[w->pass] = (t->flags & KBS_TOK_STOP) != 0;
+	q->aux |= (t->flags & KBS_TOK_AUX) != 0;
 	if (t->stem2 && !(q->stem2[w->pass] = kbs_strndup(t->stem2, t->stem2_len)))
 		return KBS_ENOMEM;
 	return q->stem[w->pass] ? KBS_OK : KBS_ENOMEM;
@@ -573,7 +577,7 @@ static kbs_query__word *new_word(kbs_query__plan *p, qtok *q, size_t passes, con
 	w->exact = kbs_strdup(q->exact);
 	if (!w->term || !w->exact)
 		return NULL;
-	w->stop = kbs_text__is_stopword(w->term, lang_filter) ||
+	w->stop = q->aux || kbs_text__is_stopword(w->term, lang_filter) ||
 		  kbs_text__is_filler(w->term, lang_filter);
 	for (size_t s = 0; s < passes; s++)
 		if (!push_stem(w, s, q->stem[s]) || !push_stem(w, s, q->stem2[s]))

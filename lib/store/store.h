@@ -25,7 +25,8 @@
  *                    Every article with S<stem> or XG<stem> has Z<stem>
  *                    too: counting matches, they add none beside it
  *   XA<exact>        case-folded accented word, only where it differs from
- *                    <word>: an accented query ranks accented text first
+ *                    <word> and is no stop word: an accented query ranks
+ *                    accented text first
  *   L<lang>          language (boolean)
  *   XK<kind>         kind (boolean)
  *   XC<path>         folded category path at every level: "XCcompte",

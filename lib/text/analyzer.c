@@ -874,6 +874,11 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
 
 /* ---- one analysis ---- */
 
+/* The words before a verb form that kbs_text__is_auxiliary reads, at most,
+ * and the longest kept (clause_before). */
+#define CLAUSE_WORDS 3
+#define CLAUSE_WORD_BYTES 16
+
 typedef struct run {
 	const char *text;
 	size_t len;
@@ -887,7 +892,72 @@ typedef struct run {
 	 * the first starts, its position, and where the last ends. */
 	unsigned join_n, join_pos;
 	size_t join_start, join_end;
+	bool clauses; /* French or no language: kbs_text__is_auxiliary applies */
 } run;
+
+/* Bytes of the blank or hyphen that ends at t[i], 0 if none: what may
+ * stand between two words of a clause ("a-t-il été", "nous\nsommes"),
+ * where a full stop or a comma ends it. */
+static size_t blank_before(const unsigned char *t, size_t i)
+{
+	if (i >= 1 && (t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n' || t[i - 1] == '\r' ||
+		       t[i - 1] == '-'))
+		return 1;
+	if (i >= 2 && t[i - 2] == 0xC2 && t[i - 1] == 0xA0) /* no-break space */
+		return 2;
+	/* narrow no-break space (before French punctuation), hyphens */
+	if (i >= 3 && t[i - 3] == 0xE2 && t[i - 2] == 0x80 &&
+	    (t[i - 1] == 0xAF || t[i - 1] == 0x90 || t[i - 1] == 0x91))
+		return 3;
+	return 0;
+}
+
+/* The words of the clause that ends where the word at text[start..end)
+ * begins, nearest first, into `words` (at most CLAUSE_WORDS), folded: the
+ * words kbs_text__is_auxiliary reads are plain ASCII ("nous", "a",
+ * "avait"), so a word with any other character, or a long one, is kept
+ * as "", a word that is none of them. An elision is no word ("n'a" is
+ * "a"). Read back from the text, and only for the few forms that need
+ * it, so that other words cost nothing. */
+static size_t clause_before(const char *text, size_t start, char words[][CLAUSE_WORD_BYTES])
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t n = 0, i = start, b;
+	while (n < CLAUSE_WORDS && (b = blank_before(t, i)) != 0) {
+		while (b)
+			i -= b, b = blank_before(t, i);
+		size_t end = i, from = i;
+		bool plain = true;
+		while (i > 0 && !blank_before(t, i)) {
+			unsigned char c = t[i - 1];
+			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+			if (c == '\'' || (i >= 3 && c == 0x99 && t[i - 2] == 0x80 && t[i - 3] == 0xE2)) {
+				if (from == end)
+					break; /* "l'" before a blank is no word of ours */
+				i -= c == '\'' ? 1 : 3; /* "n'a": the elision is the word's */
+				while (i > 0 && ((t[i - 1] | 0x20) >= 'a' && (t[i - 1] | 0x20) <= 'z'))
+					i--;
+				break;
+			}
+			if (!alnum && c < 0x80)
+				break; /* punctuation ends the clause */
+			plain = plain && alnum;
+			from = --i;
+		}
+		if (from == end)
+			break;
+		size_t len = end - from;
+		char *w = words[n++];
+		if (!plain || len >= CLAUSE_WORD_BYTES) {
+			w[0] = '\0';
+		} else {
+			for (size_t k = 0; k < len; k++)
+				w[k] = (char)(t[from + k] | (t[from + k] >= 'A' && t[from + k] <= 'Z' ? 0x20 : 0));
+			w[len] = '\0';
+		}
+	}
+	return n;
+}
 
 /* Replaces b's content with s[0..n), without a reallocation once b has
  * grown to a word's size. */
@@ -923,6 +993,16 @@ static kbs_status emit_word(kbs_text__analyzer *a, run *r, size_t start, size_t 
 	};
 	if (kbs_text__is_stopword(tok.term, r->lang))
 		tok.flags |= KBS_TOK_STOP;
+	if (r->clauses && !(tok.flags & (KBS_TOK_STOP | KBS_TOK_JOINED)) &&
+	    kbs_text__may_be_auxiliary(tok.term)) {
+		char words[CLAUSE_WORDS][CLAUSE_WORD_BYTES];
+		const char *before[CLAUSE_WORDS];
+		size_t n = clause_before(r->text, start, words);
+		for (size_t i = 0; i < n; i++)
+			before[i] = words[i];
+		if (kbs_text__is_auxiliary(tok.term, before, n, r->text + start, end - start, r->lang))
+			tok.flags |= KBS_TOK_STOP | KBS_TOK_AUX;
+	}
 	const stem_entry *cached = NULL;
 	uint32_t h = 0;
 	bool stems = r->stemmer && !(tok.flags & (KBS_TOK_NUM | KBS_TOK_IDEO));
@@ -1699,7 +1779,8 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 {
 	kbs_status rc = KBS_OK;
 	size_t bad = 0;
-	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err, .len = len };
+	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err, .len = len,
+		  .clauses = !lang || !*lang || strcmp(lang, "fr") == 0 };
 
 	if (!text && len == 0)
 		text = "";

@@ -300,3 +300,58 @@ bool kbs_text__is_filler(const char *word, const char *lang)
 			return true;
 	return false;
 }
+
+/* French verb forms that are nouns too: "nous sommes" (we are) is no
+ * "somme" (a sum), "nous avions" (we had) no "avion", and "a été" (has
+ * been) no "été" (summer). Indexed as words, the verb would pull every
+ * article that says "nous sommes désolés" into a search for "somme", so a
+ * form is a stop word where its neighbours make it the verb: after "nous"
+ * for the first two (the forms that follow no other subject), after a form
+ * of "avoir" within the last few words for "été" ("n'a pas encore été",
+ * "a-t-il été"), and never with an article elided onto it ("l'été").
+ * Anything else keeps it a word: "la somme", "les avions", "cet été". */
+static const char *const aux_avoir[] = {
+	"a", "ai", "aie", "aient", "aies", "ait", "as", "aura", "aurai",
+	"auraient", "aurais", "aurait", "auras", "aurez", "auriez", "aurions",
+	"aurons", "auront", "avaient", "avais", "avait", "avez", "aviez",
+	"avions", "avoir", "avons", "ayant", "ayez", "ayons", "eut", "ont",
+};
+
+/* Words that may stand between "nous" and its verb: "nous ne sommes",
+ * "nous y sommes", "nous en avions". */
+static const char *const aux_clitics[] = {
+	"en", "ne", "y",
+};
+
+/* Whether an article is elided onto the word as written: an apostrophe
+ * in it ("l'été", "l’été"). */
+static bool elided(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\'' || (n - i >= 3 && (unsigned char)s[i] == 0xE2 &&
+				      (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x99))
+			return true;
+	return false;
+}
+
+bool kbs_text__is_auxiliary(const char *word, const char *const *before, size_t nbefore,
+			    const char *written, size_t written_len, const char *lang)
+{
+	if (!kbs_text__may_be_auxiliary(word) || (lang && *lang && strcmp(lang, "fr") != 0))
+		return false;
+	bool ete = strcmp(word, "ete") == 0;
+	static const stoplist avoir = { "fr", aux_avoir, sizeof aux_avoir / sizeof *aux_avoir };
+	static const stoplist clitics = { "fr", aux_clitics, sizeof aux_clitics / sizeof *aux_clitics };
+	if (ete) {
+		if (written && elided(written, written_len))
+			return false;
+		for (size_t i = 0; i < nbefore; i++)
+			if (in_list(&avoir, before[i]))
+				return true;
+		return false;
+	}
+	size_t i = 0;
+	while (i < nbefore && in_list(&clitics, before[i]))
+		i++;
+	return i < nbefore && strcmp(before[i], "nous") == 0;
+}

@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "../common.h"
 
@@ -46,6 +47,9 @@ enum kbs_text__token_flags {
 				   * together ("e-mail" -> "email"), after
 				   * them, at the first part's position and
 				   * over their byte range (analyzer.c) */
+	KBS_TOK_AUX = 1u << 4, /* a verb form that is a stop word by the
+				* words before it (kbs_text__is_auxiliary);
+				* STOP is set too */
 };
 
 typedef struct kbs_text__token {
@@ -123,6 +127,26 @@ char *kbs_text__fold(const char *s, size_t len);
 /* Whether `word` (folded, as `term`) is a stop word in `lang` (NULL or "":
  * in any language). Thread-safe. */
 bool kbs_text__is_stopword(const char *word, const char *lang);
+
+/* Whether `word` (folded) is, in `lang` (NULL or "": in any language),
+ * a verb form that is a noun too and, after the words before it, the verb:
+ * "sommes" after "nous", "été" after a form of "avoir" (stopwords.c).
+ * `before` holds the folded words of the same clause before it, nearest
+ * first (nbefore of them, at most 3 are read); `written` (may be NULL) is
+ * the word as the text has it, elision included: "l'été" is the noun.
+ * Thread-safe. */
+bool kbs_text__is_auxiliary(const char *word, const char *const *before, size_t nbefore,
+			    const char *written, size_t written_len, const char *lang);
+
+/* Whether `word` (folded) is one of the forms kbs_text__is_auxiliary may
+ * flag: asked of every word of French text before the words before it
+ * are read, so inline and by the first letter first. */
+static inline bool kbs_text__may_be_auxiliary(const char *word)
+{
+	return word && ((word[0] == 'e' && word[1] == 't' && strcmp(word, "ete") == 0) ||
+			(word[0] == 's' && word[1] == 'o' && strcmp(word, "sommes") == 0) ||
+			(word[0] == 'a' && word[1] == 'v' && strcmp(word, "avions") == 0));
+}
 
 /* Whether `word` (folded) is a query filler in `lang` (NULL or "": in any
  * language): a word that frames a question ("dois", "faire", "need")
