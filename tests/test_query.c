@@ -362,6 +362,15 @@ static void prefix_as_you_type(void **state)
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
+	/* A stop word is nothing being typed: "pou" is "poubelle", not every
+	 * article that says "pour". */
+	m = tu_mini_kb("{\"id\":\"bin\",\"title\":\"Tri\",\"lang\":\"fr\",\"body\":\"La poubelle jaune.\"}\n"
+		       "{\"id\":\"for\",\"title\":\"Valider\",\"lang\":\"fr\",\"body\":\"Cliquez pour valider.\"}\n");
+	r = tu_search(m.kb, "pou", &o);
+	assert_int_equal(tu_rank_of(r, "bin"), 0);
+	assert_int_equal(kbs_results_count(r), 1);
+	kbs_results_free(r);
+	tu_mini_free(&m);
 }
 
 /* ---- hostile text ---- */

@@ -203,12 +203,17 @@ typedef struct completion {
 typedef struct completing {
 	completion best[PREFIX_EXPANSION];
 	size_t n;
+	bool words; /* completing words (else title stems) */
 } completing;
 
 static kbs_status keep_frequent(const char *term, uint64_t freq, void *payload)
 {
 	completing *c = payload;
 	if (strlen(term) >= sizeof c->best[0].term)
+		return KBS_OK;
+	/* A stop word is no word being typed: "pou" would otherwise match
+	 * every article that says "pour". */
+	if (c->words && kbs_text__is_stopword(term, NULL))
 		return KBS_OK;
 	size_t at = c->n;
 	while (at > 0 && c->best[at - 1].freq < freq)
@@ -231,7 +236,7 @@ static kbs_status complete(kbs_ctx *ctx, kbs_query__word *w, kbs_err *err)
 	for (int k = 0; k < 2; k++) {
 		char start[KBS_TEXT_MAX_TERM + 8];
 		snprintf(start, sizeof start, "%s%s", pfx[k], w->term);
-		completing c = { .n = 0 };
+		completing c = { .n = 0, .words = k == 0 };
 		kbs_status rc = kbs_store__each_term(ctx->reader, start, keep_frequent, &c, err);
 		if (rc != KBS_OK)
 			return rc;
