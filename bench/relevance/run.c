@@ -25,6 +25,8 @@
  *   false alarm  answerable queries that come back confident == false;
  *   wrong & sure answerable queries confident == true whose top hit has
  *                rel == 0 (a confident wrong answer).
+ * Each table ends with 95 % intervals (print_intervals): a paired bootstrap
+ * for the nDCG@10 margin, Wilson for the two confidence rates.
  * Everything is printed for the test split, the tune split and all queries;
  * --split tune (or test, or all) prints only that split's table, and limits
  * --verbose and --failures to its queries, so that work on the engine can
@@ -37,6 +39,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,8 +298,69 @@ static int in_split(const query *q, int split)
 	return split < 0 || q->split == split;
 }
 
+/* How far the split's figures could move with other queries of the same
+ * kinds: the 95 % interval of the nDCG@10 margin from a paired bootstrap
+ * over the answerable queries (BOOTSTRAP resamples of as many queries,
+ * with replacement, from a fixed seed so that a run repeats), and Wilson
+ * intervals for the two confidence rates. A margin whose interval holds
+ * the target is not shown to miss it, nor one whose interval dips below
+ * it to meet it. */
+#define BOOTSTRAP 10000
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void wilson(size_t k, size_t n, double *lo, double *hi)
+{
+	const double z = 1.96;
+	double p = n ? (double)k / (double)n : 0, nn = (double)n;
+	double c = (p + z * z / (2 * nn)) / (1 + z * z / nn);
+	double h = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / (1 + z * z / nn);
+	*lo = n ? c - h : 0;
+	*hi = n ? c + h : 0;
+}
+
+static void print_intervals(const double *delta, size_t n, size_t detected, size_t unans,
+			    size_t false_alarm, size_t answ)
+{
+	if (!n)
+		return;
+	double *means = malloc(BOOTSTRAP * sizeof *means);
+	if (!means)
+		bench_die("relevance", "out of memory");
+	uint64_t x = 0x9E3779B97F4A7C15u; /* xorshift64 */
+	size_t reach = 0;
+	for (size_t b = 0; b < BOOTSTRAP; b++) {
+		double sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			sum += delta[x % n];
+		}
+		means[b] = sum / (double)n;
+		reach += means[b] >= 0.15;
+	}
+	qsort(means, BOOTSTRAP, sizeof *means, cmp_double);
+	double dlo, dhi, flo, fhi;
+	wilson(detected, unans, &dlo, &dhi);
+	wilson(false_alarm, answ, &flo, &fhi);
+	printf("\nSampling error, 95 %% intervals: nDCG@10 margin [%+.3f, %+.3f] (paired bootstrap, "
+	       "%d resamples; %.0f %% of them reach +0.15); detection [%.0f %%, %.0f %%]; "
+	       "false alarms [%.1f %%, %.1f %%] (Wilson).\n",
+	       means[BOOTSTRAP / 40], means[BOOTSTRAP - 1 - BOOTSTRAP / 40], BOOTSTRAP,
+	       100.0 * (double)reach / BOOTSTRAP, 100 * dlo, 100 * dhi, 100 * flo, 100 * fhi);
+	free(means);
+}
+
 static int report(const queries *qs, int split, const char *name)
 {
+	double *delta = malloc((qs->n ? qs->n : 1) * sizeof *delta);
+	if (!delta)
+		bench_die("relevance", "out of memory");
 	agg by[NTYPES] = { { 0 } }, all = { 0 };
 	size_t unans = 0, detected = 0, answ = 0, false_alarm = 0, wrong_sure = 0;
 	for (size_t i = 0; i < qs->n; i++) {
@@ -308,7 +372,7 @@ static int report(const queries *qs, int split, const char *name)
 			detected += !q->k.confident;
 			continue;
 		}
-		answ++;
+		delta[answ++] = q->k.ndcg - q->f.ndcg;
 		false_alarm += !q->k.confident;
 		wrong_sure += q->k.confident && (!q->k.n || grade_of(q, q->k.ids[0]) == 0);
 		agg *t[2] = { &by[q->type], &all };
@@ -344,6 +408,8 @@ static int report(const queries *qs, int split, const char *name)
 	       "detection ≥ 80 %%: %s; false alarms ≤ 10 %%: %s.\n",
 	       dk - df, dk - df >= 0.15 ? "yes" : "NO", types_above ? "yes" : "NO", det >= 0.80 ? "yes" : "NO",
 	       fa <= 0.10 ? "yes" : "NO");
+	print_intervals(delta, answ, detected, unans, false_alarm, answ);
+	free(delta);
 	return ok;
 }
 
