@@ -61,6 +61,22 @@ static void typo_bounds(void **state)
 		kbs_results_free(r);
 	}
 	tu_mini_free(&m);
+	/* A stop word or a filler is no close spelling: "pouf" is not "pour"
+	 * (which every French article holds), "avek" not "avec", "doiz" not
+	 * "dois". */
+	m = tu_mini_kb("{\"id\":\"card\",\"title\":\"Payer pour voir\",\"lang\":\"fr\",\"body\":\"Pour payer avec la carte, je dois faire vite.\"}\n");
+	static const char *const none[] = { "pouf ", "avek ", "doiz " };
+	for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+		kbs_results *r = tu_search(m.kb, none[i], &o);
+		if (kbs_results_count(r) != 0)
+			fail_msg("\"%s\" -> %zu hits, corrected to \"%s\"", none[i], kbs_results_count(r),
+				 kbs_results_corrected_query(r) ? kbs_results_corrected_query(r) : "");
+		kbs_results_free(r);
+	}
+	kbs_results *r = tu_search(m.kb, "payr ", &o);
+	assert_int_equal(tu_rank_of(r, "card"), 0);
+	kbs_results_free(r);
+	tu_mini_free(&m);
 }
 
 static void correction(void **state)

@@ -984,6 +984,10 @@ static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
 {
 	if (strlen(term) > KBS_TEXT_MAX_TERM || strcmp(term, s->word) == 0)
 		return;
+	/* A stop word or a filler is no word the visitor meant: "pouf" as
+	 * "pour" would match every article, and confidently. */
+	if (kbs_text__is_stopword(term, NULL) || kbs_text__is_filler(term, NULL))
+		return;
 	for (size_t i = 0; i < s->nbest; i++)
 		if (strcmp(s->best[i].term, term) == 0)
 			return;
