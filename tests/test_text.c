@@ -155,6 +155,10 @@ static const row rows[] = {
 	  "so does it for \"été\"" },
 	{ "fr", "(NOUS\xc2\xa0SOMMES), il l’a été", "nous@0* sommes/somm@1* il@2* a@3* ete=été@4*",
 	  "capitals, a no-break space, an elision on a word before" },
+	{ "fr", "il l\xca\xbc" "a été, tout l\xca\xbc" "été", "il@0* a@1* ete=été@2* tout@3 ete=été@4",
+	  "the modifier apostrophe elides as ' and ’ do, on the word before and on the form" },
+	{ "fr", "il y a l'été, il y a l’été", "il@0* y@1* a@2* ete=été@3 il@4* y@5* a@6* ete=été@7",
+	  "after a form of avoir, an elided article still makes it summer" },
 	{ "fr", "été: tout l'été", "ete=été@0 tout@1 ete=été@2", "nothing before: summer" },
 	{ "en", "nous sommes", "nous@0 sommes/somm@1", "French only" },
 	{ NULL, "nous sommes, a été", "nous@0* sommes@1* a@2* ete=été@3*",
@@ -774,11 +778,11 @@ static void test_stop_lists(void **state)
 			} else if (strcmp(lang, "aux_avoir") == 0) {
 				/* "été" after each form of avoir is the participle */
 				const char *before[] = { w };
-				if (!kbs_text__is_auxiliary("ete", before, 1, NULL, 0, "fr"))
+				if (!kbs_text__is_auxiliary("ete", before, 1, false, "fr"))
 					fail_msg("[%s] \"%s\" is not found", lang, w);
 			} else if (strcmp(lang, "aux_clitics") == 0) {
 				const char *before[] = { w, "nous" };
-				if (!kbs_text__is_auxiliary("sommes", before, 2, NULL, 0, "fr"))
+				if (!kbs_text__is_auxiliary("sommes", before, 2, false, "fr"))
 					fail_msg("[%s] \"%s\" is not found", lang, w);
 			} else if (!kbs_text__is_stopword(w, lang) || !kbs_text__is_stopword(w, NULL)) {
 				fail_msg("[%s] \"%s\" is not found", lang, w);
@@ -810,13 +814,13 @@ static void test_stop_lists(void **state)
 	/* Verb forms read by their neighbours (the analysis table has them
 	 * in sentences): nothing before is no verb, and nor is an elision. */
 	const char *nous[] = { "nous" }, *a[] = { "a" };
-	assert_true(kbs_text__is_auxiliary("avions", nous, 1, NULL, 0, "fr"));
-	assert_true(kbs_text__is_auxiliary("sommes", nous, 1, NULL, 0, NULL));
-	assert_false(kbs_text__is_auxiliary("sommes", NULL, 0, NULL, 0, "fr"));
-	assert_false(kbs_text__is_auxiliary("sommes", nous, 1, NULL, 0, "en"));
-	assert_false(kbs_text__is_auxiliary("ete", a, 1, "l’été", strlen("l’été"), "fr"));
-	assert_false(kbs_text__is_auxiliary("somme", nous, 1, NULL, 0, "fr"));
-	assert_false(kbs_text__is_auxiliary(NULL, nous, 1, NULL, 0, "fr"));
+	assert_true(kbs_text__is_auxiliary("avions", nous, 1, false, "fr"));
+	assert_true(kbs_text__is_auxiliary("sommes", nous, 1, false, NULL));
+	assert_false(kbs_text__is_auxiliary("sommes", NULL, 0, false, "fr"));
+	assert_false(kbs_text__is_auxiliary("sommes", nous, 1, false, "en"));
+	assert_false(kbs_text__is_auxiliary("ete", a, 1, true, "fr"));
+	assert_false(kbs_text__is_auxiliary("somme", nous, 1, false, "fr"));
+	assert_false(kbs_text__is_auxiliary(NULL, nous, 1, false, "fr"));
 }
 
 /* ---- threads ---- */

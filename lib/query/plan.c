@@ -203,7 +203,6 @@ typedef struct completion {
 typedef struct completing {
 	completion best[PREFIX_EXPANSION];
 	size_t n;
-	bool words; /* completing words (else title stems) */
 } completing;
 
 static kbs_status keep_frequent(const char *term, uint64_t freq, void *payload)
@@ -211,14 +210,13 @@ static kbs_status keep_frequent(const char *term, uint64_t freq, void *payload)
 	completing *c = payload;
 	if (strlen(term) >= sizeof c->best[0].term)
 		return KBS_OK;
-	/* A stop word is no word being typed: "pou" would otherwise match
-	 * every article that says "pour". */
-	if (c->words && kbs_text__is_stopword(term, NULL))
-		return KBS_OK;
 	size_t at = c->n;
 	while (at > 0 && c->best[at - 1].freq < freq)
 		at--;
-	if (at >= PREFIX_EXPANSION)
+	/* A stop word is no word being typed: "pou" would otherwise match
+	 * every article that says "pour". Asked only of the terms frequent
+	 * enough to keep, not of every term the prefix walks. */
+	if (at >= PREFIX_EXPANSION || kbs_text__is_stopword(term, NULL))
 		return KBS_OK;
 	size_t last = c->n < PREFIX_EXPANSION ? c->n : PREFIX_EXPANSION - 1;
 	memmove(&c->best[at + 1], &c->best[at], (last - at) * sizeof *c->best);
@@ -236,7 +234,7 @@ static kbs_status complete(kbs_ctx *ctx, kbs_query__word *w, kbs_err *err)
 	for (int k = 0; k < 2; k++) {
 		char start[KBS_TEXT_MAX_TERM + 8];
 		snprintf(start, sizeof start, "%s%s", pfx[k], w->term);
-		completing c = { .n = 0, .words = k == 0 };
+		completing c = { .n = 0 };
 		kbs_status rc = kbs_store__each_term(ctx->reader, start, keep_frequent, &c, err);
 		if (rc != KBS_OK)
 			return rc;

@@ -878,6 +878,9 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
  * and the longest kept (clause_before). */
 #define CLAUSE_WORDS 3
 #define CLAUSE_WORD_BYTES 16
+/* Not a token flag: what the two paths tell emit_word when they stripped
+ * an elided article from the word ("l'été"). */
+#define ELIDED (1u << 15)
 
 typedef struct run {
 	const char *text;
@@ -892,7 +895,6 @@ typedef struct run {
 	 * the first starts, its position, and where the last ends. */
 	unsigned join_n, join_pos;
 	size_t join_start, join_end;
-	bool clauses; /* French or no language: kbs_text__is_auxiliary applies */
 } run;
 
 /* Bytes of the blank or hyphen that ends at t[i], 0 if none: what may
@@ -908,6 +910,19 @@ static size_t blank_before(const unsigned char *t, size_t i)
 	/* narrow no-break space (before French punctuation), hyphens */
 	if (i >= 3 && t[i - 3] == 0xE2 && t[i - 2] == 0x80 &&
 	    (t[i - 1] == 0xAF || t[i - 1] == 0x90 || t[i - 1] == 0x91))
+		return 3;
+	return 0;
+}
+
+/* Bytes of the apostrophe that ends at t[i] (', ’ or ʼ, all read as one by
+ * the analysis: map_apostrophe), 0 if none. */
+static size_t apostrophe_before(const unsigned char *t, size_t i)
+{
+	if (i >= 1 && t[i - 1] == '\'')
+		return 1;
+	if (i >= 2 && t[i - 2] == 0xCA && t[i - 1] == 0xBC)
+		return 2;
+	if (i >= 3 && t[i - 3] == 0xE2 && t[i - 2] == 0x80 && t[i - 1] == 0x99)
 		return 3;
 	return 0;
 }
@@ -931,10 +946,11 @@ static size_t clause_before(const char *text, size_t start, char words[][CLAUSE_
 		while (i > 0 && !blank_before(t, i)) {
 			unsigned char c = t[i - 1];
 			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-			if (c == '\'' || (i >= 3 && c == 0x99 && t[i - 2] == 0x80 && t[i - 3] == 0xE2)) {
+			size_t ap = apostrophe_before(t, i);
+			if (ap) {
 				if (from == end)
 					break; /* "l'" before a blank is no word of ours */
-				i -= c == '\'' ? 1 : 3; /* "n'a": the elision is the word's */
+				i -= ap; /* "n'a": the elision is the word's */
 				while (i > 0 && ((t[i - 1] | 0x20) >= 'a' && (t[i - 1] | 0x20) <= 'z'))
 					i--;
 				break;
@@ -974,7 +990,7 @@ static bool buf_set(kbs_buf *b, const char *s, size_t n)
 
 /* Flags, stems and the callback for the word text[start..end) at `pos`,
  * whose forms are in a->term and a->exact (the term neither empty nor too
- * long); `flags` holds NUM, IDEO or JOINED. */
+ * long); `flags` holds NUM, IDEO or JOINED, and ELIDED. */
 static kbs_status emit_word(kbs_text__analyzer *a, run *r, size_t start, size_t end,
 			    unsigned pos, unsigned flags)
 {
@@ -989,18 +1005,17 @@ static kbs_status emit_word(kbs_text__analyzer *a, run *r, size_t start, size_t 
 		.start = start,
 		.end = end,
 		.pos = pos,
-		.flags = flags,
+		.flags = flags & ~ELIDED,
 	};
 	if (kbs_text__is_stopword(tok.term, r->lang))
 		tok.flags |= KBS_TOK_STOP;
-	if (r->clauses && !(tok.flags & (KBS_TOK_STOP | KBS_TOK_JOINED)) &&
-	    kbs_text__may_be_auxiliary(tok.term)) {
+	if (!(tok.flags & (KBS_TOK_STOP | KBS_TOK_JOINED)) && kbs_text__may_be_auxiliary(tok.term)) {
 		char words[CLAUSE_WORDS][CLAUSE_WORD_BYTES];
 		const char *before[CLAUSE_WORDS];
 		size_t n = clause_before(r->text, start, words);
 		for (size_t i = 0; i < n; i++)
 			before[i] = words[i];
-		if (kbs_text__is_auxiliary(tok.term, before, n, r->text + start, end - start, r->lang))
+		if (kbs_text__is_auxiliary(tok.term, before, n, (flags & ELIDED) != 0, r->lang))
 			tok.flags |= KBS_TOK_STOP | KBS_TOK_AUX;
 	}
 	const stem_entry *cached = NULL;
@@ -1192,7 +1207,7 @@ static kbs_status analyze_icu(kbs_text__analyzer *a, run *r, size_t from, size_t
 		if (a->term.len == 0 || a->term.len > KBS_TEXT_MAX_TERM)
 			continue;
 
-		unsigned flags = 0;
+		unsigned flags = ws != start ? ELIDED : 0;
 		UChar32 first;
 		U16_GET(w, 0, 0, wn, first);
 		if (u_isdigit(first))
@@ -1704,16 +1719,18 @@ static kbs_status analyze_fast(kbs_text__analyzer *a, run *r, size_t from, size_
 		unsigned pos = r->pos++;
 		size_t skip = 0;
 		bool digit = f.digit0;
+		unsigned elided = 0;
 		if (fast_elided(&f)) {
 			skip = f.apos + 1;
 			digit = f.digit1;
+			elided = ELIDED;
 		}
 		if (f.full || f.tn == skip || f.tn - skip > KBS_TEXT_MAX_TERM)
 			continue;
 		if (!buf_set(&a->term, f.term + skip, f.tn - skip) ||
 		    !buf_set(&a->exact, f.exact + skip, f.en - skip))
 			return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
-		kbs_status rc = emit_token(a, r, ws, we, pos, digit ? KBS_TOK_NUM : 0);
+		kbs_status rc = emit_token(a, r, ws, we, pos, (digit ? KBS_TOK_NUM : 0) | elided);
 		if (rc != KBS_OK)
 			return rc;
 	}
@@ -1779,8 +1796,7 @@ kbs_status kbs_text__analyze(kbs_text__analyzer *a, const char *text, size_t len
 {
 	kbs_status rc = KBS_OK;
 	size_t bad = 0;
-	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err, .len = len,
-		  .clauses = !lang || !*lang || strcmp(lang, "fr") == 0 };
+	run r = { .lang = lang, .cb = cb, .payload = payload, .err = err, .len = len };
 
 	if (!text && len == 0)
 		text = "";

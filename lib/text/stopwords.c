@@ -323,19 +323,8 @@ static const char *const aux_clitics[] = {
 	"en", "ne", "y",
 };
 
-/* Whether an article is elided onto the word as written: an apostrophe
- * in it ("l'été", "l’été"). */
-static bool elided(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\'' || (n - i >= 3 && (unsigned char)s[i] == 0xE2 &&
-				      (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x99))
-			return true;
-	return false;
-}
-
 bool kbs_text__is_auxiliary(const char *word, const char *const *before, size_t nbefore,
-			    const char *written, size_t written_len, const char *lang)
+			    bool elided, const char *lang)
 {
 	if (!kbs_text__may_be_auxiliary(word) || (lang && *lang && strcmp(lang, "fr") != 0))
 		return false;
@@ -343,7 +332,7 @@ bool kbs_text__is_auxiliary(const char *word, const char *const *before, size_t 
 	static const stoplist avoir = { "fr", aux_avoir, sizeof aux_avoir / sizeof *aux_avoir };
 	static const stoplist clitics = { "fr", aux_clitics, sizeof aux_clitics / sizeof *aux_clitics };
 	if (ete) {
-		if (written && elided(written, written_len))
+		if (elided)
 			return false;
 		for (size_t i = 0; i < nbefore; i++)
 			if (in_list(&avoir, before[i]))

@@ -132,11 +132,10 @@ bool kbs_text__is_stopword(const char *word, const char *lang);
  * a verb form that is a noun too and, after the words before it, the verb:
  * "sommes" after "nous", "été" after a form of "avoir" (stopwords.c).
  * `before` holds the folded words of the same clause before it, nearest
- * first (nbefore of them, at most 3 are read); `written` (may be NULL) is
- * the word as the text has it, elision included: "l'été" is the noun.
- * Thread-safe. */
+ * first (nbefore of them, at most 3 are read); `elided`: the text had an
+ * article elided onto the word ("l'été" is the noun). Thread-safe. */
 bool kbs_text__is_auxiliary(const char *word, const char *const *before, size_t nbefore,
-			    const char *written, size_t written_len, const char *lang);
+			    bool elided, const char *lang);
 
 /* Whether `word` (folded) is one of the forms kbs_text__is_auxiliary may
  * flag: asked of every word of French text before the words before it
