@@ -33,6 +33,48 @@ int bench_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+void bench_rng_seed(bench_rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t bench_rng_next(bench_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+double bench_rng_unit(bench_rng *r)
+{
+	return (double)(bench_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+unsigned bench_rng_range(bench_rng *r, unsigned lo, unsigned hi)
+{
+	return lo + (unsigned)(bench_rng_unit(r) * (double)(hi - lo + 1));
+}
+
 bench_lines bench_read_lines(const char *path)
 {
 	bench_lines l = { 0 };

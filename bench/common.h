@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kbsearch.h"
 
@@ -144,6 +145,18 @@ typedef struct bench_article {
  * until fn returns. Returns how many articles fn saw. */
 typedef void (*bench_article_fn)(const bench_article *a, void *payload);
 unsigned long long bench_read_corpus(const char *path, bench_article_fn fn, void *payload);
+
+/* A PRNG of the benchmarks' own (splitmix64 seeding xoshiro256**), so that
+ * a seed gives the same numbers on every machine and libc. */
+typedef struct bench_rng {
+	uint64_t s[4];
+} bench_rng;
+void bench_rng_seed(bench_rng *r, uint64_t seed);
+uint64_t bench_rng_next(bench_rng *r);
+/* Uniform in [0, 1). */
+double bench_rng_unit(bench_rng *r);
+/* Uniform in [lo, hi]. */
+unsigned bench_rng_range(bench_rng *r, unsigned lo, unsigned hi);
 
 /* Set by each program for bench_die's messages. */
 extern const char *bench_prog;

@@ -23,8 +23,8 @@
  *     typed (suggest; ~15 a query, enough for a p99 without making the
  *     short prefixes of a slow peer take minutes).
  *
- * Its own PRNG (splitmix64 seeding xoshiro256**): the same seed and sources
- * give the same bytes on every machine.
+ * Its PRNG is bench_rng (common.h): the same seed and sources give the same
+ * bytes on every machine.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -33,56 +33,6 @@
 #include <string.h>
 
 #include "common.h"
-
-/* ---- PRNG ---- */
-
-typedef struct rng {
-	uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* Uniform in [0, 1). */
-static double rng_unit(rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Uniform in [lo, hi]. */
-static unsigned rng_range(rng *r, unsigned lo, unsigned hi)
-{
-	return lo + (unsigned)(rng_unit(r) * (double)(hi - lo + 1));
-}
 
 /* ---- vocabulary ---- */
 
@@ -282,10 +232,10 @@ static void vocab_rank(vocab *v)
 }
 
 /* A rank drawn from the Zipf law, at least `from`. */
-static size_t zipf(const vocab *v, rng *r, size_t from)
+static size_t zipf(const vocab *v, bench_rng *r, size_t from)
 {
 	for (;;) {
-		double u = rng_unit(r);
+		double u = bench_rng_unit(r);
 		size_t lo = 0, hi = v->n - 1;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
@@ -300,12 +250,12 @@ static size_t zipf(const vocab *v, rng *r, size_t from)
 }
 
 /* A word with no apostrophe, of 4+ bytes, from the ranks [lo, hi). */
-static const char *plain_word(const vocab *v, rng *r, size_t lo, size_t hi)
+static const char *plain_word(const vocab *v, bench_rng *r, size_t lo, size_t hi)
 {
 	if (hi > v->n)
 		hi = v->n;
 	for (;;) {
-		const word *w = &v->w[rng_range(r, (unsigned)lo, (unsigned)hi - 1)];
+		const word *w = &v->w[bench_rng_range(r, (unsigned)lo, (unsigned)hi - 1)];
 		if (!w->apostrophe && strlen(w->text) >= 4)
 			return w->text;
 	}
@@ -343,7 +293,7 @@ static void capitalise(char *s)
 		s[1] = (char)(s[1] - 0x20);
 }
 
-static void model_build(lang_model *m, rng *r)
+static void model_build(lang_model *m, bench_rng *r)
 {
 	vocab_rank(&m->v);
 	for (int p = 0; p < NPARENT; p++) {
@@ -406,15 +356,15 @@ static void buf_json(buf *b, const char *s)
 	buf_put(b, "\"", 1);
 }
 
-static const char *article_word(const lang_model *m, rng *r, int cat)
+static const char *article_word(const lang_model *m, bench_rng *r, int cat)
 {
-	if (rng_unit(r) < 0.2)
+	if (bench_rng_unit(r) < 0.2)
 		return m->topic[cat][zipf(&m->v, r, 0) % NTOPIC];
 	return m->v.w[zipf(&m->v, r, 0)].text;
 }
 
 /* One sentence-cased run of n words into b. */
-static void words(buf *b, const lang_model *m, rng *r, int cat, unsigned n, int sentences)
+static void words(buf *b, const lang_model *m, bench_rng *r, int cat, unsigned n, int sentences)
 {
 	unsigned left = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -423,7 +373,7 @@ static void words(buf *b, const lang_model *m, rng *r, int cat, unsigned n, int 
 		if (left == 0) {
 			if (i)
 				buf_str(b, ". ");
-			left = sentences ? rng_range(r, 6, 20) : n;
+			left = sentences ? bench_rng_range(r, 6, 20) : n;
 			capitalise(w);
 		} else {
 			buf_str(b, " ");
@@ -435,10 +385,10 @@ static void words(buf *b, const lang_model *m, rng *r, int cat, unsigned n, int 
 		buf_str(b, ".");
 }
 
-static void article(buf *b, const lang_model *m, rng *r, size_t i)
+static void article(buf *b, const lang_model *m, bench_rng *r, size_t i)
 {
 	static const char *const kinds[] = { "faq", "faq", "faq", "faq", "tutorial", "tutorial", "guide", "troubleshooting", "troubleshooting", "guide" };
-	int cat = (int)rng_range(r, 0, NPARENT * NCHILD - 1);
+	int cat = (int)bench_rng_range(r, 0, NPARENT * NCHILD - 1);
 	char id[32];
 	snprintf(id, sizeof id, "a%07zu", i);
 	b->n = 0;
@@ -447,14 +397,14 @@ static void article(buf *b, const lang_model *m, rng *r, size_t i)
 	buf_str(b, "\",\"lang\":\"");
 	buf_str(b, m->code);
 	buf_str(b, "\",\"kind\":\"");
-	buf_str(b, kinds[rng_range(r, 0, 9)]);
+	buf_str(b, kinds[bench_rng_range(r, 0, 9)]);
 	buf_str(b, "\",\"title\":");
 	buf tmp = { 0 };
-	words(&tmp, m, r, cat, rng_range(r, 4, 10), 0);
+	words(&tmp, m, r, cat, bench_rng_range(r, 4, 10), 0);
 	buf_json(b, tmp.s);
 	buf_str(b, ",\"category\":");
 	buf_json(b, m->cat[cat]);
-	unsigned ntags = rng_range(r, 0, 3);
+	unsigned ntags = bench_rng_range(r, 0, 3);
 	buf_str(b, ",\"tags\":[");
 	for (unsigned t = 0; t < ntags; t++) {
 		if (t)
@@ -462,18 +412,18 @@ static void article(buf *b, const lang_model *m, rng *r, size_t i)
 		buf_json(b, m->tags[zipf(&m->v, r, 0) % NTAGS]);
 	}
 	buf_str(b, "]");
-	double u = rng_unit(r);
+	double u = bench_rng_unit(r);
 	if (u < 0.05)
 		buf_str(b, ",\"audience\":[\"agent\"]");
 	else if (u < 0.15)
 		buf_str(b, ",\"segments\":[\"pro\"]");
 	char date[40];
-	unsigned day = rng_range(r, 0, 5 * 365);
+	unsigned day = bench_rng_range(r, 0, 5 * 365);
 	snprintf(date, sizeof date, ",\"updated\":\"%04u-%02u-%02u\"", 2021 + day / 365,
 		 1 + day % 365 / 31 % 12, 1 + day % 28);
 	buf_str(b, date);
 	tmp.n = 0;
-	words(&tmp, m, r, cat, rng_range(r, 100, 400), 1);
+	words(&tmp, m, r, cat, bench_rng_range(r, 100, 400), 1);
 	buf_str(b, ",\"body\":");
 	buf_json(b, tmp.s);
 	buf_str(b, "}\n");
@@ -482,14 +432,14 @@ static void article(buf *b, const lang_model *m, rng *r, size_t i)
 
 /* ---- synonyms and queries ---- */
 
-static void synonyms(const char *path, const lang_model *m, rng *r)
+static void synonyms(const char *path, const lang_model *m, bench_rng *r)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
 		bench_die(path, strerror(errno));
 	fprintf(f, "# generated by gen_corpus: %s, 200 sets\n", m->code);
 	for (int i = 0; i < 200; i++) {
-		unsigned n = rng_range(r, 2, 3);
+		unsigned n = bench_rng_range(r, 2, 3);
 		for (unsigned j = 0; j < n; j++)
 			fprintf(f, "%s%s", j ? ", " : "", plain_word(&m->v, r, 30, 5000));
 		fputc('\n', f);
@@ -500,9 +450,9 @@ static void synonyms(const char *path, const lang_model *m, rng *r)
 
 /* 1-4 words a visitor would type: content words (past the 30 most frequent,
  * mostly function words), Zipf-distributed like the articles. */
-static void query_words(buf *b, const lang_model *m, rng *r)
+static void query_words(buf *b, const lang_model *m, bench_rng *r)
 {
-	unsigned n = rng_range(r, 1, 4);
+	unsigned n = bench_rng_range(r, 1, 4);
 	b->n = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
@@ -513,7 +463,7 @@ static void query_words(buf *b, const lang_model *m, rng *r)
 
 /* One edit (substitution, deletion, insertion, transposition) at ASCII
  * letters of one word of 4+ bytes, when there is one. */
-static void typo(buf *b, rng *r)
+static void typo(buf *b, bench_rng *r)
 {
 	size_t starts[8], n = 0;
 	for (size_t i = 0; i < b->n && n < 8; i++)
@@ -521,15 +471,15 @@ static void typo(buf *b, rng *r)
 			starts[n++] = i;
 	if (!n)
 		return;
-	size_t w = starts[rng_range(r, 0, (unsigned)n - 1)];
+	size_t w = starts[bench_rng_range(r, 0, (unsigned)n - 1)];
 	size_t len = strcspn(b->s + w, " ");
 	for (int tries = 0; tries < 20; tries++) {
-		size_t p = w + 1 + rng_range(r, 0, (unsigned)len - 3); /* keep the first letter */
+		size_t p = w + 1 + bench_rng_range(r, 0, (unsigned)len - 3); /* keep the first letter */
 		char *s = b->s;
 		if ((unsigned char)s[p] >= 0x80 || (unsigned char)s[p + 1] >= 0x80 || s[p] == '\'' || s[p + 1] == '\'')
 			continue;
-		char c = (char)('a' + rng_range(r, 0, 25));
-		switch (rng_range(r, 0, 3)) {
+		char c = (char)('a' + bench_rng_range(r, 0, 25));
+		switch (bench_rng_range(r, 0, 3)) {
 		case 0:
 			s[p] = c != s[p] ? c : (char)(c == 'z' ? 'a' : c + 1);
 			break;
@@ -555,7 +505,7 @@ static void typo(buf *b, rng *r)
 }
 
 /* Cuts the last word to 3 or more characters short of its end, as typed. */
-static void prefix(buf *b, rng *r)
+static void prefix(buf *b, bench_rng *r)
 {
 	size_t last = b->n;
 	while (last && b->s[last - 1] != ' ')
@@ -565,7 +515,7 @@ static void prefix(buf *b, rng *r)
 		chars += ((unsigned char)b->s[i] & 0xC0) != 0x80;
 	if (chars < 4)
 		return;
-	size_t keep = rng_range(r, 3, (unsigned)chars - 1), i = last;
+	size_t keep = bench_rng_range(r, 3, (unsigned)chars - 1), i = last;
 	for (size_t c = 0; i < b->n; i++) {
 		if (((unsigned char)b->s[i] & 0xC0) != 0x80 && c++ == keep)
 			break;
@@ -608,9 +558,9 @@ static void queries(const char *dir, const lang_model *m, uint64_t seed, unsigne
 	for (int s = 0; s < 3; s++) {
 		FILE *f = open_set(dir, sets[s], m->code);
 		/* The same words in the three sets, so they compare. */
-		rng r, edit;
-		rng_seed(&r, seed ^ 0x51ull ^ (uint64_t)(m->code[0]));
-		rng_seed(&edit, seed ^ 0xED17ull ^ (uint64_t)s);
+		bench_rng r, edit;
+		bench_rng_seed(&r, seed ^ 0x51ull ^ (uint64_t)(m->code[0]));
+		bench_rng_seed(&edit, seed ^ 0xED17ull ^ (uint64_t)s);
 		buf b = { 0 };
 		for (unsigned i = 0; i < nq; i++) {
 			query_words(&b, m, &r);
@@ -664,8 +614,8 @@ int main(int argc, char **argv)
 				"--fr FILE... --en FILE...\n");
 		return 2;
 	}
-	rng r;
-	rng_seed(&r, seed);
+	bench_rng r;
+	bench_rng_seed(&r, seed);
 	model_build(&fr, &r);
 	model_build(&en, &r);
 
@@ -676,7 +626,7 @@ int main(int argc, char **argv)
 		bench_die(path, strerror(errno));
 	buf b = { 0 };
 	for (unsigned long long i = 0; i < n; i++) {
-		article(&b, rng_unit(&r) < 0.7 ? &fr : &en, &r, (size_t)i);
+		article(&b, bench_rng_unit(&r) < 0.7 ? &fr : &en, &r, (size_t)i);
 		fwrite(b.s, 1, b.n, f);
 	}
 	free(b.s);

@@ -25,8 +25,8 @@
  *   false alarm  answerable queries that come back confident == false;
  *   wrong & sure answerable queries confident == true whose top hit has
  *                rel == 0 (a confident wrong answer).
- * Each table ends with 95 % intervals (print_intervals): a paired bootstrap
- * for the nDCG@10 margin, Wilson for the two confidence rates.
+ * Each table ends with 95 % intervals (bootstrap): of the nDCG@10 margin,
+ * detection and false alarms, from resamples of the split's queries.
  * Everything is printed for the test split, the tune split and all queries;
  * --split tune (or test, or all) prints only that split's table, and limits
  * --verbose and --failures to its queries, so that work on the engine can
@@ -39,7 +39,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,67 +298,53 @@ static int in_split(const query *q, int split)
 }
 
 /* How far the split's figures could move with other queries of the same
- * kinds: the 95 % interval of the nDCG@10 margin from a paired bootstrap
- * over the answerable queries (BOOTSTRAP resamples of as many queries,
- * with replacement, from a fixed seed so that a run repeats), and Wilson
- * intervals for the two confidence rates. A margin whose interval holds
- * the target is not shown to miss it, nor one whose interval dips below
- * it to meet it. */
+ * kinds: each is a mean over the split's queries (the nDCG@10 margin, per
+ * answerable query; detection, per unanswerable query; false alarms, per
+ * answerable query), and its 95 % interval is that of the means of
+ * BOOTSTRAP resamples of as many queries, drawn with replacement from a
+ * fixed seed so that a run repeats. The margin's resamples keep each
+ * query's two engines together (a paired bootstrap). A margin whose
+ * interval holds the target is not shown to miss it, nor one whose
+ * interval dips below it to meet it. */
 #define BOOTSTRAP 10000
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+typedef struct interval {
+	double lo, hi;
+	double reach; /* share of the resampled means at or above the target */
+} interval;
 
-static void wilson(size_t k, size_t n, double *lo, double *hi)
+static interval bootstrap(const double *x, size_t n, double target)
 {
-	const double z = 1.96;
-	double p = n ? (double)k / (double)n : 0, nn = (double)n;
-	double c = (p + z * z / (2 * nn)) / (1 + z * z / nn);
-	double h = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / (1 + z * z / nn);
-	*lo = n ? c - h : 0;
-	*hi = n ? c + h : 0;
-}
-
-static void print_intervals(const double *delta, size_t n, size_t detected, size_t unans,
-			    size_t false_alarm, size_t answ)
-{
-	if (!n)
-		return;
+	interval out = { 0, 0, 0 };
 	double *means = malloc(BOOTSTRAP * sizeof *means);
 	if (!means)
 		bench_die("relevance", "out of memory");
-	uint64_t x = 0x9E3779B97F4A7C15u; /* xorshift64 */
+	bench_rng r;
+	bench_rng_seed(&r, 1);
 	size_t reach = 0;
 	for (size_t b = 0; b < BOOTSTRAP; b++) {
 		double sum = 0;
-		for (size_t i = 0; i < n; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			sum += delta[x % n];
-		}
-		means[b] = sum / (double)n;
-		reach += means[b] >= 0.15;
+		for (size_t i = 0; i < n; i++)
+			sum += x[bench_rng_range(&r, 0, (unsigned)n - 1)];
+		means[b] = n ? sum / (double)n : 0;
+		reach += means[b] >= target;
 	}
-	qsort(means, BOOTSTRAP, sizeof *means, cmp_double);
-	double dlo, dhi, flo, fhi;
-	wilson(detected, unans, &dlo, &dhi);
-	wilson(false_alarm, answ, &flo, &fhi);
-	printf("\nSampling error, 95 %% intervals: nDCG@10 margin [%+.3f, %+.3f] (paired bootstrap, "
-	       "%d resamples; %.0f %% of them reach +0.15); detection [%.0f %%, %.0f %%]; "
-	       "false alarms [%.1f %%, %.1f %%] (Wilson).\n",
-	       means[BOOTSTRAP / 40], means[BOOTSTRAP - 1 - BOOTSTRAP / 40], BOOTSTRAP,
-	       100.0 * (double)reach / BOOTSTRAP, 100 * dlo, 100 * dhi, 100 * flo, 100 * fhi);
+	qsort(means, BOOTSTRAP, sizeof *means, bench_cmp_double);
+	out.lo = means[BOOTSTRAP / 40];
+	out.hi = means[BOOTSTRAP - 1 - BOOTSTRAP / 40];
+	out.reach = (double)reach / BOOTSTRAP;
 	free(means);
+	return out;
 }
 
 static int report(const queries *qs, int split, const char *name)
 {
-	double *delta = malloc((qs->n ? qs->n : 1) * sizeof *delta);
-	if (!delta)
+	/* Per query, for the intervals: the margin and the false alarm of
+	 * each answerable one, the detection of each unanswerable one. */
+	size_t cap = qs->n ? qs->n : 1;
+	double *delta = malloc(cap * sizeof *delta), *alarm = malloc(cap * sizeof *alarm),
+	       *caught = malloc(cap * sizeof *caught);
+	if (!delta || !alarm || !caught)
 		bench_die("relevance", "out of memory");
 	agg by[NTYPES] = { { 0 } }, all = { 0 };
 	size_t unans = 0, detected = 0, answ = 0, false_alarm = 0, wrong_sure = 0;
@@ -368,11 +353,12 @@ static int report(const queries *qs, int split, const char *name)
 		if (!in_split(q, split))
 			continue;
 		if (q->type == UNANSWERABLE) {
-			unans++;
+			caught[unans++] = !q->k.confident;
 			detected += !q->k.confident;
 			continue;
 		}
-		delta[answ++] = q->k.ndcg - q->f.ndcg;
+		delta[answ] = q->k.ndcg - q->f.ndcg;
+		alarm[answ++] = !q->k.confident;
 		false_alarm += !q->k.confident;
 		wrong_sure += q->k.confident && (!q->k.n || grade_of(q, q->k.ids[0]) == 0);
 		agg *t[2] = { &by[q->type], &all };
@@ -408,8 +394,18 @@ static int report(const queries *qs, int split, const char *name)
 	       "detection ≥ 80 %%: %s; false alarms ≤ 10 %%: %s.\n",
 	       dk - df, dk - df >= 0.15 ? "yes" : "NO", types_above ? "yes" : "NO", det >= 0.80 ? "yes" : "NO",
 	       fa <= 0.10 ? "yes" : "NO");
-	print_intervals(delta, answ, detected, unans, false_alarm, answ);
+	if (answ) {
+		interval m = bootstrap(delta, answ, 0.15), f = bootstrap(alarm, answ, 0.10),
+			 d = bootstrap(caught, unans, 0.80);
+		printf("\nSampling error, 95 %% intervals (bootstrap, %d resamples of the queries): "
+		       "nDCG@10 margin [%+.3f, %+.3f], %.0f %% of the resamples reach +0.15; "
+		       "detection [%.0f %%, %.0f %%]; false alarms [%.1f %%, %.1f %%].\n",
+		       BOOTSTRAP, m.lo, m.hi, 100 * m.reach, 100 * d.lo, 100 * d.hi, 100 * f.lo,
+		       100 * f.hi);
+	}
 	free(delta);
+	free(alarm);
+	free(caught);
 	return ok;
 }
 
