@@ -77,6 +77,23 @@ static void typo_bounds(void **state)
 	assert_int_equal(tu_rank_of(r, "card"), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
+	/* A word of the language's dictionary is spelt as meant, even when the
+	 * index lacks it: "courriel" (e-mail) is no slip for "courrier" (post),
+	 * "compter" no slip for "compteur"; neither is corrected. A slip the
+	 * dictionary does not know still finds its word. */
+	m = tu_mini_kb("{\"id\":\"post\",\"title\":\"Le courrier\",\"lang\":\"fr\",\"body\":\"Votre courrier arrive au compteur.\"}\n");
+	static const char *const meant[] = { "mon courriel ", "compter " };
+	for (size_t i = 0; i < sizeof meant / sizeof *meant; i++) {
+		r = tu_search(m.kb, meant[i], &o);
+		if (kbs_results_corrected_query(r))
+			fail_msg("\"%s\" -> corrected to \"%s\"", meant[i],
+				 kbs_results_corrected_query(r));
+		kbs_results_free(r);
+	}
+	r = tu_search(m.kb, "courier ", &o);
+	assert_int_equal(tu_rank_of(r, "post"), 0);
+	kbs_results_free(r);
+	tu_mini_free(&m);
 }
 
 static void correction(void **state)

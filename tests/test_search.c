@@ -104,7 +104,6 @@ static void corpus_answers_real_questions(void **state)
 		{ "télécharger mes factures", "fr", "fr-telecharger-facture", "French plural stem" },
 		{ "how do I download my invoices", "en", "en-download-invoice", "English stem" },
 		{ "forgot password", "en", "en-forgot-password", "English plain" },
-		{ "factures impayées", "FR", "fr-difficultes-paiement", "language code in capitals" },
 		{ "odeur de gaz", NULL, "fr-odeur-gaz", "rare words" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -118,6 +117,25 @@ static void corpus_answers_real_questions(void **state)
 				 rows[i].id, rank);
 		kbs_results_free(r);
 	}
+	/* A language code in capitals is the same language. (Two articles
+	 * answer unpaid bills, the hardship guide and the rejected direct
+	 * debit: the relevance bench judges both full answers, and either
+	 * may come first.) */
+	kbs_search_opts lo = KBS_SEARCH_OPTS_INIT, up = KBS_SEARCH_OPTS_INIT;
+	lo.lang = "fr";
+	up.lang = "FR";
+	kbs_results *a = tu_search(corpus, "factures impayées", &lo);
+	kbs_results *b = tu_search(corpus, "factures impayées", &up);
+	assert_true(kbs_results_count(a) > 0);
+	assert_int_equal(kbs_results_count(a), kbs_results_count(b));
+	for (size_t i = 0; i < kbs_results_count(a); i++) {
+		assert_string_equal(kbs_results_id(a, i), kbs_results_id(b, i));
+		assert_string_equal(kbs_results_lang(b, i), "fr");
+	}
+	long hardship = tu_rank_of(b, "fr-difficultes-paiement"), debit = tu_rank_of(b, "fr-prelevement-rejete");
+	assert_true(hardship >= 0 && hardship <= 2 && debit >= 0 && debit <= 2);
+	kbs_results_free(a);
+	kbs_results_free(b);
 }
 
 static void composed_and_decomposed_queries_agree(void **state)
@@ -625,7 +643,6 @@ static void counts_agree_with_the_ranking(void **state)
 		snprintf(label, sizeof label, "C%u", c);
 		counted += facet(r, KBS_FACET_CATEGORY, label);
 	}
-	fprintf(stderr, "DBG total %llu counted %llu visible %u\n", (unsigned long long)total, (unsigned long long)counted, visible);
 	assert_int_equal(counted, 5000);
 	kbs_results_free(r);
 	tu_mini_free(&m);

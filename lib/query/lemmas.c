@@ -231,7 +231,7 @@ static kbs_status lemmatizer_of(kbs_kb *kb, const char *lang, kbs_text__lemmatiz
 }
 
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
-				  kbs_strlist *out, kbs_err *err)
+				  kbs_strlist *out, bool *in_dict, kbs_err *err)
 {
 	if (!kb || !lang || !kbs_text__has_lemmas(lang))
 		return KBS_OK;
@@ -242,6 +242,8 @@ kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, co
 	kbs_strlist lemmas = { 0 };
 	if ((rc = kbs_text__lemmas(lz, exact, true, &lemmas, err)) != KBS_OK)
 		goto done;
+	if (in_dict && lemmas.n)
+		*in_dict = true;
 	if (lemmas.n > 1 && kbs_strlist_contains(&lemmas, exact))
 		goto done; /* a lemma of its own and a form of another */
 	for (size_t i = 0; i < lemmas.n && rc == KBS_OK; i++) {

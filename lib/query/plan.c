@@ -17,7 +17,10 @@
  *   4. A plain word the index lacks (neither the word nor its stem) gets its
  *      close spellings from the vocabulary (see "close spellings" below),
  *      unless, typed without accents, it has accented forms the index holds
- *      (accented_forms): then it is no slip.
+ *      (accented_forms): then it is no slip. Nor is a word of the query
+ *      language's dictionary (lemmas.c): "courriel" (e-mail) is not
+ *      "courrier" (post) misspelt, "commander" not "commencer"; correcting
+ *      it would answer another question, confidently.
  *      Query fillers (text.h: "dois", "faire", "need") are stop words here,
  *      as everywhere are the verb forms their neighbours make verbs ("a
  *      été", "nous sommes": KBS_TOK_AUX).
@@ -1201,7 +1204,7 @@ static bool synonyms_found(kbs_ctx *ctx, const kbs_query__word *w, size_t l)
  * are the word: their stems join its own, at full weight, in the pass of
  * that language. */
 static kbs_status other_forms(kbs_kb *kb, kbs_ctx *ctx, kbs_query__word *w, const langs *ls,
-			      kbs_err *err)
+			      int qlang, kbs_err *err)
 {
 	if (w->kind != KBS_QW_TEXT || !w->used || w->stop)
 		return KBS_OK;
@@ -1209,7 +1212,10 @@ static kbs_status other_forms(kbs_kb *kb, kbs_ctx *ctx, kbs_query__word *w, cons
 	kbs_status rc = KBS_OK;
 	for (size_t l = 0; l < ls->n && rc == KBS_OK; l++) {
 		kbs_strlist_free(&stems);
-		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems, err)) != KBS_OK)
+		/* Only the query's language, when clear, says how it is spelt. */
+		bool *in_dict = qlang < 0 || (size_t)qlang == l ? &w->in_dict : NULL;
+		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems, in_dict,
+						 err)) != KBS_OK)
 			break;
 		for (size_t i = 0; i < stems.n; i++) {
 			if (kbs_strlist_contains(&w->lstems[l], stems.v[i]))
@@ -1249,7 +1255,7 @@ static kbs_status close_spellings(kbs_query__plan *p, kbs_ctx *ctx, kbs_query__w
 	bool accented = false;
 	if ((rc = accented_forms(ctx, w, ls, &accented, err)) != KBS_OK || accented)
 		return rc;
-	if ((rc = find_fixes(p, ctx, w->term, &w->fixes, err)) != KBS_OK)
+	if (!w->in_dict && (rc = find_fixes(p, ctx, w->term, &w->fixes, err)) != KBS_OK)
 		return rc;
 	for (size_t i = 0; i < w->fixes.n; i++) {
 		const char *f = w->fixes.v[i];
@@ -1730,7 +1736,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	}
 	/* 3b: other forms of the same lemma. */
 	for (size_t i = 0; !p->stop_only && i < p->nwords; i++)
-		if ((rc = other_forms(kb, ctx, &p->words[i], &ls, err)) != KBS_OK)
+		if ((rc = other_forms(kb, ctx, &p->words[i], &ls, qlang, err)) != KBS_OK)
 			goto cleanup;
 	/* 4: close spellings. */
 	for (size_t i = 0; !(flags & KBS_PLAN_NO_TYPO) && !p->stop_only && i < p->nwords; i++)

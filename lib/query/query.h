@@ -35,6 +35,8 @@ typedef struct kbs_query__word {
 	bool syn;           /* has synonyms */
 	bool forms;         /* other forms of its lemma are indexed (lemmas.c):
 			     * their stems are among its own */
+	bool in_dict;       /* a word of the dictionary of its language
+			     * (lemmas.c): spelt as meant, no slip */
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close
 	 * spellings): folded words, their stems, and multi-word synonyms as
@@ -137,9 +139,10 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
  * indexed by, appended to *out when not in it yet (lemmas.c): none when
  * kb is NULL, lang has no lemmas, or the word is a lemma of its own and a
  * form of another. Every stem given is in the index (Z<stem>).
+ * *in_dict (may be NULL): set when lang's dictionary knows the word.
  * Returns KBS_ENOMEM, the store's errors. */
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
-				  kbs_strlist *out, kbs_err *err);
+				  kbs_strlist *out, bool *in_dict, kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);
