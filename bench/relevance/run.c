@@ -31,7 +31,8 @@
  * --split tune (or test, or all) prints only that split's table, and limits
  * --verbose and --failures to its queries, so that work on the engine can
  * look at the tune half alone.
- * --verbose prints every query (top 3 of each engine, grades, confident);
+ * --verbose prints every query (top 3 of each engine, grades, confident and
+ *   the top hit's confidence, the figure the flag is read from);
  * --failures only those where kbsearch misses (Success@1 fails, or it is
  * below FTS5 on nDCG@10, or its confidence flag is wrong).
  */
@@ -66,7 +67,7 @@ typedef struct judged {
 typedef struct run {
 	char *ids[TOPK];
 	size_t n;
-	int confident;
+	int confident, confidence; /* the flag, and the top hit's 0..100 */
 	char *corrected;
 	double ndcg, rr, recall5, success1;
 } run;
@@ -245,6 +246,7 @@ static void kbs_run(kbs_kb *kb, query *q)
 	for (size_t i = 0; i < q->k.n; i++)
 		q->k.ids[i] = strdup(kbs_results_id(res, i));
 	q->k.confident = kbs_results_confident(res);
+	q->k.confidence = q->k.n ? kbs_results_confidence(res, 0) : 0;
 	const char *c = kbs_results_corrected_query(res);
 	q->k.corrected = c ? strdup(c) : NULL;
 	kbs_results_free(res);
@@ -435,7 +437,8 @@ static void details(const queries *qs, int split, int failures_only)
 		printf("- %s %s %s \"%s\"%s%s%s\n", q->qid, q->split == SPLIT_TUNE ? "tune" : "test",
 		       TYPES[q->type], q->text, q->k.corrected ? " (ran: \"" : "",
 		       q->k.corrected ? q->k.corrected : "", q->k.corrected ? "\")" : "");
-		printf("  - kbsearch%s: ", q->k.confident ? " (confident)" : " (not confident)");
+		printf("  - kbsearch (%s, %d): ", q->k.confident ? "confident" : "not confident",
+		       q->k.confidence);
 		print_top(q, &q->k);
 		printf("\n  - FTS5: ");
 		print_top(q, &q->f);
