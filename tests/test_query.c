@@ -121,6 +121,27 @@ static void correction(void **state)
 	assert_int_equal(kbs_results_count(r), 0);
 	kbs_results_free(r);
 	tu_mini_free(&m);
+	/* The correction is shown as the articles spell it: with the accents
+	 * of the spelling most of them use. */
+	m = tu_mini_kb(
+		"{\"id\":\"lock\",\"title\":\"Compte verrouillé\",\"lang\":\"fr\",\"body\":\"Votre compte est verrouillé.\"}\n"
+		"{\"id\":\"bill\",\"title\":\"Votre facture\",\"lang\":\"fr\",\"body\":\"La facture du mois.\"}\n"
+		"{\"id\":\"paid\",\"title\":\"Une facture\",\"lang\":\"fr\",\"body\":\"Le mois est facturé.\"}\n");
+	static const struct {
+		const char *typed, *shown;
+	} shown[] = {
+		{ "compte verrouilé", "compte verrouillé" }, /* "verrouille" in no article */
+		{ "ma facure", "ma facture" },               /* "facturé" in one of two */
+	};
+	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+		r = tu_search(m.kb, shown[i].typed, &o);
+		const char *c = kbs_results_corrected_query(r);
+		if (!c || strcmp(c, shown[i].shown) != 0)
+			fail_msg("\"%s\" -> corrected to \"%s\", expected \"%s\"", shown[i].typed,
+				 c ? c : "(nothing)", shown[i].shown);
+		kbs_results_free(r);
+	}
+	tu_mini_free(&m);
 }
 
 /* A word the index lacks but a synonym of the query's language answers is

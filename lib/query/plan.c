@@ -1615,9 +1615,53 @@ static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, d
 	return idf_of(df, N);
 }
 
+/* How the articles spell a close spelling (a folded word): with the
+ * accents of its commonest exact form (XA terms) among those that put é
+ * or è on its last ACCENT_MAX_E e's, when that form is in most of the
+ * articles that hold the word; else as it is. A visitor is shown "compte
+ * verrouillé", not "compte verrouille", and "facture", not "facturé". */
+static void shown_spelling(kbs_ctx *ctx, const char *fix, char *out, size_t size)
+{
+	snprintf(out, size, "%s", fix);
+	size_t at[ACCENT_MAX_E], n = 0;
+	for (size_t i = strlen(fix); i-- > 0 && n < ACCENT_MAX_E;)
+		if (fix[i] == 'e')
+			at[n++] = i;
+	static const char *const E[] = { "e", "\xC3\xA9", "\xC3\xA8" }; /* e, é, è */
+	/* The folded word is in the articles of every spelling: an accented
+	 * one is shown when it is in most of them. */
+	uint64_t best = kbs_store__termfreq(ctx->reader, fix) / 2;
+	unsigned combos = 1;
+	for (size_t i = 0; i < n; i++)
+		combos *= 3;
+	for (unsigned c = 1; c < combos; c++) { /* 0: the folded word itself */
+		char v[KBS_TEXT_MAX_TERM * 2 + 8];
+		size_t vl = (size_t)snprintf(v, sizeof v, KBS_PFX_EXACT);
+		size_t from = 0;
+		unsigned digits = c;
+		char pick[ACCENT_MAX_E];
+		for (size_t i = 0; i < n; i++, digits /= 3)
+			pick[i] = (char)(digits % 3);
+		for (size_t i = n; i-- > 0;) { /* at[] runs from the end */
+			vl += (size_t)snprintf(v + vl, vl < sizeof v ? sizeof v - vl : 0, "%.*s%s",
+					       (int)(at[i] - from), fix + from, E[(int)pick[i]]);
+			from = at[i] + 1;
+		}
+		vl += (size_t)snprintf(v + vl, vl < sizeof v ? sizeof v - vl : 0, "%s", fix + from);
+		if (vl >= sizeof v)
+			continue;
+		uint64_t f = kbs_store__termfreq(ctx->reader, v);
+		if (f > best) {
+			best = f;
+			snprintf(out, size, "%s", v + strlen(KBS_PFX_EXACT));
+		}
+	}
+}
+
 /* The user's text with each misspelt plain word replaced by its best
- * close spelling. */
-static char *corrected_text(const kbs_query__plan *p, const toks *t, const char *text)
+ * close spelling, as the articles spell it. */
+static char *corrected_text(kbs_ctx *ctx, const kbs_query__plan *p, const toks *t,
+			    const char *text)
 {
 	kbs_buf b = { 0 };
 	size_t at = 0;
@@ -1627,7 +1671,9 @@ static char *corrected_text(const kbs_query__plan *p, const toks *t, const char 
 		if (t->v[k].kind != KBS_QW_TEXT || !w->typo || !w->fixes.n)
 			continue;
 		kbs_buf_add(&b, text + at, t->v[k].start - at);
-		kbs_buf_adds(&b, w->fixes.v[0]);
+		char shown[KBS_TEXT_MAX_TERM * 2 + 8];
+		shown_spelling(ctx, w->fixes.v[0], shown, sizeof shown);
+		kbs_buf_adds(&b, shown);
 		at = t->v[k].end;
 		any = true;
 	}
@@ -1875,7 +1921,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 			goto cleanup;
 		}
 	}
-	p->corrected = corrected_text(p, &t, text);
+	p->corrected = corrected_text(ctx, p, &t, text);
 done:
 	if (a->oom)
 		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
