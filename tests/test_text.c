@@ -811,6 +811,12 @@ static void test_stop_lists(void **state)
 	assert_true(kbs_text__is_filler("need", NULL));
 	assert_false(kbs_text__is_stopword("faire", "fr"));
 	assert_false(kbs_text__is_filler("facture", NULL));
+	/* Conjugated être and avoir frame a question; "avoir" (a credit
+	 * note) and "avions" (planes) are nouns too. */
+	assert_true(kbs_text__is_filler("sera", "fr"));
+	assert_true(kbs_text__is_filler("aurait", "fr"));
+	assert_false(kbs_text__is_filler("avoir", "fr"));
+	assert_false(kbs_text__is_filler("avions", "fr"));
 	/* Verb forms read by their neighbours (the analysis table has them
 	 * in sentences): nothing before is no verb, and nor is an elision. */
 	const char *nous[] = { "nous" }, *a[] = { "a" };

@@ -270,7 +270,9 @@ bool kbs_text__has_stemmer(const char *lang)
 
 /* Query fillers: the words that frame a visitor's question rather than
  * name its topic ("que dois-je faire quand...", "est-ce que je peux...",
- * "I need to..."): modal and light verbs and politeness. They are stop
+ * "I need to..."): modal and light verbs, the tenses of être and avoir
+ * that the stop lists leave out ("il y aura", "sera-t-il"; not "avoir",
+ * a credit note, nor "avions", planes), and politeness. They are stop
  * words for queries only: articles keep them (indexing uses the lists
  * above), and a query of nothing else still searches them. A word here
  * must be one no help-center topic is named by. Sorted, folded. */
@@ -279,10 +281,16 @@ static const char *const filler_en[] = {
 };
 
 static const char *const filler_fr[] = {
-	"aimerais", "besoin", "bonjour", "combien", "devoir", "dois", "doit",
-	"doivent", "faire", "fais", "faut", "merci", "peut", "peuvent", "peux",
-	"pouvez", "pouvoir", "savoir", "souhaite", "souhaiterais",
-	"svp", "veut", "veux", "voudrais", "vouloir",
+	"aie", "aient", "aies", "aimerais", "ait", "aura", "aurai", "auraient",
+	"aurais", "aurait", "auras", "aurez", "auriez", "aurions", "aurons",
+	"auront", "avaient", "avais", "avait", "aviez", "ayant", "ayez",
+	"ayons", "besoin", "bonjour", "combien", "devoir", "dois", "doit",
+	"doivent", "etaient", "etais", "etiez", "etions", "etre", "eut",
+	"faire", "fais", "faut", "fut", "merci", "peut", "peuvent", "peux",
+	"pouvez", "pouvoir", "savoir", "sera", "serai", "seraient", "serais",
+	"serait", "seras", "serez", "seriez", "serions", "serons", "seront",
+	"soient", "sois", "soit", "souhaite", "souhaiterais", "soyez",
+	"soyons", "svp", "veut", "veux", "voudrais", "vouloir",
 };
 
 static const stoplist fillers[] = {
