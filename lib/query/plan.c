@@ -1623,8 +1623,10 @@ static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, d
 static void shown_spelling(kbs_ctx *ctx, const char *fix, char *out, size_t size)
 {
 	snprintf(out, size, "%s", fix);
-	size_t at[ACCENT_MAX_E], n = 0;
-	for (size_t i = strlen(fix); i-- > 0 && n < ACCENT_MAX_E;)
+	size_t len = strlen(fix), at[ACCENT_MAX_E], n = 0;
+	if (len > KBS_TEXT_MAX_TERM) /* no close spelling is longer */
+		return;
+	for (size_t i = len; i-- > 0 && n < ACCENT_MAX_E;)
 		if (fix[i] == 'e')
 			at[n++] = i;
 	static const char *const E[] = { "e", "\xC3\xA9", "\xC3\xA8" }; /* e, é, è */
@@ -1635,21 +1637,22 @@ static void shown_spelling(kbs_ctx *ctx, const char *fix, char *out, size_t size
 	for (size_t i = 0; i < n; i++)
 		combos *= 3;
 	for (unsigned c = 1; c < combos; c++) { /* 0: the folded word itself */
-		char v[KBS_TEXT_MAX_TERM * 2 + 8];
-		size_t vl = (size_t)snprintf(v, sizeof v, KBS_PFX_EXACT);
-		size_t from = 0;
-		unsigned digits = c;
-		char pick[ACCENT_MAX_E];
-		for (size_t i = 0; i < n; i++, digits /= 3)
-			pick[i] = (char)(digits % 3);
+		/* XA, the word and a byte more for each accented e, NUL. */
+		char v[sizeof KBS_PFX_EXACT + KBS_TEXT_MAX_TERM + ACCENT_MAX_E];
+		size_t vl = strlen(KBS_PFX_EXACT), from = 0;
+		memcpy(v, KBS_PFX_EXACT, vl);
+		unsigned pick[ACCENT_MAX_E];
+		for (size_t i = 0, digits = c; i < n; i++, digits /= 3)
+			pick[i] = (unsigned)(digits % 3);
 		for (size_t i = n; i-- > 0;) { /* at[] runs from the end */
-			vl += (size_t)snprintf(v + vl, vl < sizeof v ? sizeof v - vl : 0, "%.*s%s",
-					       (int)(at[i] - from), fix + from, E[(int)pick[i]]);
+			const char *e = E[pick[i]];
+			memcpy(v + vl, fix + from, at[i] - from);
+			vl += at[i] - from;
+			memcpy(v + vl, e, strlen(e));
+			vl += strlen(e);
 			from = at[i] + 1;
 		}
-		vl += (size_t)snprintf(v + vl, vl < sizeof v ? sizeof v - vl : 0, "%s", fix + from);
-		if (vl >= sizeof v)
-			continue;
+		memcpy(v + vl, fix + from, len - from + 1);
 		uint64_t f = kbs_store__termfreq(ctx->reader, v);
 		if (f > best) {
 			best = f;
