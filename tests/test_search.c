@@ -100,6 +100,7 @@ static void corpus_answers_real_questions(void **state)
 		{ "MOT DE PASSE OUBLIÉ", NULL, "fr-mdp-oublie", "case folding" },
 		{ "desinstaller l'appli", NULL, "fr-desinstaller-appli", "accents missing, elision" },
 		{ "désinstaller l’application", "fr", "fr-desinstaller-appli", "curly apostrophe" },
+		{ "l‘appli ne s‘installe pas", NULL, "fr-installer-appli", "opening quote as apostrophe" },
 		{ "comment résilier mon contrat", "fr", "fr-resilier-contrat", "stop words dropped" },
 		{ "télécharger mes factures", "fr", "fr-telecharger-facture", "French plural stem" },
 		{ "how do I download my invoices", "en", "en-download-invoice", "English stem" },

@@ -60,6 +60,8 @@ static const row rows[] = {
 	{ NULL, "puisqu'on puisqu’on", "on@0* on@1*", "puisqu'" },
 	{ NULL, "quoiqu'elle quoiqu’elle", "elle@0* elle@1*", "quoiqu'" },
 	{ NULL, "lʼabonnement", "abonnement@0", "U+02BC is an apostrophe too" },
+	{ NULL, "l‘abonnement ‘résilié’", "abonnement@0 resilie=résilié@1",
+	  "U+2018 too: an elision, and a quote between words" },
 	{ NULL, "L'ABONNEMENT Qu’il", "abonnement@0 il@1*", "elision is case-insensitive" },
 	{ NULL, "aujourd'hui aujourd’hui", "aujourd'hui@0 aujourd'hui@1",
 	  "an apostrophe inside a word is not elision, and ’ becomes '" },

@@ -1294,8 +1294,7 @@ static bool elided(const char *text, const qtok *q)
 	if (strchr(q->term, '\''))
 		return false;
 	for (size_t i = q->start; i < q->end; i++)
-		if (text[i] == '\'' || (i + 2 < q->end && (unsigned char)text[i] == 0xE2 &&
-					 (unsigned char)text[i + 1] == 0x80 && (unsigned char)text[i + 2] == 0x99))
+		if (kbs_text__apostrophe_at(text + i, q->end - i))
 			return true;
 	return false;
 }

@@ -229,13 +229,15 @@ static kbs_status icu_status(kbs_err *err, UErrorCode st, const char *what)
 
 /* ---- UTF-8 <-> UTF-16 ---- */
 
-/* Whether c is read as an apostrophe. Mapping here, before anything else,
- * is what lets elision and terms treat ’ and ʼ as '. It commutes with NFC:
- * no canonical decomposition contains them, and all three are starters
- * that compose with nothing. */
+/* Whether c is read as an apostrophe (kbs_text__apostrophe_at). Mapping
+ * here, before anything else, is what lets elision and terms treat ’, ‘
+ * and ʼ as '. ICU would keep "l‘appli" whole (U+2018 joins letters as a
+ * full stop does) where "l'appli" is an elision; between words ‘ and ’
+ * quote as ' does. It commutes with NFC: no canonical decomposition
+ * contains them, and all four are starters that compose with nothing. */
 static inline UChar32 map_apostrophe(UChar32 c)
 {
-	return c == 0x2019 || c == 0x02BC ? 0x27 : c;
+	return c == 0x2019 || c == 0x2018 || c == 0x02BC ? 0x27 : c;
 }
 
 /* Decodes s[0..len), which must be valid UTF-8, into out; when off is not
@@ -914,16 +916,13 @@ static size_t blank_before(const unsigned char *t, size_t i)
 	return 0;
 }
 
-/* Bytes of the apostrophe that ends at t[i] (', ’ or ʼ, all read as one by
- * the analysis: map_apostrophe), 0 if none. */
+/* Bytes of the apostrophe that ends at t[i] (kbs_text__apostrophe_at), 0
+ * if none. */
 static size_t apostrophe_before(const unsigned char *t, size_t i)
 {
-	if (i >= 1 && t[i - 1] == '\'')
-		return 1;
-	if (i >= 2 && t[i - 2] == 0xCA && t[i - 1] == 0xBC)
-		return 2;
-	if (i >= 3 && t[i - 3] == 0xE2 && t[i - 2] == 0x80 && t[i - 1] == 0x99)
-		return 3;
+	for (size_t k = 1; k <= 3 && k <= i; k++)
+		if (kbs_text__apostrophe_at((const char *)t + i - k, k) == k)
+			return k;
 	return 0;
 }
 

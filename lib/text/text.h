@@ -4,7 +4,7 @@
  *
  * For each word of the input, in order:
  *   1. Unicode NFC normalisation (composed and decomposed input are one);
- *      U+2019 and U+02BC are read as an apostrophe (U+0027).
+ *      U+2019, U+2018 and U+02BC are read as an apostrophe (U+0027).
  *   2. ICU word boundaries (UAX #29 with dictionaries: Chinese, Japanese and
  *      Thai runs are split into words); punctuation and spaces are dropped.
  *      Hyphens split words ("mot-de-passe" is three words at consecutive
@@ -123,6 +123,20 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
  * same folding as `term` above, for labels such as tags and categories.
  * Returns NULL when out of memory or s is not valid UTF-8. Thread-safe. */
 char *kbs_text__fold(const char *s, size_t len);
+
+/* Bytes of the apostrophe that begins s[0..n): ', or ’, ‘ and ʼ, which
+ * the analysis reads as ' (elision, terms); 0 if none. Thread-safe. */
+static inline size_t kbs_text__apostrophe_at(const char *s, size_t n)
+{
+	const unsigned char *t = (const unsigned char *)s;
+	if (n >= 1 && t[0] == '\'')
+		return 1;
+	if (n >= 2 && t[0] == 0xCA && t[1] == 0xBC) /* U+02BC */
+		return 2;
+	if (n >= 3 && t[0] == 0xE2 && t[1] == 0x80 && (t[2] == 0x98 || t[2] == 0x99)) /* U+2018/9 */
+		return 3;
+	return 0;
+}
 
 /* Whether `word` (folded, as `term`) is a stop word in `lang` (NULL or "":
  * in any language). Thread-safe. */
