@@ -958,6 +958,22 @@ static void suggest_titles(void **state)
 	assert_string_equal(kbs_suggestions_id(s, 0), "fr-mdp-oublie");
 	kbs_suggestions_free(s);
 
+	/* With no language given, a stop word of any language is no word a
+	 * title must hold: "comment pay" is "pay", "facture d'" (an elision
+	 * just typed) is "facture". */
+	static const char *const framed[][2] = {
+		{ "comment pay", "fr-payer-carte" },
+		{ "de la factur", "fr-telecharger-facture" },
+		{ "facture d'", "fr-telecharger-facture" },
+	};
+	for (size_t i = 0; i < sizeof framed / sizeof *framed; i++) {
+		assert_kbs_ok(corpus, kbs_suggest(&s, corpus, framed[i][0], NULL));
+		if (!suggests(s, framed[i][1]))
+			fail_msg("\"%s\": %zu suggestions, not %s", framed[i][0],
+				 kbs_suggestions_count(s), framed[i][1]);
+		kbs_suggestions_free(s);
+	}
+
 	/* Never an agent-only title to the public; to agents, yes. */
 	assert_kbs_ok(corpus, kbs_suggest(&s, corpus, "procédure interne", NULL));
 	assert_int_equal(kbs_suggestions_count(s), 0);

@@ -179,6 +179,12 @@ static kbs_status collect(const kbs_text__token *t, void *payload)
 		if (p->next >= p->n)
 			return KBS_STOP;
 		q = &p->v[p->next++];
+		/* A stop word of any language searched names nothing a title
+		 * must hold: with no language given, "la factur" and "comment
+		 * pay" had required "la" and "comment", English words to the
+		 * first pass. (The lists leave out words that are function
+		 * words in one language and content words in another.) */
+		q->stop = q->stop || (t->flags & KBS_TOK_STOP) != 0;
 	}
 	snprintf(q->stem[p->pass], sizeof q->stem[0], "%.*s", (int)t->stem_len, t->stem);
 	return KBS_OK;
