@@ -122,16 +122,22 @@ static void correction(void **state)
 	kbs_results_free(r);
 	tu_mini_free(&m);
 	/* The correction is shown as the articles spell it: with the accents
-	 * of the spelling most of them use. */
+	 * of the spelling most of them use, in the case the visitor typed,
+	 * an elided article kept. */
 	m = tu_mini_kb(
 		"{\"id\":\"lock\",\"title\":\"Compte verrouillé\",\"lang\":\"fr\",\"body\":\"Votre compte est verrouillé.\"}\n"
 		"{\"id\":\"bill\",\"title\":\"Votre facture\",\"lang\":\"fr\",\"body\":\"La facture du mois.\"}\n"
-		"{\"id\":\"paid\",\"title\":\"Une facture\",\"lang\":\"fr\",\"body\":\"Le mois est facturé.\"}\n");
+		"{\"id\":\"paid\",\"title\":\"Une facture\",\"lang\":\"fr\",\"body\":\"Le mois est facturé.\"}\n"
+		"{\"id\":\"cert\",\"title\":\"L'attestation\",\"lang\":\"fr\",\"body\":\"Votre attestation.\"}\n");
 	static const struct {
 		const char *typed, *shown;
 	} shown[] = {
 		{ "compte verrouilé", "compte verrouillé" }, /* "verrouille" in no article */
 		{ "ma facure", "ma facture" },               /* "facturé" in one of two */
+		{ "Compte Verrouilé", "Compte Verrouillé" },
+		{ "COMPTE VERROUILÉ", "COMPTE VERROUILLÉ" },
+		{ "L'ATESTATION", "L'ATTESTATION" },
+		{ "mon atestation", "mon attestation" },
 	};
 	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
 		r = tu_search(m.kb, shown[i].typed, &o);

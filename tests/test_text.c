@@ -667,6 +667,42 @@ static void test_fold(void **state)
 	free(got);
 }
 
+/* A correction in the case the visitor typed (kbs_text__case_as). */
+static void test_case_as(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *word, *model, *want;
+	} c[] = {
+		{ "facture", "facure", "facture" },
+		{ "facture", "Facure", "Facture" },
+		{ "facture", "FACURE", "FACTURE" },
+		{ "électricité", "ÉLECTRCITÉ", "ÉLECTRICITÉ" },
+		{ "électricité", "Electrcité", "Électricité" },
+		{ "straße", "STRASE", "STRASSE" }, /* capitals may be longer */
+		{ "appli", "A", "Appli" },         /* one capital: the first */
+		{ "facture", "fACURE", "facture" }, /* neither: as it is */
+		{ "facture", "2FA", "FACTURE" },    /* letters only are read */
+		{ "", "ABC", "" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		char *got = kbs_text__case_as(c[i].word, c[i].model, strlen(c[i].model));
+		if (!got || strcmp(got, c[i].want) != 0)
+			fail_msg("\"%s\" as \"%s\": \"%s\", expected \"%s\"", c[i].word, c[i].model,
+				 got ? got : "(null)", c[i].want);
+		free(got);
+	}
+	char *got = kbs_text__case_as("facture", NULL, 0);
+	assert_string_equal(got, "facture");
+	free(got);
+	/* model_len is honoured, and a bad word is refused. */
+	got = kbs_text__case_as("facture", "Fa\xff", 2);
+	assert_string_equal(got, "Facture");
+	free(got);
+	assert_null(kbs_text__case_as("fa\xff", "FA", 2));
+	assert_null(kbs_text__case_as(NULL, "FA", 2));
+}
+
 static kbs_status term_cb(const kbs_text__token *t, void *payload)
 {
 	kbs_buf_adds(payload, t->term);
@@ -1271,6 +1307,7 @@ int main(void)
 		cmocka_unit_test(test_callback_status),
 		cmocka_unit_test(test_megabyte),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_case_as),
 		cmocka_unit_test(test_fold_is_term),
 		cmocka_unit_test(test_has_stemmer),
 		cmocka_unit_test(test_lemma_dictionary_shared),

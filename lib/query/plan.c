@@ -1661,7 +1661,7 @@ static void shown_spelling(kbs_ctx *ctx, const char *fix, char *out, size_t size
 }
 
 /* The user's text with each misspelt plain word replaced by its best
- * close spelling, as the articles spell it. */
+ * close spelling, as the articles spell it, in the case it was typed. */
 static char *corrected_text(kbs_ctx *ctx, const kbs_query__plan *p, const toks *t,
 			    const char *text)
 {
@@ -1672,10 +1672,17 @@ static char *corrected_text(kbs_ctx *ctx, const kbs_query__plan *p, const toks *
 		const kbs_query__word *w = &p->words[t->v[k].word];
 		if (t->v[k].kind != KBS_QW_TEXT || !w->typo || !w->fixes.n)
 			continue;
-		kbs_buf_add(&b, text + at, t->v[k].start - at);
+		/* An elided article stays: "L'APLLI" is "L'APPLI". */
+		size_t from = t->v[k].start;
+		if (elided(text, &t->v[k]))
+			for (size_t ap = 0; from < t->v[k].end && !ap; from += ap ? ap : 1)
+				ap = kbs_text__apostrophe_at(text + from, t->v[k].end - from);
+		kbs_buf_add(&b, text + at, from - at);
 		char shown[KBS_TEXT_MAX_TERM * 2 + 8];
 		shown_spelling(ctx, w->fixes.v[0], shown, sizeof shown);
-		kbs_buf_adds(&b, shown);
+		char *cased = kbs_text__case_as(shown, text + from, t->v[k].end - from);
+		kbs_buf_adds(&b, cased ? cased : shown);
+		free(cased);
 		at = t->v[k].end;
 		any = true;
 	}

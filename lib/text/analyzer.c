@@ -17,11 +17,13 @@
 #include <string.h>
 
 #include <unicode/ubrk.h>
+#include <unicode/ucasemap.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utf8.h>
 
 #include "store/store.h"
 
@@ -399,6 +401,56 @@ static UErrorCode fold_u16(const UNormalizer2 *nfc, const UNormalizer2 *nfd, con
 	}
 	w->len = k;
 	return icu_normalize(nfc, w->p, w->len, b->term);
+}
+
+char *kbs_text__case_as(const char *word, const char *model, size_t model_len)
+{
+	size_t len = word ? strlen(word) : 0;
+	if (!word || len >= INT32_MAX / 3 || !kbs_utf8_valid(word, len, NULL))
+		return NULL;
+	/* The model's letters: how many, how many capitals, the first's case. */
+	size_t letters = 0, upper = 0;
+	bool first_upper = false;
+	for (int32_t i = 0; model && (size_t)i < model_len && model_len < INT32_MAX;) {
+		UChar32 c;
+		U8_NEXT(model, i, (int32_t)model_len, c);
+		if (c < 0 || !u_isalpha(c))
+			continue;
+		if (letters++ == 0)
+			first_upper = u_isupper(c);
+		upper += u_isupper(c) ? 1 : 0;
+	}
+	char *out = NULL;
+	if (letters > 1 && upper == letters) {
+		UErrorCode st = U_ZERO_ERROR;
+		UCaseMap *cm = ucasemap_open("", 0, &st);
+		/* Upper case can grow ("ß" -> "SS"): three bytes for each. */
+		int32_t cap = (int32_t)len * 3 + 1;
+		if (U_SUCCESS(st) && (out = malloc((size_t)cap))) {
+			ucasemap_utf8ToUpper(cm, out, cap, word, (int32_t)len, &st);
+			if (U_FAILURE(st)) {
+				free(out);
+				out = NULL;
+			}
+		}
+		ucasemap_close(cm);
+		return out;
+	}
+	if (!(out = malloc(len + 4 + 1)))
+		return NULL;
+	int32_t i = 0, o = 0;
+	if (first_upper && len) {
+		UChar32 c;
+		U8_NEXT(word, i, (int32_t)len, c);
+		UBool bad = false;
+		U8_APPEND((uint8_t *)out, o, (int32_t)len + 4, u_toupper(c), bad);
+		if (bad) {
+			free(out);
+			return NULL;
+		}
+	}
+	memcpy(out + o, word + i, len - (size_t)i + 1);
+	return out;
 }
 
 char *kbs_text__fold(const char *s, size_t len)

@@ -124,6 +124,13 @@ kbs_status kbs_text__stem(kbs_text__analyzer *a, const char *exact, size_t len, 
  * Returns NULL when out of memory or s is not valid UTF-8. Thread-safe. */
 char *kbs_text__fold(const char *s, size_t len);
 
+/* `word` (valid UTF-8, lower case, as a close spelling is) in the case the
+ * visitor typed `model`: all capitals when model's letters are ("FACURE" ->
+ * "FACTURE"), a capital first when model's first letter is one ("Facure"
+ * -> "Facture"), else as it is. Returns a malloc'd string the caller
+ * frees, NULL when out of memory or word is not valid UTF-8. Thread-safe. */
+char *kbs_text__case_as(const char *word, const char *model, size_t model_len);
+
 /* Bytes of the apostrophe that begins s[0..n): ', or ’, ‘ and ʼ, which
  * the analysis reads as ' (elision, terms); 0 if none. Thread-safe. */
 static inline size_t kbs_text__apostrophe_at(const char *s, size_t n)
