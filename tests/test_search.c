@@ -101,6 +101,7 @@ static void corpus_answers_real_questions(void **state)
 		{ "desinstaller l'appli", NULL, "fr-desinstaller-appli", "accents missing, elision" },
 		{ "désinstaller l’application", "fr", "fr-desinstaller-appli", "curly apostrophe" },
 		{ "l‘appli ne s‘installe pas", NULL, "fr-installer-appli", "opening quote as apostrophe" },
+		{ "6kVA", NULL, "fr-puissance-compteur", "a number against its unit (\"6 kVA\")" },
 		{ "comment résilier mon contrat", "fr", "fr-resilier-contrat", "stop words dropped" },
 		{ "télécharger mes factures", "fr", "fr-telecharger-facture", "French plural stem" },
 		{ "how do I download my invoices", "en", "en-download-invoice", "English stem" },

@@ -67,7 +67,7 @@ static const row rows[] = {
 	  "an apostrophe inside a word is not elision, and ’ becomes '" },
 	{ NULL, "O'Reilly", "o'reilly@0", "o' is not an elision" },
 	{ NULL, "l'", "l@0*", "a bare prefix is a word, not an elision of nothing" },
-	{ NULL, "l'2FA", "l@0* 2fa@1#",
+	{ NULL, "l'2FA", "l@0* 2@1# fa@2 2fa@1#+",
 	  "ICU breaks letter-apostrophe-digit, so the elided l' is its own word" },
 	{ "en", "it's don't", "it's/it@0* don't@1",
 	  "English contractions stay whole; don't carries a negation: no stop" },
@@ -110,8 +110,14 @@ static const row rows[] = {
 	{ "ja", "invoices", "invoices@0", "a language without a stemmer" },
 
 	/* ---- numbers ---- */
-	{ "en", "2FA 3.14 1,000.50", "2fa@0# 3.14@1# 1,000.50@2#",
+	{ "en", "2FA 3.14 1,000.50", "2@0# fa@1 2fa@0#+ 3.14@2# 1,000.50@3#",
 	  "numbers start with a digit, stay whole with their separators, aren't stemmed" },
+	{ "fr", "6kVA EASF01 l'EASF02 10h30 24 h", "6@0# kva@1 6kva@0#+ easf@2 01@3# easf01@2+ "
+	  "easf@4 02@5# easf02@4+ 10@6# h@7 30@8# 10h30@6#+ 24@9# h@10",
+	  "digits and letters run together are words each, then whole, as a compound" },
+	{ "fr", "ab12cd34 réf2 ６kva 1ß4", "ab12cd34@0 ref2=réf2@1 ６kva@2# 1ss4@3#",
+	  "more than three runs (a reference), an accent, a digit ICU reads, a letter "
+	  "that folds longer: whole" },
 	{ "en", "v2.0 10:30", "v2.0@0 10@1# 30@2#",
 	  "a letter-led version is a word; ':' only joins letters" },
 
@@ -253,6 +259,8 @@ static const range_row range_rows[] = {
 	  "U+0958 decomposes under NFC (one unit becomes two)" },
 	{ "a\xcc\x82\xcc\xa3" "b ok", "a\xcc\x82\xcc\xa3" "b|ok", "NFC reorders marks" },
 	{ "l'e-mail", "l'e|mail|l'e-mail", "hyphen split; the compound spans its parts" },
+	{ "l'EASF01 6kVA", "EASF|01|EASF01|6|kVA|6kVA",
+	  "digit and letter runs are their own bytes; the whole spans them" },
 	{ "Straße, 𝐀bc!", "Straße|𝐀bc", "multi-byte and 4-byte characters" },
 	{ "我想重置密码", NULL, "checked below: CJK words tile the input" },
 };

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the terms an article becomes change: every article then
  * differs from its stored hash and is re-indexed by the next batch. */
-#define KBS_INDEX_FORMAT "kbs-index-10"
+#define KBS_INDEX_FORMAT "kbs-index-11"
 
 /* Field weights (wdf) of the ranking terms: Zendesk's title 3, tags 2.8,
  * category 1.5, body 1, rounded to the integers Xapian counts in. */

@@ -1167,6 +1167,81 @@ static void drop_dots(kbs_buf *b)
 	b->data[k] = '\0';
 }
 
+/* Runs of digits and of letters a word may be cut into ("10h30": three). A
+ * word of more (a reference, a hash) stays whole. */
+#define ALNUM_MAX_RUNS 3
+
+/* Where the runs of digits and of letters of the word begin (cuts[0..n),
+ * cuts[n] its length), and n; 0 unless it is all ASCII letters and digits,
+ * spelt the same folded or not (so its bytes are the text's), with both
+ * kinds and at most ALNUM_MAX_RUNS runs. */
+static size_t alnum_runs(const kbs_buf *term, const kbs_buf *exact, size_t cuts[ALNUM_MAX_RUNS + 1])
+{
+	if (term->len != exact->len || memcmp(term->data, exact->data, term->len) != 0)
+		return 0;
+	size_t n = 0;
+	int kind = -1; /* 0 letter, 1 digit */
+	for (size_t i = 0; i < term->len; i++) {
+		char c = term->data[i];
+		int k = c >= '0' && c <= '9' ? 1 : c >= 'a' && c <= 'z' ? 0 : -1;
+		if (k < 0)
+			return 0;
+		if (k != kind) {
+			if (n == ALNUM_MAX_RUNS)
+				return 0;
+			cuts[n++] = i;
+			kind = k;
+		}
+	}
+	cuts[n] = term->len;
+	return n > 1 ? n : 0;
+}
+
+/* Whether text[start..end) ends with the bytes of `t` (ASCII lower case)
+ * in either case: then each run of it has its own bytes in the text. Not
+ * so when folding changed the length ("1ß4" is "1ss4"). */
+static bool spelt_at_end(const run *r, size_t start, size_t end, const kbs_buf *t)
+{
+	if (end < start + t->len)
+		return false;
+	const char *w = r->text + end - t->len;
+	for (size_t i = 0; i < t->len; i++)
+		if ((w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] + 'a' - 'A') : w[i]) != t->data[i])
+			return false;
+	return true;
+}
+
+/* The runs of a word of digits and letters ("6kVA", "EASF01", "24h"), each
+ * a word at its own position and over its own bytes (the word's last
+ * bytes spell it: spelt_at_end; an elision may come before), then the
+ * whole as a JOINED word at the first one's position, as a hyphenated
+ * compound is given: "6kVA" meets "6 kVA", and "easf 01" meets
+ * "EASF01". */
+static kbs_status emit_runs(kbs_text__analyzer *a, run *r, size_t end, unsigned pos,
+			    unsigned flags, const size_t *cuts, size_t n)
+{
+	kbs_status rc = end_compound(a, r);
+	if (rc != KBS_OK)
+		return rc;
+	char whole[KBS_TEXT_MAX_TERM + 1];
+	size_t len = a->term.len, ws = end - len;
+	memcpy(whole, a->term.data, len);
+	whole[len] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t b = cuts[i], e = cuts[i + 1];
+		if (!buf_set(&a->term, whole + b, e - b) || !buf_set(&a->exact, whole + b, e - b))
+			return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+		unsigned f = (whole[b] >= '0' && whole[b] <= '9' ? KBS_TOK_NUM : 0) |
+			     (i == 0 ? flags & ELIDED : 0);
+		if ((rc = emit_word(a, r, ws + b, ws + e, pos + (unsigned)i, f)) != KBS_OK)
+			return rc;
+	}
+	r->pos += (unsigned)(n - 1);
+	if (!buf_set(&a->term, whole, len) || !buf_set(&a->exact, whole, len))
+		return kbs_err__set(r->err, KBS_ENOMEM, "out of memory");
+	return emit_word(a, r, ws, end, pos, (flags & KBS_TOK_NUM) | KBS_TOK_JOINED);
+}
+
 /* emit_word, after dotted acronyms lose their full stops. And hyphenated
  * compounds: words linked by hyphens, none a number, also make one word
  * of their parts run together, given after the last part at the first
@@ -1188,6 +1263,10 @@ static kbs_status emit_token(kbs_text__analyzer *a, run *r, size_t start, size_t
 		drop_dots(&a->term);
 		drop_dots(&a->exact);
 	}
+	size_t cuts[ALNUM_MAX_RUNS + 1], runs;
+	if (!(flags & KBS_TOK_IDEO) && (runs = alnum_runs(&a->term, &a->exact, cuts)) > 1 &&
+	    spelt_at_end(r, start, end, &a->term))
+		return emit_runs(a, r, end, pos, flags, cuts, runs);
 	size_t h = r->join_n ? kbs_text__hyphen_len(r->text + r->join_end, r->len - r->join_end) : 0;
 	bool linked = h && r->join_end + h == start;
 	bool part = !(flags & (KBS_TOK_NUM | KBS_TOK_IDEO)) &&

@@ -44,9 +44,11 @@ enum kbs_text__token_flags {
 	KBS_TOK_IDEO = 1u << 1, /* ideographic / kana / Thai: not stemmed */
 	KBS_TOK_NUM = 1u << 2,  /* starts with a digit: not stemmed */
 	KBS_TOK_JOINED = 1u << 3, /* the parts of a hyphenated compound run
-				   * together ("e-mail" -> "email"), after
-				   * them, at the first part's position and
-				   * over their byte range (analyzer.c) */
+				   * together ("e-mail" -> "email"), or a
+				   * word of digit and letter runs whole
+				   * ("6kva" after "6", "kva"), after them,
+				   * at the first part's position and over
+				   * their byte range (analyzer.c) */
 	KBS_TOK_AUX = 1u << 4, /* a verb form that is a stop word by the
 				* words before it (kbs_text__is_auxiliary);
 				* STOP is set too */
