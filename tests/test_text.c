@@ -115,9 +115,9 @@ static const row rows[] = {
 	{ "fr", "6kVA EASF01 l'EASF02 10h30 24 h", "6@0# kva@1 6kva@0#+ easf@2 01@3# easf01@2+ "
 	  "easf@4 02@5# easf02@4+ 10@6# h@7 30@8# 10h30@6#+ 24@9# h@10",
 	  "digits and letters run together are words each, then whole, as a compound" },
-	{ "fr", "ab12cd34 réf2 ６kva 1ß4", "ab12cd34@0 ref2=réf2@1 ６kva@2# 1ss4@3#",
+	{ "fr", "ab12cd34 réf2 ６kva 1ß4 b2b", "ab12cd34@0 ref2=réf2@1 ６kva@2# 1ss4@3# b2b@4",
 	  "more than three runs (a reference), an accent, a digit ICU reads, a letter "
-	  "that folds longer: whole" },
+	  "that folds longer, digits inside letters: whole" },
 	{ "en", "v2.0 10:30", "v2.0@0 10@1# 30@2#",
 	  "a letter-led version is a word; ':' only joins letters" },
 

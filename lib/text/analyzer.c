@@ -1174,15 +1174,23 @@ static void drop_dots(kbs_buf *b)
 /* Where the runs of digits and of letters of the word begin (cuts[0..n),
  * cuts[n] its length), and n; 0 unless it is all ASCII letters and digits,
  * spelt the same folded or not (so its bytes are the text's), with both
- * kinds and at most ALNUM_MAX_RUNS runs. */
+ * kinds, at most ALNUM_MAX_RUNS runs, and digits at one end at least: a
+ * number and its unit ("6kva", "24h", "10h30"), a code and its number
+ * ("easf01", "fr76"). Letters around digits ("b2b", "p2p") name one
+ * thing. That test comes first and costs two bytes: this runs on every
+ * word, and few words end in a digit. */
 static size_t alnum_runs(const kbs_buf *term, const kbs_buf *exact, size_t cuts[ALNUM_MAX_RUNS + 1])
 {
-	if (term->len != exact->len || memcmp(term->data, exact->data, term->len) != 0)
+	const char *t = term->data;
+	size_t len = term->len;
+	if (len < 2 || !((unsigned)(t[0] - '0') < 10 || (unsigned)(t[len - 1] - '0') < 10))
+		return 0;
+	if (len != exact->len || memcmp(t, exact->data, len) != 0)
 		return 0;
 	size_t n = 0;
 	int kind = -1; /* 0 letter, 1 digit */
-	for (size_t i = 0; i < term->len; i++) {
-		char c = term->data[i];
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
 		int k = c >= '0' && c <= '9' ? 1 : c >= 'a' && c <= 'z' ? 0 : -1;
 		if (k < 0)
 			return 0;
@@ -1193,7 +1201,7 @@ static size_t alnum_runs(const kbs_buf *term, const kbs_buf *exact, size_t cuts[
 			kind = k;
 		}
 	}
-	cuts[n] = term->len;
+	cuts[n] = len;
 	return n > 1 ? n : 0;
 }
 
