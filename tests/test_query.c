@@ -964,13 +964,16 @@ static void suggest_titles(void **state)
 	assert_string_equal(kbs_suggestions_id(s, 0), "fr-mdp-oublie");
 	kbs_suggestions_free(s);
 
-	/* With no language given, a stop word of any language is no word a
-	 * title must hold: "comment pay" is "pay", "facture d'" (an elision
-	 * just typed) is "facture". */
+	/* A word that names no topic (a stop word or a query filler, of any
+	 * language when none is given) is no word a title must hold, as in
+	 * a search: "comment pay" is "pay", "facture d'" (an elision just
+	 * typed) is "facture", "je dois resil" is "resil". */
 	static const char *const framed[][2] = {
 		{ "comment pay", "fr-payer-carte" },
 		{ "de la factur", "fr-telecharger-facture" },
 		{ "facture d'", "fr-telecharger-facture" },
+		{ "je dois resil", "fr-resilier-contrat" },
+		{ "I need to pay", "en-monthly-payments" },
 	};
 	for (size_t i = 0; i < sizeof framed / sizeof *framed; i++) {
 		assert_kbs_ok(corpus, kbs_suggest(&s, corpus, framed[i][0], NULL));

@@ -92,7 +92,7 @@ typedef struct making {
  * index has them: XA terms) and its folded one, as indexed. */
 static kbs_status add_word(making *m, const char *exact, const char *term)
 {
-	if (kbs_text__is_stopword(term, m->lang) || kbs_text__is_filler(term, m->lang))
+	if (kbs_text__is_query_stop(term, m->lang))
 		return KBS_OK;
 	kbs_strlist_free(&m->lemmas);
 	kbs_status rc = kbs_text__lemmas(m->lz, exact, false, &m->lemmas, m->err);

@@ -583,8 +583,7 @@ static kbs_query__word *new_word(kbs_query__plan *p, qtok *q, size_t passes, con
 	w->exact = kbs_strdup(q->exact);
 	if (!w->term || !w->exact)
 		return NULL;
-	w->stop = q->aux || kbs_text__is_stopword(w->term, lang_filter) ||
-		  kbs_text__is_filler(w->term, lang_filter);
+	w->stop = q->aux || kbs_text__is_query_stop(w->term, lang_filter);
 	for (size_t s = 0; s < passes; s++)
 		if (!push_stem(w, s, q->stem[s]) || !push_stem(w, s, q->stem2[s]))
 			return NULL;
@@ -987,7 +986,7 @@ static void cand_add(typo_scan *s, const char *term, unsigned d, uint64_t freq)
 		return;
 	/* A stop word or a filler is no word the visitor meant: "pouf" as
 	 * "pour" would match every article, and confidently. */
-	if (kbs_text__is_stopword(term, NULL) || kbs_text__is_filler(term, NULL))
+	if (kbs_text__is_query_stop(term, NULL))
 		return;
 	for (size_t i = 0; i < s->nbest; i++)
 		if (strcmp(s->best[i].term, term) == 0)

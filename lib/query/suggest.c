@@ -173,18 +173,11 @@ static kbs_status collect(const kbs_text__token *t, void *payload)
 		}
 		q = &p->v[p->n++];
 		snprintf(q->term, sizeof q->term, "%.*s", (int)t->term_len, t->term);
-		q->stop = (t->flags & KBS_TOK_STOP) != 0;
 		q->end = t->end;
 	} else {
 		if (p->next >= p->n)
 			return KBS_STOP;
 		q = &p->v[p->next++];
-		/* A stop word of any language searched names nothing a title
-		 * must hold: with no language given, "la factur" and "comment
-		 * pay" had required "la" and "comment", English words to the
-		 * first pass. (The lists leave out words that are function
-		 * words in one language and content words in another.) */
-		q->stop = q->stop || (t->flags & KBS_TOK_STOP) != 0;
 	}
 	snprintf(q->stem[p->pass], sizeof q->stem[0], "%.*s", (int)t->stem_len, t->stem);
 	return KBS_OK;
@@ -294,6 +287,11 @@ static kbs_status suggest_once(kbs_suggestions **out, kbs_kb *kb, const char *pr
 		if (rc != KBS_OK)
 			goto cleanup;
 	}
+	/* A word that names no topic, by the rule a search reads the same
+	 * words with (in the language given, else in any): no title must hold
+	 * it. "comment pay", "je dois resil" and "facture d'" complete. */
+	for (size_t i = 0; i < pt.n; i++)
+		pt.v[i].stop = kbs_text__is_query_stop(pt.v[i].term, o.lang);
 	/* The query: complete words by title word or title stem, the last one
 	 * being typed as the beginning of a title word. */
 	kbs_query__arena *a = &plan.arena;

@@ -309,6 +309,11 @@ bool kbs_text__is_filler(const char *word, const char *lang)
 	return false;
 }
 
+bool kbs_text__is_query_stop(const char *word, const char *lang)
+{
+	return kbs_text__is_stopword(word, lang) || kbs_text__is_filler(word, lang);
+}
+
 /* French verb forms that are nouns too: "nous sommes" (we are) is no
  * "somme" (a sum), "nous avions" (we had) no "avion", and "a été" (has
  * been) no "été" (summer). Indexed as words, the verb would pull every

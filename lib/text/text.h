@@ -176,6 +176,12 @@ static inline bool kbs_text__may_be_auxiliary(const char *word)
  * does not. Thread-safe. */
 bool kbs_text__is_filler(const char *word, const char *lang);
 
+/* Whether `word` (folded) names no topic of a query in `lang` (NULL or "":
+ * in any language): a stop word or a query filler. The one rule for every
+ * reading of a visitor's words (the query's words, close spellings, the
+ * other forms of a lemma, suggestions). Thread-safe. */
+bool kbs_text__is_query_stop(const char *word, const char *lang);
+
 /* Whether the analyzer can stem `lang` (Snowball has a stemmer for it). */
 bool kbs_text__has_stemmer(const char *lang);
 
