@@ -1093,6 +1093,43 @@ static bool known(kbs_ctx *ctx, const kbs_query__word *w)
 	return false;
 }
 
+/* The last ACCENT_MAX_E e's of a folded word (where French inflections
+ * put é or è), from the end: accented_forms and shown_spelling try
+ * accents there. */
+typedef struct e_spots {
+	size_t at[ACCENT_MAX_E], n, len;
+} e_spots;
+
+static e_spots last_es(const char *word)
+{
+	e_spots s = { .n = 0, .len = strlen(word) };
+	for (size_t i = s.len; i-- > 0 && s.n < ACCENT_MAX_E;)
+		if (word[i] == 'e')
+			s.at[s.n++] = i;
+	return s;
+}
+
+/* `word` (at most KBS_TEXT_MAX_TERM bytes) with its e's at s accented as
+ * `pick` says, one base-3 digit a spot (0 e, 1 é, 2 è): into out, of at
+ * least KBS_TEXT_MAX_TERM + ACCENT_MAX_E + 1 bytes. */
+static void accent_es(const char *word, const e_spots *s, unsigned pick, char *out)
+{
+	static const char *const E[] = { "e", "\xC3\xA9", "\xC3\xA8" }; /* e, é, è */
+	unsigned digit[ACCENT_MAX_E];
+	for (size_t i = 0; i < s->n; i++, pick /= 3)
+		digit[i] = pick % 3;
+	size_t o = 0, from = 0;
+	for (size_t i = s->n; i-- > 0;) { /* at[] runs from the end */
+		memcpy(out + o, word + from, s->at[i] - from);
+		o += s->at[i] - from;
+		size_t el = strlen(E[digit[i]]);
+		memcpy(out + o, E[digit[i]], el);
+		o += el;
+		from = s->at[i] + 1;
+	}
+	memcpy(out + o, word + from, s->len - from + 1);
+}
+
 /* A word typed without accents stems like the indexed text only when that
  * very inflection is indexed (stem2 in text.h): Snowball reads é as a
  * vowel, so "coupee" stems to "coupe" while the indexed "coupé" and
@@ -1111,15 +1148,14 @@ static kbs_status accented_forms(kbs_ctx *ctx, kbs_query__word *w, const langs *
 	for (size_t i = 0; i < w->stems.n; i++)
 		if (stem_df(ctx, w->stems.v[i]) > 0)
 			return KBS_OK;
-	static const char *const ACCENTS[] = { "\xC3\xA9", "\xC3\xA8" }; /* é, è */
-	size_t len = strlen(w->term), tried = 0;
-	for (size_t at = len; at-- > 0 && tried < ACCENT_MAX_E;) {
-		if (w->term[at] != 'e')
-			continue;
-		tried++;
-		for (size_t a = 0; a < sizeof ACCENTS / sizeof *ACCENTS; a++) {
-			char v[KBS_TEXT_MAX_TERM * 2 + 8];
-			snprintf(v, sizeof v, "%.*s%s%s", (int)at, w->term, ACCENTS[a], w->term + at + 1);
+	e_spots es = last_es(w->term);
+	if (es.len > KBS_TEXT_MAX_TERM)
+		return KBS_OK;
+	/* One e at a time: é or è (digit 1 or 2 at spot i). */
+	for (unsigned i = 0, unit = 1; i < es.n; i++, unit *= 3) {
+		for (unsigned a = 1; a <= 2; a++) {
+			char v[KBS_TEXT_MAX_TERM + ACCENT_MAX_E + 1];
+			accent_es(w->term, &es, a * unit, v);
 			for (size_t l = 0; l < ls->n; l++) {
 				const char *stem;
 				size_t slen;
@@ -1621,36 +1657,19 @@ static double word_idf(kbs_ctx *ctx, const kbs_query__word *w, bool stop_only, d
 static void shown_spelling(kbs_ctx *ctx, const char *fix, char *out, size_t size)
 {
 	snprintf(out, size, "%s", fix);
-	size_t len = strlen(fix), at[ACCENT_MAX_E], n = 0;
-	if (len > KBS_TEXT_MAX_TERM) /* no close spelling is longer */
+	e_spots es = last_es(fix);
+	if (es.len > KBS_TEXT_MAX_TERM) /* no close spelling is longer */
 		return;
-	for (size_t i = len; i-- > 0 && n < ACCENT_MAX_E;)
-		if (fix[i] == 'e')
-			at[n++] = i;
-	static const char *const E[] = { "e", "\xC3\xA9", "\xC3\xA8" }; /* e, é, è */
 	/* The folded word is in the articles of every spelling: an accented
 	 * one is shown when it is in most of them. */
 	uint64_t best = kbs_store__termfreq(ctx->reader, fix) / 2;
 	unsigned combos = 1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < es.n; i++)
 		combos *= 3;
 	for (unsigned c = 1; c < combos; c++) { /* 0: the folded word itself */
-		/* XA, the word and a byte more for each accented e, NUL. */
 		char v[sizeof KBS_PFX_EXACT + KBS_TEXT_MAX_TERM + ACCENT_MAX_E];
-		size_t vl = strlen(KBS_PFX_EXACT), from = 0;
-		memcpy(v, KBS_PFX_EXACT, vl);
-		unsigned pick[ACCENT_MAX_E];
-		for (size_t i = 0, digits = c; i < n; i++, digits /= 3)
-			pick[i] = (unsigned)(digits % 3);
-		for (size_t i = n; i-- > 0;) { /* at[] runs from the end */
-			const char *e = E[pick[i]];
-			memcpy(v + vl, fix + from, at[i] - from);
-			vl += at[i] - from;
-			memcpy(v + vl, e, strlen(e));
-			vl += strlen(e);
-			from = at[i] + 1;
-		}
-		memcpy(v + vl, fix + from, len - from + 1);
+		memcpy(v, KBS_PFX_EXACT, strlen(KBS_PFX_EXACT));
+		accent_es(fix, &es, c, v + strlen(KBS_PFX_EXACT));
 		uint64_t f = kbs_store__termfreq(ctx->reader, v);
 		if (f > best) {
 			best = f;
