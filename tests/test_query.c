@@ -805,6 +805,9 @@ static void confidence_flag(void **state)
 		 * an off-topic one where a common word ("prix") meets bodies. */
 		{ "my account got locked", "en", true },
 		{ "prix du fioul cette semaine", NULL, false },
+		/* A verb the article lacks frames the question ("trouver"); a
+		 * noun it lacks would name another topic ("pizza" above). */
+		{ "où trouver mon numéro PDL ?", NULL, true },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		kbs_search_opts o = KBS_SEARCH_OPTS_INIT;

@@ -768,15 +768,34 @@ static void test_lemma_dictionary_shared(void **state)
 	/* The first holder lets go: the second still reads it. */
 	kbs_text__lemmatizer_free(a);
 	kbs_strlist l = { 0 };
-	assert_int_equal(kbs_text__lemmas(b, "recevez", true, &l, &err), KBS_OK);
+	assert_int_equal(kbs_text__lemmas(b, "recevez", true, &l, NULL, &err), KBS_OK);
 	assert_true(kbs_strlist_contains(&l, "recevoir"));
 	kbs_strlist_free(&l);
 	/* The last lets go, and a new holder loads it again. */
 	kbs_text__lemmatizer_free(b);
 	assert_int_equal(kbs_text__lemmatizer_new(&a, "fr", &err), KBS_OK);
-	assert_int_equal(kbs_text__lemmas(a, "sent", false, &l, &err), KBS_OK);
+	assert_int_equal(kbs_text__lemmas(a, "sent", false, &l, NULL, &err), KBS_OK);
 	assert_true(kbs_strlist_contains(&l, "sentir"));
 	kbs_strlist_free(&l);
+	/* Verb forms and nothing else, remembered or not; a word that is a
+	 * noun, an adjective or an adverb too is none, nor is a word the
+	 * dictionary does not know. */
+	static const struct {
+		const char *word;
+		bool verb;
+	} kinds[] = {
+		{ "respecter", true }, { "trouve", true },  { "changé", true },  { "revenir", true },
+		{ "plante", false },   { "mort", false },   { "sourd", false },  { "avoir", false },
+		{ "préavis", false },  { "texto", false },  { "immeuble", false }, { "xqzv", false },
+	};
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+			bool verb = !kinds[i].verb;
+			assert_int_equal(kbs_text__lemmas(a, kinds[i].word, pass == 0, &l, &verb, &err), KBS_OK);
+			if (verb != kinds[i].verb)
+				fail_msg("\"%s\": verb %d (pass %d)", kinds[i].word, verb, pass);
+			kbs_strlist_free(&l);
+		}
 	kbs_text__lemmatizer_free(a);
 }
 

@@ -95,7 +95,7 @@ static kbs_status add_word(making *m, const char *exact, const char *term)
 	if (kbs_text__is_query_stop(term, m->lang))
 		return KBS_OK;
 	kbs_strlist_free(&m->lemmas);
-	kbs_status rc = kbs_text__lemmas(m->lz, exact, false, &m->lemmas, m->err);
+	kbs_status rc = kbs_text__lemmas(m->lz, exact, false, &m->lemmas, NULL, m->err);
 	if (rc != KBS_OK || !m->lemmas.n)
 		return rc;
 	const char *stem;
@@ -231,7 +231,7 @@ static kbs_status lemmatizer_of(kbs_kb *kb, const char *lang, kbs_text__lemmatiz
 }
 
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
-				  kbs_strlist *out, bool *in_dict, kbs_err *err)
+				  kbs_strlist *out, bool *in_dict, bool *verb, kbs_err *err)
 {
 	if (!kb || !lang || !kbs_text__has_lemmas(lang))
 		return KBS_OK;
@@ -240,10 +240,13 @@ kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, co
 	if (rc != KBS_OK || !lz)
 		return rc;
 	kbs_strlist lemmas = { 0 };
-	if ((rc = kbs_text__lemmas(lz, exact, true, &lemmas, err)) != KBS_OK)
+	bool v = false;
+	if ((rc = kbs_text__lemmas(lz, exact, true, &lemmas, &v, err)) != KBS_OK)
 		goto done;
 	if (in_dict && lemmas.n)
 		*in_dict = true;
+	if (verb && v)
+		*verb = true;
 	if (lemmas.n > 1 && kbs_strlist_contains(&lemmas, exact))
 		goto done; /* a lemma of its own and a form of another */
 	for (size_t i = 0; i < lemmas.n && rc == KBS_OK; i++) {

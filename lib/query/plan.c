@@ -1247,9 +1247,11 @@ static kbs_status other_forms(kbs_kb *kb, kbs_ctx *ctx, kbs_query__word *w, cons
 	kbs_status rc = KBS_OK;
 	for (size_t l = 0; l < ls->n && rc == KBS_OK; l++) {
 		kbs_strlist_free(&stems);
-		/* Only the query's language, when clear, says how it is spelt. */
-		bool *in_dict = qlang < 0 || (size_t)qlang == l ? &w->in_dict : NULL;
-		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems, in_dict,
+		/* Only the query's language, when clear, says how it is spelt
+		 * and what kind of word it is. */
+		bool mine = qlang < 0 || (size_t)qlang == l;
+		if ((rc = kbs_query__lemma_stems(kb, ctx, ls->v[l], w->exact, &stems,
+						 mine ? &w->in_dict : NULL, mine ? &w->verb : NULL,
 						 err)) != KBS_OK)
 			break;
 		for (size_t i = 0; i < stems.n; i++) {

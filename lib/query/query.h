@@ -37,6 +37,8 @@ typedef struct kbs_query__word {
 			     * their stems are among its own */
 	bool in_dict;       /* a word of the dictionary of its language
 			     * (lemmas.c): spelt as meant, no slip */
+	bool verb;          /* that dictionary knows it as a verb form only:
+			     * an article may answer without it (search.c) */
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close
 	 * spellings): folded words, their stems, and multi-word synonyms as
@@ -139,10 +141,11 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
  * indexed by, appended to *out when not in it yet (lemmas.c): none when
  * kb is NULL, lang has no lemmas, or the word is a lemma of its own and a
  * form of another. Every stem given is in the index (Z<stem>).
- * *in_dict (may be NULL): set when lang's dictionary knows the word.
+ * *in_dict (may be NULL): set when lang's dictionary knows the word;
+ * *verb (may be NULL): set when it knows it as a verb form only.
  * Returns KBS_ENOMEM, the store's errors. */
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
-				  kbs_strlist *out, bool *in_dict, kbs_err *err);
+				  kbs_strlist *out, bool *in_dict, bool *verb, kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);

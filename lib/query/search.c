@@ -55,12 +55,13 @@
  * fewest tune errors (answerable flagged not confident + unanswerable
  * flagged confident), ties broken by the widest gap between the two
  * classes, placed in the middle of that gap, as the engine itself flags
- * (a corrected query may run instead). LEAD_WEIGHT from 0.75 to 1.25
- * reaches the least, 20 errors (15 of 147 answerable, 5 of 25
- * unanswerable); without the lead (LEAD_WEIGHT 0) it takes 20 errors of
- * another kind, 4 and 16, which would leave most off-topic questions
- * confident. The fit on the first 110 tune queries alone had put
- * CONF_MIDPOINT at 0.58 (22 errors on the 172). CONF_SLOPE only spreads
+ * (a corrected query may run instead). Since absent verbs count less
+ * (ABSENT_VERB), LEAD_WEIGHT 1.0 reaches the least, 18 errors (13 of 147
+ * answerable, 5 of 25 unanswerable), with the midpoint anywhere from
+ * 0.569 to 0.574; on a grid of midpoints from 0.52 to 0.62, 0.75 and
+ * 1.25 take 20 and 19 at best, and no lead (LEAD_WEIGHT 0) 25, leaving most
+ * off-topic questions confident. The fit on the first 110 tune queries
+ * alone had put CONF_MIDPOINT at 0.58. CONF_SLOPE only spreads
  * the 0..100 figure shown to callers (coverage 1 alone: 97); it does not
  * move the flag. */
 #define CONF_MIDPOINT 0.57
@@ -76,6 +77,16 @@
 #define SYN_COVER 0.85
 #define PREFIX_COVER 0.85
 #define TYPO_COVER 0.6
+/* What a verb of the query (a verb form and nothing else, in the
+ * dictionary: "respecter", "trouve", "revenir") that an article lacks
+ * counts for in the query's total. The nouns of a question name its topic
+ * and its verbs mostly frame it: "faut-il respecter un préavis pour
+ * résilier mon contrat" is answered by an article that never says
+ * "respecter", while one that lacks "préavis" misses the point. A noun
+ * missing still counts in full, so off-topic questions ("commander une
+ * pizza") stay uncovered. Verbs found count in full: "résilier" in an
+ * article about it is evidence like any word. */
+#define ABSENT_VERB 0.5
 /* A word matched in an article of another language than the query's
  * clear one, by that language's stem rather than the word itself. */
 #define OTHER_LANG_COVER 0.5
@@ -199,7 +210,6 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 		const kbs_strlist *alt_words = hl >= 0 ? &qw->lalt_words[hl] : &qw->alt_words;
 		const kbs_strlist *alt_phrases = hl >= 0 ? &qw->lalt_phrases[hl] : &qw->alt_phrases;
 		const kbs_strlist *alt_titles = hl >= 0 ? &qw->lalt_titles[hl] : &qw->alt_titles;
-		all += qw->idf;
 		double level = 0;
 		bool in_title = false;
 		if (has_term(h, KBS_PFX_TITLE, qw->term) || has_any(h, KBS_PFX_TITLE, stems)) {
@@ -234,6 +244,7 @@ static void coverage(kbs_ctx *ctx, const kbs_query__plan *w, const kbs_store__hi
 		 * OTHER_LANG_SCALE): its stems meet the words by coincidence. */
 		if (hl >= 0 && w->qlang >= 0 && hl != w->qlang && !has_term(h, "", qw->term))
 			level *= OTHER_LANG_COVER;
+		all += level > 0 || !qw->verb ? qw->idf : qw->idf * ABSENT_VERB;
 		got += qw->idf * level;
 		if (in_title)
 			title += qw->idf * level;

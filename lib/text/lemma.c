@@ -4,7 +4,8 @@
  * stems regular inflections alike but not irregular ones: "sent" and
  * "sens" (both of "sentir") stem to "sent" and "sen", "recevez" and
  * "recevoir" to "recev" and "recevoir". lib/query uses lemmas to find the
- * other forms of a query word that the index holds.
+ * other forms of a query word that the index holds, and the part of speech
+ * to tell a question's verbs from the nouns that name its topic.
  *
  * Languages: only those whose dictionary tells inflection from derivation.
  * French (hunspell-fr-classical, from Grammalecte) gives the verb of every
@@ -137,6 +138,23 @@ void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz)
 	pthread_mutex_unlock(&loaded_lock);
 }
 
+/* Whether the dictionary's analyses (Grammalecte's "po:" fields) make a
+ * word a verb form and nothing else: "respecter", "trouve", "changé" (a
+ * participle is the verb's), but not "plante" (a plant too), "mort",
+ * "sourd" or "avoir". */
+static bool verb_only(char *const *analyses, int n)
+{
+	bool verb = false;
+	for (int i = 0; i < n; i++) {
+		const char *a = analyses[i];
+		if (strstr(a, "po:v") || strstr(a, "po:ppas"))
+			verb = true;
+		else if (strstr(a, "po:nom") || strstr(a, "po:adj") || strstr(a, "po:adv"))
+			return false;
+	}
+	return verb;
+}
+
 /* Appends the '\n'-separated lemmas of `joined` to out. */
 static bool push_joined(kbs_strlist *out, const char *joined)
 {
@@ -156,27 +174,37 @@ static bool push_joined(kbs_strlist *out, const char *joined)
 }
 
 kbs_status kbs_text__lemmas(kbs_text__lemmatizer *lz, const char *exact, bool remember,
-			    kbs_strlist *out, kbs_err *err)
+			    kbs_strlist *out, bool *verb, kbs_err *err)
 {
+	/* One analysis gives both the lemmas and the parts of speech; the
+	 * memo keeps the verb flag as its first byte. */
 	kbs_buf joined = { 0 };
 	bool ok = true;
 	pthread_mutex_lock(&lz->lock);
 	const char *known = kbs_strmap_get(&lz->memo, exact);
 	if (known) {
-		ok = push_joined(out, known);
+		if (verb)
+			*verb = known[0] == 'v';
+		ok = push_joined(out, known + 1);
 	} else {
-		char **list = NULL;
-		int n = Hunspell_stem(lz->h, &list, exact);
+		char **an = NULL, **list = NULL;
+		int na = Hunspell_analyze(lz->h, &an, exact);
+		int n = Hunspell_stem2(lz->h, &list, an, na);
+		bool v = verb_only(an, na);
+		ok = kbs_buf_add(&joined, v ? "v" : "-", 1);
 		for (int i = 0; i < n && ok; i++)
 			if (strlen(list[i]) < LEMMA_MAX && !strchr(list[i], '\n'))
-				ok = (!joined.len || kbs_buf_add(&joined, "\n", 1)) &&
+				ok = (joined.len == 1 || kbs_buf_add(&joined, "\n", 1)) &&
 				     kbs_buf_add(&joined, list[i], strlen(list[i]));
 		Hunspell_free_list(lz->h, &list, n);
-		ok = ok && push_joined(out, joined.data ? joined.data : "");
+		Hunspell_free_list(lz->h, &an, na);
+		if (verb)
+			*verb = v;
+		ok = ok && push_joined(out, joined.data + 1);
 		if (ok && remember) {
 			if (lz->memo.n >= LEMMA_MEMO_MAX)
 				kbs_strmap_free(&lz->memo);
-			ok = kbs_strmap_set(&lz->memo, exact, joined.data ? joined.data : "");
+			ok = kbs_strmap_set(&lz->memo, exact, joined.data);
 		}
 	}
 	pthread_mutex_unlock(&lz->lock);

@@ -201,11 +201,13 @@ kbs_status kbs_text__lemmatizer_new(kbs_text__lemmatizer **out, const char *lang
 void kbs_text__lemmatizer_free(kbs_text__lemmatizer *lz);
 /* Appends to *out the lemmas of `exact` (a case-folded word with its
  * accents, as a token's `exact`) that are not in it yet, as the
- * dictionary spells them; none for a word it does not know. remember: keep
- * the answer for the next call (query words, which repeat; not the
- * vocabulary, read once). Thread-safe (calls are serialised: about 10 us
- * each, unless remembered). KBS_ENOMEM. */
+ * dictionary spells them; none for a word it does not know. *verb (when
+ * not NULL): the dictionary knows the word as a verb form only, never as
+ * a noun, adjective or adverb ("respecter", "changé"; not "plante").
+ * remember: keep the answer for the next call (query words, which repeat;
+ * not the vocabulary, read once). Thread-safe (calls are serialised:
+ * about 10 us each, unless remembered). KBS_ENOMEM. */
 kbs_status kbs_text__lemmas(kbs_text__lemmatizer *lz, const char *exact, bool remember,
-			    kbs_strlist *out, kbs_err *err);
+			    kbs_strlist *out, bool *verb, kbs_err *err);
 
 #endif
