@@ -560,6 +560,50 @@ static void written_either_way(void **state)
 	tu_mini_free(&m);
 }
 
+/* An elision typed without its apostrophe ("narrive", "dadresse") is read
+ * as if the apostrophe were there: the same hits, in the same order, as
+ * confident, with no correction to show, in French or with no language
+ * given. A word of the dictionary is meant as typed ("laide" is ugly, not
+ * "l'aide"). */
+static void elision_without_apostrophe(void **state)
+{
+	(void)state;
+	static const char *const pairs[][2] = {
+		{ "je narrive pas a me connecter", "je n'arrive pas a me connecter" },
+		/* a multi-word synonym of moving */
+		{ "changement dadresse", "changement d'adresse" },
+		{ "installer lappli", "installer l'appli" },
+		/* "inscrire": in the dictionary, its stem in no article */
+		{ "sinscrire", "s'inscrire" },
+		{ "LESPACE client", "L'ESPACE client" },
+	};
+	static const char *const langs[] = { "fr", NULL };
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+			kbs_search_opts o = KBS_SEARCH_OPTS_INIT;
+			o.lang = langs[l];
+			kbs_results *a = tu_search(corpus, pairs[i][0], &o), *b = tu_search(corpus, pairs[i][1], &o);
+			assert_null(kbs_results_corrected_query(a));
+			if (kbs_results_count(a) == 0 || kbs_results_count(a) != kbs_results_count(b) ||
+			    kbs_results_confident(a) != kbs_results_confident(b))
+				fail_msg("\"%s\": %zu hits, \"%s\": %zu", pairs[i][0], kbs_results_count(a),
+					 pairs[i][1], kbs_results_count(b));
+			for (size_t h = 0; h < kbs_results_count(a); h++)
+				if (strcmp(kbs_results_id(a, h), kbs_results_id(b, h)) != 0 ||
+				    kbs_results_confidence(a, h) != kbs_results_confidence(b, h))
+					fail_msg("\"%s\" #%zu: %s at %d; \"%s\": %s at %d", pairs[i][0], h,
+						 kbs_results_id(a, h), kbs_results_confidence(a, h), pairs[i][1],
+						 kbs_results_id(b, h), kbs_results_confidence(b, h));
+			kbs_results_free(a);
+			kbs_results_free(b);
+		}
+	kbs_results *meant = tu_search(corpus, "laide", NULL), *elided = tu_search(corpus, "l'aide", NULL);
+	assert_int_equal(kbs_results_count(meant), 0);
+	assert_true(kbs_results_count(elided) > 0);
+	kbs_results_free(meant);
+	kbs_results_free(elided);
+}
+
 /* A query (in lang, NULL: none) whose first hit must be `top`. */
 typedef struct top_row {
 	const char *q, *lang, *top;
@@ -1117,6 +1161,7 @@ int main(void)
 	const struct CMUnitTest corpus_tests[] = {
 		cmocka_unit_test(hostile_text),
 		cmocka_unit_test(confidence_flag),
+		cmocka_unit_test(elision_without_apostrophe),
 		cmocka_unit_test(answer_mode),
 		cmocka_unit_test(suggest_titles),
 		cmocka_unit_test(suggest_short_prefixes),

@@ -230,6 +230,23 @@ static kbs_status lemmatizer_of(kbs_kb *kb, const char *lang, kbs_text__lemmatiz
 	return KBS_OK;
 }
 
+kbs_status kbs_query__in_dict(kbs_kb *kb, const char *lang, const char *exact, bool *known,
+			      kbs_err *err)
+{
+	*known = false;
+	if (!kb || !lang || !kbs_text__has_lemmas(lang))
+		return KBS_OK;
+	kbs_text__lemmatizer *lz;
+	kbs_status rc = lemmatizer_of(kb, lang, &lz, err);
+	if (rc != KBS_OK || !lz)
+		return rc;
+	kbs_strlist lemmas = { 0 };
+	rc = kbs_text__lemmas(lz, exact, true, &lemmas, NULL, err);
+	*known = lemmas.n > 0;
+	kbs_strlist_free(&lemmas);
+	return rc;
+}
+
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
 				  kbs_strlist *out, bool *in_dict, bool *verb, kbs_err *err)
 {

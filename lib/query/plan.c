@@ -99,6 +99,8 @@
 /* The e's of a word typed without accents that may be accented
  * (accented_forms), from its end. */
 #define ACCENT_MAX_E 3
+/* What an elision typed without its apostrophe leaves at least (glued). */
+#define UNGLUED_MIN_CHARS 3
 /* The segment boost, as a share of the query's total idf: a few percent of
  * a good hit's weight. */
 #define SEGMENT_BOOST 0.15
@@ -538,6 +540,111 @@ static kbs_status analyse(kbs_ctx *ctx, const char *text, const segs *sg, const 
 	return KBS_OK;
 }
 
+/* ---- 2b. elisions typed without their apostrophe ---- */
+
+/* Articles holding a stem. */
+static uint64_t stem_df(kbs_ctx *ctx, const char *stem)
+{
+	char term[KBS_TEXT_MAX_TERM * 2 + 8];
+	snprintf(term, sizeof term, KBS_PFX_STEM "%s", stem);
+	return kbs_store__termfreq(ctx->reader, term);
+}
+
+/* Whether the token is an elided word and a word of at least
+ * UNGLUED_MIN_CHARS glued together, the way a visitor types "lappli",
+ * "je narrive pas" or "changement dadresse" when the apostrophe is
+ * dropped (phone keyboards, haste): the bytes of the elided word (0 if
+ * not). The glued word is in no article, and too far from one for a
+ * close spelling when short (a short word's first letter is never
+ * edited). So a token that neither the index nor the French dictionary
+ * knows, made of an elided word (kbs_text__is_elision) then a vowel or h,
+ * as French elides, is glued when the rest is a word (the index holds its
+ * French stem, or the dictionary knows it: "sinscrire") that names
+ * something ("jai" stays: "ai" is a stop word). */
+static kbs_status glued(kbs_kb *kb, kbs_ctx *ctx, const char *text, const qtok *q, size_t fr,
+			size_t *at, kbs_err *err)
+{
+	*at = 0;
+	if (q->lstop[fr])
+		return KBS_OK;
+	/* The elided words are ASCII: the same bytes begin the text, the
+	 * folded word and the exact one. Their letters are checked first, so
+	 * that most words cost no lookup. */
+	bool looked = false;
+	for (size_t n = 1; n <= 6 && q->term[n] && q->exact[n]; n++) {
+		if (!strchr("aeiouyh", q->term[n]) || !kbs_text__is_elision(q->term, n) ||
+		    (text[q->start + n - 1] | 0x20) != q->term[n - 1] ||
+		    kbs_utf8_chars(q->term + n) < UNGLUED_MIN_CHARS ||
+		    kbs_text__is_query_stop(q->term + n, "fr"))
+			continue;
+		if (!looked) { /* a word the index holds is no glued one */
+			looked = true;
+			if (kbs_store__termfreq(ctx->reader, q->term) > 0 ||
+			    (q->stem[fr] && stem_df(ctx, q->stem[fr]) > 0))
+				return KBS_OK;
+		}
+		const char *rest = q->exact + n, *stem;
+		size_t slen;
+		kbs_status rc = kbs_text__stem(ctx->an, rest, strlen(rest), "fr", &stem, &slen, err);
+		if (rc != KBS_OK)
+			return rc;
+		char s[KBS_TEXT_MAX_TERM * 2 + 1];
+		snprintf(s, sizeof s, "%.*s", (int)slen, stem);
+		bool word = stem_df(ctx, s) > 0, whole = false;
+		if (!word && (rc = kbs_query__in_dict(kb, "fr", rest, &word, err)) != KBS_OK)
+			return rc;
+		if (!word)
+			continue;
+		if ((rc = kbs_query__in_dict(kb, "fr", q->exact, &whole, err)) != KBS_OK)
+			return rc;
+		if (!whole)
+			*at = n;
+		return KBS_OK;
+	}
+	return KBS_OK;
+}
+
+/* The text with the apostrophes of glued elisions put back (glued()),
+ * into *out (malloc'd), or NULL when none is missing. The query is then
+ * read from that text: synonyms, phrases and snippets see what the
+ * apostrophe gives them ("changement d'adresse" is a synonym of moving,
+ * "changement dadresse" would be nothing). */
+static kbs_status unglue(kbs_kb *kb, kbs_ctx *ctx, const char *text, const toks *t,
+			 const langs *ls, char **out, kbs_err *err)
+{
+	*out = NULL;
+	size_t fr = 0;
+	while (fr < ls->n && strcmp(ls->v[fr], "fr") != 0)
+		fr++;
+	if (fr == ls->n)
+		return KBS_OK;
+	kbs_buf b = { 0 };
+	size_t from = 0;
+	for (size_t k = 0; k < t->n; k++) {
+		size_t at;
+		kbs_status rc = glued(kb, ctx, text, &t->v[k], fr, &at, err);
+		if (rc != KBS_OK) {
+			kbs_buf_free(&b);
+			return rc;
+		}
+		if (!at)
+			continue;
+		at += t->v[k].start;
+		kbs_buf_add(&b, text + from, at - from);
+		kbs_buf_add(&b, "'", 1);
+		from = at;
+	}
+	if (!from)
+		return KBS_OK;
+	kbs_buf_adds(&b, text + from);
+	if (b.oom) {
+		kbs_buf_free(&b);
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	}
+	*out = kbs_buf_steal(&b);
+	return KBS_OK;
+}
+
 /* ---- words ---- */
 
 static void word_free(kbs_query__word *w)
@@ -686,13 +793,6 @@ static double idf_of(uint64_t df, double N)
 {
 	double idf = log((N + 1.0) / ((double)df + 0.5));
 	return idf < 0.05 ? 0.05 : idf;
-}
-
-static uint64_t stem_df(kbs_ctx *ctx, const char *stem)
-{
-	char term[KBS_TEXT_MAX_TERM * 2 + 8];
-	snprintf(term, sizeof term, KBS_PFX_STEM "%s", stem);
-	return kbs_store__termfreq(ctx->reader, term);
 }
 
 /* What an entry's words weigh together (their idfs added, as the engine
@@ -1734,6 +1834,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	kbs_query__arena *a = &p->arena;
 	const char *lang = o->lang && *o->lang ? o->lang : NULL;
 	size_t len = strlen(text);
+	char *unglued = NULL;
 
 	memset(p, 0, sizeof *p);
 	p->qlang = -1;
@@ -1761,6 +1862,25 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 	}
 	if ((rc = analyse(ctx, text, &sg, &ls, &t, err)) != KBS_OK)
 		goto cleanup;
+	/* 2b: a glued elision's apostrophe put back, and the text read again
+	 * from there on. */
+	if ((rc = unglue(kb, ctx, text, &t, &ls, &unglued, err)) != KBS_OK)
+		goto cleanup;
+	if (unglued) {
+		text = unglued;
+		len = strlen(text);
+		toks_free(&t);
+		memset(&t, 0, sizeof t);
+		free(sg.v);
+		memset(&sg, 0, sizeof sg);
+		split_syntax(text, len, &sg);
+		if (sg.oom) {
+			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((rc = analyse(ctx, text, &sg, &ls, &t, err)) != KBS_OK)
+			goto cleanup;
+	}
 	bool positive = false;
 	for (size_t k = 0; k < t.n; k++)
 		positive |= t.v[k].kind != KBS_QW_EXCLUDE;
@@ -1960,6 +2080,7 @@ cleanup:
 			kbs_syn__release(kb, sets[l]);
 	toks_free(&t);
 	free(sg.v);
+	free(unglued);
 	return rc;
 }
 

@@ -146,6 +146,10 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
  * Returns KBS_ENOMEM, the store's errors. */
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
 				  kbs_strlist *out, bool *in_dict, bool *verb, kbs_err *err);
+/* *known: lang's dictionary knows `exact` (as for kbs_query__lemma_stems;
+ * false when kb is NULL or lang has none). KBS_ENOMEM. */
+kbs_status kbs_query__in_dict(kbs_kb *kb, const char *lang, const char *exact, bool *known,
+			      kbs_err *err);
 /* Only the filter parts of a plan (lang, filters, roles, filter) for o. */
 kbs_status kbs_query__plan_filter(kbs_query__plan *p, kbs_ctx *ctx, const kbs_search_opts *o,
 				  kbs_err *err);

@@ -692,6 +692,14 @@ static const char *const elisions[] = {
 	"c", "d", "j", "jusqu", "l", "lorsqu", "m", "n", "puisqu", "qu", "quoiqu", "s", "t",
 };
 
+bool kbs_text__is_elision(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof elisions / sizeof *elisions; i++)
+		if (strlen(elisions[i]) == n && memcmp(s, elisions[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* Length of the elided prefix of w[0..n) with its apostrophe ("l'" in
  * "l'abonnement"), or 0. ICU keeps such words whole because the apostrophe
  * is MidNumLet between letters. */
@@ -711,11 +719,7 @@ static int32_t elision_len(const UChar *w, int32_t n)
 			return 0;
 		lower[i] = (char)c;
 	}
-	lower[q] = '\0';
-	for (size_t i = 0; i < sizeof elisions / sizeof *elisions; i++)
-		if (strcmp(lower, elisions[i]) == 0)
-			return q + 1;
-	return 0;
+	return kbs_text__is_elision(lower, (size_t)q) ? q + 1 : 0;
 }
 
 /* Whether the word is written in a script that has no stemmer and whose
@@ -1566,12 +1570,7 @@ static inline bool fast_word(const kbs_text__analyzer *a, const unsigned char *s
  * elision_len()). */
 static bool fast_elided(const fast_fold *f)
 {
-	if (!f->apos || f->chars <= f->apos + 1)
-		return false;
-	for (size_t k = 0; k < sizeof elisions / sizeof *elisions; k++)
-		if (strlen(elisions[k]) == f->apos && memcmp(f->term, elisions[k], f->apos) == 0)
-			return true;
-	return false;
+	return f->apos && f->chars > f->apos + 1 && kbs_text__is_elision(f->term, f->apos);
 }
 
 /* Whether c is NFC and interacts with nothing before it, so that NFC of

@@ -133,6 +133,11 @@ char *kbs_text__fold(const char *s, size_t len);
  * frees, NULL when out of memory or word is not valid UTF-8. Thread-safe. */
 char *kbs_text__case_as(const char *word, const char *model, size_t model_len);
 
+/* Whether s[0..n) (lower case ASCII) is a French word that elides onto
+ * the next ("l", "d", "qu", "jusqu"...: the analysis strips it with its
+ * apostrophe). Thread-safe. */
+bool kbs_text__is_elision(const char *s, size_t n);
+
 /* Bytes of the apostrophe that begins s[0..n): ', or ’, ‘ and ʼ, which
  * the analysis reads as ' (elision, terms); 0 if none. Thread-safe. */
 static inline size_t kbs_text__apostrophe_at(const char *s, size_t n)
