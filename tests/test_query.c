@@ -889,6 +889,28 @@ static void confidence_flag(void **state)
 
 /* ---- segments ---- */
 
+/* A day or a time of day says when, not what: it weighs half a word, so
+ * the opening hours of the contact page (every day of the week) do not
+ * outrank the topic, while a question about the hours still finds them. */
+static void time_words(void **state)
+{
+	(void)state;
+	static const top_row rows[] = {
+		{ "je veux résilier mon contrat avant vendredi", NULL, "fr-resilier-contrat",
+		  "the day is no topic: the death article had come first" },
+		{ "coupure programmée lundi matin", NULL, "fr-coupure-programmee", "with two time words" },
+		{ "le service client est-il ouvert le samedi", NULL, "fr-contacter-service-client",
+		  "a question about the hours finds them" },
+		{ "my direct debit was rejected on monday", "en", "en-direct-debit-rejected", "in English" },
+	};
+	expect_tops(corpus, rows, sizeof rows / sizeof *rows);
+	kbs_results *r = tu_search(corpus, "plus de courant depuis jeudi matin", NULL);
+	assert_true(kbs_results_count(r) > 0);
+	if (strcmp(kbs_results_id(r, 0), "fr-contacter-service-client") == 0 && kbs_results_confident(r))
+		fail_msg("an outage on a Thursday morning is answered by the opening hours");
+	kbs_results_free(r);
+}
+
 static void segment_boost(void **state)
 {
 	(void)state;
@@ -1162,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(hostile_text),
 		cmocka_unit_test(confidence_flag),
 		cmocka_unit_test(elision_without_apostrophe),
+		cmocka_unit_test(time_words),
 		cmocka_unit_test(answer_mode),
 		cmocka_unit_test(suggest_titles),
 		cmocka_unit_test(suggest_short_prefixes),

@@ -840,6 +840,12 @@ static void test_stop_lists(void **state)
 					fail_msg("[%s] \"%s\" is not found", lang, w);
 				if (kbs_text__is_stopword(w, lang + 7))
 					fail_msg("[%s] \"%s\" is a stop word already", lang, w);
+			} else if (strncmp(lang, "time_", 5) == 0) {
+				if (!kbs_text__is_time_word(w, lang + 5) || !kbs_text__is_time_word(w, NULL))
+					fail_msg("[%s] \"%s\" is not found", lang, w);
+				/* a word of the query, which coverage weighs */
+				if (kbs_text__is_query_stop(w, lang + 5))
+					fail_msg("[%s] \"%s\" is a stop word or a filler", lang, w);
 			} else if (strcmp(lang, "aux_avoir") == 0) {
 				/* "été" after each form of avoir is the participle */
 				const char *before[] = { w };
@@ -882,6 +888,12 @@ static void test_stop_lists(void **state)
 	assert_true(kbs_text__is_filler("aurait", "fr"));
 	assert_false(kbs_text__is_filler("avoir", "fr"));
 	assert_false(kbs_text__is_filler("avions", "fr"));
+	/* Time words, per language. */
+	assert_true(kbs_text__is_time_word("jeudi", "fr"));
+	assert_false(kbs_text__is_time_word("jeudi", "en"));
+	assert_true(kbs_text__is_time_word("yesterday", NULL));
+	assert_false(kbs_text__is_time_word("facture", NULL));
+	assert_false(kbs_text__is_time_word(NULL, "fr"));
 	/* Verb forms read by their neighbours (the analysis table has them
 	 * in sentences): nothing before is no verb, and nor is an elision. */
 	const char *nous[] = { "nous" }, *a[] = { "a" };

@@ -104,6 +104,14 @@
 /* The segment boost, as a share of the query's total idf: a few percent of
  * a good hit's weight. */
 #define SEGMENT_BOOST 0.15
+/* What a time word of the query ("jeudi", "matin", "yesterday": text.h)
+ * weighs, in the ranking and in coverage, against another word of its
+ * rarity. It says when, not what: "plus de courant depuis jeudi matin" is
+ * about an outage, and no article about one names the day, while the
+ * opening hours of a contact page name every day. Half a word, so an
+ * article that holds it ranks a little higher and one that lacks it is
+ * barely judged off-topic; "ouvert le samedi" still finds the hours. */
+#define TIME_WEIGHT 0.5
 /* Languages searched at once when the query names none. */
 #define MAX_LANGS KBS_QUERY_MAX_LANGS
 /* The preference for articles in the query's likely language, when the
@@ -691,6 +699,7 @@ static kbs_query__word *new_word(kbs_query__plan *p, qtok *q, size_t passes, con
 	if (!w->term || !w->exact)
 		return NULL;
 	w->stop = q->aux || kbs_text__is_query_stop(w->term, lang_filter);
+	w->time = kbs_text__is_time_word(w->term, lang_filter);
 	for (size_t s = 0; s < passes; s++)
 		if (!push_stem(w, s, q->stem[s]) || !push_stem(w, s, q->stem2[s]))
 			return NULL;
@@ -1950,7 +1959,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 				w->unknown = w->completions[0].n == 0;
 		}
 		if (w->kind == KBS_QW_TEXT && w->used)
-			kbs_query__add(or, word_query(p, w));
+			kbs_query__add(or, w->time ? kbs_query__scale(a, word_query(p, w), TIME_WEIGHT)
+						   : word_query(p, w));
 	}
 	/* A word the index lacks altogether would get the highest idf of all,
 	 * log((N + 1) / 0.5), and so dominate coverage and confidence. But an
@@ -1961,6 +1971,8 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		kbs_query__word *w = &p->words[i];
 		if (w->used && w->unknown && !p->stop_only)
 			w->idf = log((N + 1.0) / 1.5);
+		if (w->time)
+			w->idf *= TIME_WEIGHT;
 		if (w->used)
 			idf_sum += w->idf;
 	}

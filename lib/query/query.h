@@ -39,6 +39,7 @@ typedef struct kbs_query__word {
 			     * (lemmas.c): spelt as meant, no slip */
 	bool verb;          /* that dictionary knows it as a verb form only:
 			     * an article may answer without it (search.c) */
+	bool time;          /* a time word (text.h): weighs less (plan.c) */
 	kbs_strlist fixes;  /* typo: close spellings (folded words), best first */
 	/* What matches the word for less than itself (synonyms, close
 	 * spellings): folded words, their stems, and multi-word synonyms as

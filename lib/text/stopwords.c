@@ -237,6 +237,19 @@ static void build_sets(void)
 	sets_ok = ok;
 }
 
+/* Whether word is in the list of lang among of[0..n) (NULL or "": in any
+ * of them). */
+static bool in_lang_lists(const stoplist *of, size_t n, const char *word, const char *lang)
+{
+	if (!word)
+		return false;
+	bool any = !lang || !*lang;
+	for (size_t i = 0; i < n; i++)
+		if ((any || strcmp(of[i].lang, lang) == 0) && in_list(&of[i], word))
+			return true;
+	return false;
+}
+
 bool kbs_text__is_stopword(const char *word, const char *lang)
 {
 	if (!word)
@@ -252,15 +265,7 @@ bool kbs_text__is_stopword(const char *word, const char *lang)
 				return in_set(&sets[i], word);
 		return false;
 	}
-	for (size_t i = 0; i < NLISTS; i++) {
-		if (!any && strcmp(lists[i].lang, lang) != 0)
-			continue;
-		if (in_list(&lists[i], word))
-			return true;
-		if (!any)
-			return false;
-	}
-	return false;
+	return in_lang_lists(lists, NLISTS, word, lang);
 }
 
 bool kbs_text__has_stemmer(const char *lang)
@@ -300,13 +305,38 @@ static const stoplist fillers[] = {
 
 bool kbs_text__is_filler(const char *word, const char *lang)
 {
-	if (!word)
-		return false;
-	bool any = !lang || !*lang;
-	for (size_t i = 0; i < sizeof fillers / sizeof *fillers; i++)
-		if ((any || strcmp(fillers[i].lang, lang) == 0) && in_list(&fillers[i], word))
-			return true;
-	return false;
+	return in_lang_lists(fillers, sizeof fillers / sizeof *fillers, word, lang);
+}
+
+/* Time words: when the visitor's trouble happened or will ("plus de
+ * courant depuis jeudi matin", "coupure demain", "since yesterday").
+ * Unlike fillers they may be the point ("relevé de janvier", "ouvert le
+ * samedi"), so they stay words of the query, but weigh less: an article
+ * about an outage never says which Thursday (lib/query/plan.c
+ * TIME_WEIGHT). Days, months, and the times of a day or a week. Sorted,
+ * folded. */
+static const char *const time_en[] = {
+	"april", "august", "december", "evening", "february", "friday", "january",
+	"july", "june", "march", "monday", "morning", "november", "october",
+	"saturday", "september", "sunday", "thursday", "today", "tomorrow",
+	"tonight", "tuesday", "wednesday", "week", "weekend", "yesterday",
+};
+
+static const char *const time_fr[] = {
+	"aout", "avril", "decembre", "demain", "dimanche", "fevrier",
+	"hier", "janvier", "jeudi", "juillet", "juin", "lundi", "mardi", "mars",
+	"matin", "mercredi", "midi", "novembre", "octobre", "samedi", "semaine",
+	"septembre", "soir", "soiree", "vendredi", "weekend",
+};
+
+static const stoplist times[] = {
+	{ "en", time_en, sizeof time_en / sizeof *time_en },
+	{ "fr", time_fr, sizeof time_fr / sizeof *time_fr },
+};
+
+bool kbs_text__is_time_word(const char *word, const char *lang)
+{
+	return in_lang_lists(times, sizeof times / sizeof *times, word, lang);
 }
 
 bool kbs_text__is_query_stop(const char *word, const char *lang)

@@ -181,6 +181,12 @@ static inline bool kbs_text__may_be_auxiliary(const char *word)
  * does not. Thread-safe. */
 bool kbs_text__is_filler(const char *word, const char *lang);
 
+/* Whether `word` (folded) is, in `lang` (NULL or "": in any language), a
+ * time word: a day, a month, a time of day or of the week ("jeudi",
+ * "matin", "yesterday"), which says when rather than what (stopwords.c).
+ * Thread-safe. */
+bool kbs_text__is_time_word(const char *word, const char *lang);
+
 /* Whether `word` (folded) names no topic of a query in `lang` (NULL or "":
  * in any language): a stop word or a query filler. The one rule for every
  * reading of a visitor's words (the query's words, close spellings, the
