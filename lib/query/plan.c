@@ -558,6 +558,18 @@ static uint64_t stem_df(kbs_ctx *ctx, const char *stem)
 	return kbs_store__termfreq(ctx->reader, term);
 }
 
+/* Whether the text of token q begins with the n ASCII letters of its
+ * folded word, and goes on after them. */
+static bool typed_as(const char *text, const qtok *q, size_t n)
+{
+	if (q->start + n >= q->end)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((text[q->start + i] | 0x20) != q->term[i])
+			return false;
+	return true;
+}
+
 /* Whether the token is an elided word and a word of at least
  * UNGLUED_MIN_CHARS glued together, the way a visitor types "lappli",
  * "je narrive pas" or "changement dadresse" when the apostrophe is
@@ -581,7 +593,7 @@ static kbs_status glued(kbs_kb *kb, kbs_ctx *ctx, const char *text, const qtok *
 	bool looked = false;
 	for (size_t n = 1; n <= 6 && q->term[n] && q->exact[n]; n++) {
 		if (!strchr("aeiouyh", q->term[n]) || !kbs_text__is_elision(q->term, n) ||
-		    (text[q->start + n - 1] | 0x20) != q->term[n - 1] ||
+		    !typed_as(text, q, n) ||
 		    kbs_utf8_chars(q->term + n) < UNGLUED_MIN_CHARS ||
 		    kbs_text__is_query_stop(q->term + n, "fr"))
 			continue;
