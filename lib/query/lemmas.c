@@ -230,18 +230,27 @@ static kbs_status lemmatizer_of(kbs_kb *kb, const char *lang, kbs_text__lemmatiz
 	return KBS_OK;
 }
 
+/* The lemmas of a query word (remembered) and whether it is a verb form
+ * only, from kb's dictionary of lang; *lz NULL and nothing when kb is
+ * NULL or lang has none. */
+static kbs_status query_lemmas(kbs_kb *kb, const char *lang, const char *exact,
+			       kbs_text__lemmatizer **lz, kbs_strlist *lemmas, bool *verb, kbs_err *err)
+{
+	*lz = NULL;
+	if (!kb || !lang || !kbs_text__has_lemmas(lang))
+		return KBS_OK;
+	kbs_status rc = lemmatizer_of(kb, lang, lz, err);
+	if (rc != KBS_OK || !*lz)
+		return rc;
+	return kbs_text__lemmas(*lz, exact, true, lemmas, verb, err);
+}
+
 kbs_status kbs_query__in_dict(kbs_kb *kb, const char *lang, const char *exact, bool *known,
 			      kbs_err *err)
 {
-	*known = false;
-	if (!kb || !lang || !kbs_text__has_lemmas(lang))
-		return KBS_OK;
 	kbs_text__lemmatizer *lz;
-	kbs_status rc = lemmatizer_of(kb, lang, &lz, err);
-	if (rc != KBS_OK || !lz)
-		return rc;
 	kbs_strlist lemmas = { 0 };
-	rc = kbs_text__lemmas(lz, exact, true, &lemmas, NULL, err);
+	kbs_status rc = query_lemmas(kb, lang, exact, &lz, &lemmas, NULL, err);
 	*known = lemmas.n > 0;
 	kbs_strlist_free(&lemmas);
 	return rc;
@@ -250,15 +259,11 @@ kbs_status kbs_query__in_dict(kbs_kb *kb, const char *lang, const char *exact, b
 kbs_status kbs_query__lemma_stems(kbs_kb *kb, kbs_ctx *ctx, const char *lang, const char *exact,
 				  kbs_strlist *out, bool *in_dict, bool *verb, kbs_err *err)
 {
-	if (!kb || !lang || !kbs_text__has_lemmas(lang))
-		return KBS_OK;
 	kbs_text__lemmatizer *lz;
-	kbs_status rc = lemmatizer_of(kb, lang, &lz, err);
-	if (rc != KBS_OK || !lz)
-		return rc;
 	kbs_strlist lemmas = { 0 };
 	bool v = false;
-	if ((rc = kbs_text__lemmas(lz, exact, true, &lemmas, &v, err)) != KBS_OK)
+	kbs_status rc = query_lemmas(kb, lang, exact, &lz, &lemmas, &v, err);
+	if (rc != KBS_OK || !lz)
 		goto done;
 	if (in_dict && lemmas.n)
 		*in_dict = true;

@@ -548,6 +548,16 @@ static kbs_status analyse(kbs_ctx *ctx, const char *text, const segs *sg, const 
 	return KBS_OK;
 }
 
+/* 1 and 2: the text's syntax into sg, its words into t. */
+static kbs_status read_text(kbs_ctx *ctx, const char *text, const langs *ls, segs *sg, toks *t,
+			    kbs_err *err)
+{
+	split_syntax(text, strlen(text), sg);
+	if (sg->oom)
+		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
+	return analyse(ctx, text, sg, ls, t, err);
+}
+
 /* ---- 2b. elisions typed without their apostrophe ---- */
 
 /* Articles holding a stem. */
@@ -556,6 +566,18 @@ static uint64_t stem_df(kbs_ctx *ctx, const char *stem)
 	char term[KBS_TEXT_MAX_TERM * 2 + 8];
 	snprintf(term, sizeof term, KBS_PFX_STEM "%s", stem);
 	return kbs_store__termfreq(ctx->reader, term);
+}
+
+/* The text rewritten in b, with the rest of the text after it: a new
+ * string, NULL when out of memory (b is freed either way). */
+static char *finished(kbs_buf *b, const char *rest)
+{
+	kbs_buf_adds(b, rest);
+	if (b->oom) {
+		kbs_buf_free(b);
+		return NULL;
+	}
+	return kbs_buf_steal(b);
 }
 
 /* Whether the text of token q begins with the n ASCII letters of its
@@ -656,13 +678,8 @@ static kbs_status unglue(kbs_kb *kb, kbs_ctx *ctx, const char *text, const toks 
 	}
 	if (!from)
 		return KBS_OK;
-	kbs_buf_adds(&b, text + from);
-	if (b.oom) {
-		kbs_buf_free(&b);
-		return kbs_err__set(err, KBS_ENOMEM, "out of memory");
-	}
-	*out = kbs_buf_steal(&b);
-	return KBS_OK;
+	*out = finished(&b, text + from);
+	return *out ? KBS_OK : kbs_err__set(err, KBS_ENOMEM, "out of memory");
 }
 
 /* ---- words ---- */
@@ -1829,12 +1846,7 @@ static char *corrected_text(kbs_ctx *ctx, const kbs_query__plan *p, const toks *
 	}
 	if (!any)
 		return NULL;
-	kbs_buf_adds(&b, text + at);
-	if (b.oom) {
-		kbs_buf_free(&b);
-		return NULL;
-	}
-	return kbs_buf_steal(&b);
+	return finished(&b, text + at);
 }
 
 kbs_status kbs_query__plan_build(kbs_query__plan *p, kbs_ctx *ctx, const char *text,
@@ -1876,12 +1888,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		goto cleanup;
 
 	/* 1, 2: syntax and analysis. */
-	split_syntax(text, len, &sg);
-	if (sg.oom) {
-		rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if ((rc = analyse(ctx, text, &sg, &ls, &t, err)) != KBS_OK)
+	if ((rc = read_text(ctx, text, &ls, &sg, &t, err)) != KBS_OK)
 		goto cleanup;
 	/* 2b: a glued elision's apostrophe put back, and the text read again
 	 * from there on. */
@@ -1894,12 +1901,7 @@ kbs_status kbs_query__plan_build_kb(kbs_query__plan *p, kbs_kb *kb, kbs_ctx *ctx
 		memset(&t, 0, sizeof t);
 		free(sg.v);
 		memset(&sg, 0, sizeof sg);
-		split_syntax(text, len, &sg);
-		if (sg.oom) {
-			rc = kbs_err__set(err, KBS_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if ((rc = analyse(ctx, text, &sg, &ls, &t, err)) != KBS_OK)
+		if ((rc = read_text(ctx, text, &ls, &sg, &t, err)) != KBS_OK)
 			goto cleanup;
 	}
 	bool positive = false;
