@@ -264,6 +264,8 @@ static void query_keys(void **state)
 		{ "résilier contrat", "contrat resilier" },
 		{ "Télécharger FACTURE", "telecharger la facture" },
 		{ "mot de passe oublié", "mot de passe oublie" },
+		/* an elision typed without its apostrophe is the same question */
+		{ "télécharger lattestation", "télécharger l'attestation" },
 	};
 	enum { ROWS = sizeof same / sizeof *same };
 	int64_t t = T("2026-03-02T10:00:00Z");
@@ -277,7 +279,7 @@ static void query_keys(void **state)
 			free(search_at(f->kb, session, at, same[i][j % 2], j < 2 ? &fr : &any));
 	}
 	sqlite3 *db = store(f);
-	/* Rows 0 and 4 are one question: four distinct keys in all. */
+	/* Rows 0 and 4 are one question: one distinct key fewer than rows. */
 	assert_int_equal(tu_sql_int(db, "SELECT COUNT(DISTINCT qkey) FROM searches"), ROWS - 1);
 	for (size_t i = 0; i < ROWS; i++) {
 		char sql[256];

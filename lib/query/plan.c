@@ -11,6 +11,9 @@
  *      every language of the index): word k of every pass is the same word,
  *      with that language's stem. A hyphenated compound (text.h) is no word
  *      of its own: its stems match each of its parts as theirs do.
+ *   2b. A French elision typed without its apostrophe ("lappli",
+ *      "narrive": unglue) gets it back, and the text is read again from
+ *      there, so that every later step sees what the apostrophe gives.
  *   3. Synonyms of each language are matched on the plain words, longest
  *      entry first, by stem (by the folded word for a stop word), so
  *      "mots-de-passe" meets the entry "mot de passe".
@@ -37,6 +40,7 @@
  *            SCALE(XA<exact>, EXACT_BOOST),                      accented query only
  *            SCALE(SYNONYM(<fix>, Z<fix stem>...), TYPO_SCALE),  close spellings
  *            SCALE(OR(WILDCARD <w>*, WILDCARD S<w>*), PREFIX_SCALE) )  last word
+ *      (the whole of it SCALE(..., TIME_WEIGHT) for a time word: "jeudi"),
  *      and per synonym match SCALE(OR(alternatives), SYNONYM_SCALE), where
  *      the one-word alternatives are one word, OR(SYNONYM(Z<stem>...),
  *      SCALE(SYNONYM(S<stem>...), TITLE_BOOST)) (alt_add), and a multi-word
